@@ -1,0 +1,68 @@
+package cmdline
+
+// StageFunc stages target and returns the path the tool must write instead.
+// side marks files that must be committed before the primary outputs.
+type StageFunc func(target string, side bool) (temp string, err error)
+
+// Edit points one output argument at a staged path.
+type Edit struct {
+	// Top is the index in argv of the argument holding the path, or -1 to
+	// append Flag and the path at the end (the output option came from a
+	// response file, or the tool's default output is used).
+	Top    int
+	Prefix string // kept in front of the path in argv[Top]: "-o", "--output=", or ""
+	Flag   string // with Top == -1: the option to append ("-o", "-MF")
+	Target string // the output as the tool would have written it
+	Side   bool
+}
+
+// Rewrite is a model's decision for one invocation: plain data, applied by
+// Apply.
+type Rewrite struct {
+	// Pass, when set, says why the call runs untouched.
+	Pass string
+	// Quiet marks a pass-through that writes no output at all (--version,
+	// no input files), which verbose mode need not explain.
+	Quiet   bool
+	Edits   []Edit   // outputs in staging order
+	Append  []string // literal arguments added after the appended edits
+	Notes   []string // for verbose mode
+	Outputs []string // the final outputs, for messages
+}
+
+func passThrough(reason string) Rewrite { return Rewrite{Pass: reason} }
+func quiet(reason string) Rewrite       { return Rewrite{Pass: reason, Quiet: true} }
+
+// Apply stages every edited output and returns the rewritten argv. argv is
+// not modified.
+func (r Rewrite) Apply(argv []string, stage StageFunc) ([]string, error) {
+	out := append([]string(nil), argv...)
+	var tail []string
+	for _, e := range r.Edits {
+		temp, err := stage(e.Target, e.Side)
+		if err != nil {
+			return nil, err
+		}
+		if e.Top >= 0 {
+			out[e.Top] = e.Prefix + temp
+		} else {
+			tail = append(tail, e.Flag, temp)
+		}
+	}
+	out = append(out, tail...)
+	return append(out, r.Append...), nil
+}
+
+// editFor returns the Edit that redirects an output found at arg a, where
+// value sits in a.Value after prefix (joined) or, when separate is true, in
+// the argument at index valueTop.
+func editFor(target string, a Arg, prefix string, separate bool, valueTop int, flag string, side bool) Edit {
+	switch {
+	case separate && a.Top >= 0 && valueTop >= 0:
+		return Edit{Top: valueTop, Target: target, Side: side}
+	case !separate && a.Top >= 0:
+		return Edit{Top: a.Top, Prefix: prefix, Target: target, Side: side}
+	default:
+		return Edit{Top: -1, Flag: flag, Target: target, Side: side}
+	}
+}

@@ -1,0 +1,523 @@
+// Package engine makes the outputs of a build step appear atomically.
+//
+// A step's outputs are staged: the tool writes each one into a private
+// directory beside its target, and Commit renames it over the target. The
+// guarantee, stated the way google/renameio states its own:
+//
+//   - Atomicity: a reader that opens the target sees the old file or the new
+//     one, never a partial file, and never a missing path if the target
+//     existed before. Processes that have the old file open or mapped (a
+//     running program, a loaded shared library) keep the old inode.
+//   - Nothing lost: until Commit renames a file, its target is not unlinked,
+//     truncated or moved. A step that fails, is aborted, or is killed leaves
+//     every target byte-identical. Leftovers of a killed step are swept by
+//     the next step that stages the same target, once their owner is gone.
+//   - Durability only on request: with Options.Durable, Commit fsyncs each
+//     file before the rename and the directory after it, so the new file
+//     survives a power cut. Without it, the rename is atomic for running
+//     processes but a crash of the machine may revert it.
+//   - Several outputs: each rename is atomic on its own; the set is not.
+//     Side files are committed before the primary outputs, so a crash
+//     between them leaves the primary output old (and so out of date for
+//     make) rather than new with stale side files.
+//
+// The staging directory is created with mkdir(2) (which never follows a
+// symlink), mode 0700, so another user cannot plant or read anything in it,
+// even in a sticky world-writable directory. It keeps each output's basename,
+// so names that a tool derives from its output (depfiles, .dwo, .su) are
+// right. The owner holds an flock(2) on it for as long as it lives; the lock
+// dies with the process, which is how a sweep tells a leftover of a killed
+// run from the directory of a live parallel one.
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// SymlinkPolicy says what Stage does when the target is a symbolic link.
+type SymlinkPolicy int
+
+const (
+	// ReplaceLink replaces the link itself with the new file, as lld and
+	// mold do. The file the link pointed to is left alone.
+	ReplaceLink SymlinkPolicy = iota
+	// FollowLink resolves the link and replaces the file it points to; the
+	// link keeps pointing at the (new) file.
+	FollowLink
+)
+
+// SkipIdentical says what Commit does when a new file has exactly the bytes,
+// mode and owner of the file it would replace.
+type SkipIdentical int
+
+const (
+	// AlwaysReplace renames the new file over the old one.
+	AlwaysReplace SkipIdentical = iota
+	// KeepAndTouch keeps the old inode (running processes and hard links
+	// are unaffected) and sets its mtime to now, so make does not keep
+	// rebuilding.
+	KeepAndTouch
+	// KeepUntouched keeps the old inode and its mtime, for ninja's restat.
+	KeepUntouched
+)
+
+// Options are the policies of one transaction. The zero value is the default
+// for links: not durable, replace symlinks, the tool's own mode and owner,
+// always replace.
+type Options struct {
+	Durable   bool
+	Symlinks  SymlinkPolicy
+	KeepAttrs bool // carry the old file's mode, owner, group and xattrs onto the new file before the rename
+	Skip      SkipIdentical
+	// Logf, if set, receives one line for each decision (verbose mode).
+	Logf func(format string, args ...interface{})
+	// Warnf, if set, receives warnings (a hard link broken by the rename).
+	Warnf func(format string, args ...interface{})
+}
+
+// ErrSpecial is returned by Stage for targets that cannot be replaced by
+// rename: "-", devices, fifos and sockets. Callers pass such steps through.
+var ErrSpecial = errors.New("not a regular file")
+
+// Error is a failure of the engine, with the path it concerns.
+type Error struct {
+	Op   string
+	Path string
+	Err  error
+}
+
+func (e *Error) Error() string { return e.Op + " " + e.Path + ": " + errString(e.Err) }
+func (e *Error) Unwrap() error { return e.Err }
+
+// errString drops the "op path:" prefix of *os.PathError so messages keep to
+// one "what path: cause" form.
+func errString(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err.Error()
+	}
+	return err.Error()
+}
+
+// Output is one staged file.
+type Output struct {
+	Target string // the path that Commit replaces
+	Temp   string // the path the tool must write
+	// Mode, Uid and Gid, when set (Mode != 0, Uid/Gid >= 0), are applied to
+	// the new file before the rename. They win over Options.KeepAttrs.
+	Mode     os.FileMode
+	Uid, Gid int
+
+	stage *stagingDir
+	side  bool
+}
+
+// Txn is one step's set of staged outputs. It is not safe for concurrent use.
+type Txn struct {
+	opts    Options
+	stages  []*stagingDir
+	outputs []*Output
+	done    bool
+}
+
+// New starts a transaction.
+func New(opts Options) *Txn { return &Txn{opts: opts} }
+
+// Outputs returns the staged outputs in the order they were staged.
+func (t *Txn) Outputs() []*Output { return t.outputs }
+
+func (t *Txn) logf(format string, args ...interface{}) {
+	if t.opts.Logf != nil {
+		t.opts.Logf(format, args...)
+	}
+}
+
+// Stage prepares target and returns the Output whose Temp the tool must write
+// instead. Staging the same target twice returns the same Output. It fails
+// with ErrSpecial (wrapped) for targets that are not regular files, and with
+// EISDIR for a directory.
+func (t *Txn) Stage(target string) (*Output, error) { return t.stage(target, false) }
+
+// StageSide is Stage for a side output (a depfile): Commit puts it in place
+// before the outputs staged with Stage.
+func (t *Txn) StageSide(target string) (*Output, error) { return t.stage(target, true) }
+
+func (t *Txn) stage(target string, side bool) (*Output, error) {
+	if target == "" || target == "-" {
+		return nil, &Error{"stage", target, ErrSpecial}
+	}
+	target = filepath.Clean(target)
+	for _, o := range t.outputs {
+		if o.Target == target {
+			return o, nil
+		}
+	}
+	fi, err := os.Lstat(target)
+	if err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		if t.opts.Symlinks == FollowLink {
+			resolved, rerr := resolveLink(target)
+			if rerr != nil {
+				return nil, &Error{"resolve", target, rerr}
+			}
+			t.logf("following symlink %s to %s", target, resolved)
+			target = resolved
+			fi, err = os.Lstat(target)
+		} else if st, serr := os.Stat(target); serr == nil && !st.Mode().IsRegular() {
+			// A link to /dev/null and the like: replacing the link would
+			// turn a sink into a file.
+			return nil, &Error{"stage", target, fmt.Errorf("%w (symlink to %s)", ErrSpecial, st.Mode().Type())}
+		}
+	}
+	if err == nil {
+		switch {
+		case fi.IsDir():
+			return nil, &Error{"stage", target, syscall.EISDIR}
+		case fi.Mode()&os.ModeSymlink != 0:
+		case !fi.Mode().IsRegular():
+			return nil, &Error{"stage", target, fmt.Errorf("%w (%s)", ErrSpecial, fi.Mode().Type())}
+		default:
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 && t.opts.Warnf != nil {
+				t.opts.Warnf("%s has %d hard links; the others keep the old content", target, st.Nlink)
+			}
+		}
+	} else if !os.IsNotExist(err) {
+		return nil, &Error{"stage", target, err}
+	}
+
+	dir, base := filepath.Split(target)
+	if dir == "" {
+		dir = "."
+	}
+	sd, err := t.stagingFor(filepath.Clean(dir), base)
+	if err != nil {
+		return nil, &Error{"stage", target, err}
+	}
+	o := &Output{Target: target, Temp: filepath.Join(sd.path, base), Uid: -1, Gid: -1, stage: sd, side: side}
+	t.outputs = append(t.outputs, o)
+	return o, nil
+}
+
+// resolveLink follows target to the path that a write through it would
+// create, even when the link dangles.
+func resolveLink(target string) (string, error) {
+	for i := 0; i < 40; i++ {
+		dest, err := os.Readlink(target)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(dest) {
+			dest = filepath.Join(filepath.Dir(target), dest)
+		}
+		target = dest
+		fi, err := os.Lstat(target)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			return target, nil
+		}
+	}
+	return "", syscall.ELOOP
+}
+
+func (t *Txn) stagingFor(dir, base string) (*stagingDir, error) {
+	for _, sd := range t.stages {
+		if sd.dir == dir {
+			return sd, nil
+		}
+	}
+	sd, err := createStaging(dir, base, t.logf)
+	if err != nil {
+		return nil, err
+	}
+	t.stages = append(t.stages, sd)
+	return sd, nil
+}
+
+// Abort removes every staged file. Targets are untouched. It is safe to call
+// after Commit and more than once.
+func (t *Txn) Abort() {
+	for _, sd := range t.stages {
+		sd.remove()
+	}
+	t.stages = nil
+	t.done = true
+}
+
+// Commit puts every file the tool left in the staging directories in place:
+// files the caller did not stage by name (side outputs such as depfiles)
+// first, then the staged outputs in order. Staged outputs the tool did not
+// write are skipped and their targets left alone. On an error, the files not
+// yet renamed are removed and their targets left alone.
+func (t *Txn) Commit() error {
+	if t.done {
+		return errors.New("engine: transaction already finished")
+	}
+	defer t.Abort()
+	for _, sd := range t.stages {
+		names, err := sd.list()
+		if err != nil {
+			return &Error{"read", sd.path, err}
+		}
+		named := map[string]bool{}
+		for _, o := range t.outputs {
+			if o.stage == sd {
+				named[filepath.Base(o.Temp)] = true
+			}
+		}
+		for _, o := range t.outputs {
+			if o.stage == sd && o.side {
+				if err := t.commitOne(o); err != nil {
+					return err
+				}
+			}
+		}
+		for _, name := range names {
+			if named[name] {
+				continue
+			}
+			side := &Output{Target: filepath.Join(sd.dir, name), Temp: filepath.Join(sd.path, name), Uid: -1, Gid: -1, stage: sd}
+			if err := t.commitOne(side); err != nil {
+				return err
+			}
+		}
+	}
+	for _, o := range t.outputs {
+		if !o.side {
+			if err := t.commitOne(o); err != nil {
+				return err
+			}
+		}
+	}
+	if t.opts.Durable {
+		for _, sd := range t.stages {
+			if err := syncDir(sd.dir); err != nil {
+				return &Error{"sync", sd.dir, err}
+			}
+		}
+	}
+	return nil
+}
+
+func (t *Txn) commitOne(o *Output) error {
+	newInfo, err := os.Lstat(o.Temp)
+	if os.IsNotExist(err) {
+		t.logf("%s: not written by the tool; left as it was", o.Target)
+		return nil
+	}
+	if err != nil {
+		return &Error{"commit", o.Target, err}
+	}
+	oldInfo, oldErr := os.Lstat(o.Target)
+	oldRegular := oldErr == nil && oldInfo.Mode().IsRegular()
+	if newInfo.Mode().IsRegular() {
+		if t.opts.KeepAttrs && oldRegular {
+			if err := carryAttrs(o.Target, o.Temp, oldInfo); err != nil {
+				return &Error{"keep attributes of", o.Target, err}
+			}
+		}
+		if o.Mode != 0 {
+			if err := os.Chmod(o.Temp, o.Mode); err != nil {
+				return &Error{"chmod", o.Target, err}
+			}
+		}
+		if o.Uid >= 0 || o.Gid >= 0 {
+			if err := os.Lchown(o.Temp, o.Uid, o.Gid); err != nil {
+				return &Error{"chown", o.Target, err}
+			}
+			if o.Mode != 0 { // chown clears setuid/setgid bits
+				if err := os.Chmod(o.Temp, o.Mode); err != nil {
+					return &Error{"chmod", o.Target, err}
+				}
+			}
+		}
+		if t.opts.Skip != AlwaysReplace && oldRegular {
+			same, err := sameFile(o.Temp, o.Target)
+			if err != nil {
+				return &Error{"compare", o.Target, err}
+			}
+			if same {
+				if t.opts.Skip == KeepAndTouch {
+					now := time.Now()
+					if err := os.Chtimes(o.Target, now, now); err != nil {
+						return &Error{"touch", o.Target, err}
+					}
+				}
+				t.logf("%s: identical; kept the old file", o.Target)
+				return os.Remove(o.Temp)
+			}
+		}
+		if t.opts.Durable {
+			if err := syncFile(o.Temp); err != nil {
+				return &Error{"sync", o.Target, err}
+			}
+		}
+	}
+	if err := replace(o.Temp, o.Target, oldErr == nil); err != nil {
+		return &Error{"rename", o.Target, err}
+	}
+	t.logf("%s: committed", o.Target)
+	return nil
+}
+
+// replace renames from over to. When to exists, it first tries
+// renameat2(RENAME_EXCHANGE): ext4 (auto_da_alloc) starts writeback of the
+// new file when a plain rename replaces an existing one, which makes the
+// rename cost grow with the file; the exchange does not. The old file then
+// sits under the staging name until the staging directory is removed, and a
+// sweep removes it if we are killed first. Filesystems without the exchange
+// get a plain rename(2). There is no copy fallback: writing in place is what
+// this package exists to avoid.
+func replace(from, to string, exists bool) error {
+	if exists {
+		err := unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_EXCHANGE)
+		if err == nil {
+			// The exchanged directory entry is the old file now; drop it
+			// at once so that its blocks are freed before we return.
+			if rerr := os.Remove(from); rerr != nil && !os.IsNotExist(rerr) {
+				return rerr
+			}
+			return nil
+		}
+		if err != unix.EINVAL && err != unix.ENOSYS && err != unix.EOPNOTSUPP && err != unix.ENOENT {
+			return err
+		}
+	}
+	return os.Rename(from, to)
+}
+
+func sameFile(a, b string) (bool, error) {
+	fa, err := os.Open(a)
+	if err != nil {
+		return false, err
+	}
+	defer fa.Close()
+	fb, err := os.Open(b)
+	if err != nil {
+		return false, err
+	}
+	defer fb.Close()
+	sa, err := fa.Stat()
+	if err != nil {
+		return false, err
+	}
+	sb, err := fb.Stat()
+	if err != nil {
+		return false, err
+	}
+	if sa.Size() != sb.Size() || sa.Mode() != sb.Mode() {
+		return false, nil
+	}
+	if xa, ok := sa.Sys().(*syscall.Stat_t); ok {
+		xb := sb.Sys().(*syscall.Stat_t)
+		if xa.Uid != xb.Uid || xa.Gid != xb.Gid {
+			return false, nil
+		}
+	}
+	bufA := make([]byte, 64<<10)
+	bufB := make([]byte, 64<<10)
+	for {
+		na, ea := io.ReadFull(fa, bufA)
+		nb, eb := io.ReadFull(fb, bufB)
+		if na != nb || !bytes.Equal(bufA[:na], bufB[:nb]) {
+			return false, nil
+		}
+		if ea == io.EOF || ea == io.ErrUnexpectedEOF {
+			return eb == io.EOF || eb == io.ErrUnexpectedEOF, nil
+		}
+		if ea != nil {
+			return false, ea
+		}
+		if eb != nil {
+			return false, eb
+		}
+	}
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// syncDir makes a rename durable. Some filesystems refuse fsync on a
+// directory with EINVAL; there is nothing more to do on them.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return err
+	}
+	return nil
+}
+
+// carryAttrs puts the old file's owner, group, mode and extended attributes
+// (security.selinux included) on the new file. It runs before the rename, so
+// there is no moment when the target has the wrong ones.
+func carryAttrs(oldPath, newPath string, old os.FileInfo) error {
+	if st, ok := old.Sys().(*syscall.Stat_t); ok {
+		if err := os.Lchown(newPath, int(st.Uid), int(st.Gid)); err != nil && !errors.Is(err, syscall.EPERM) {
+			return err
+		}
+	}
+	if err := os.Chmod(newPath, old.Mode().Perm()|old.Mode()&(os.ModeSetuid|os.ModeSetgid|os.ModeSticky)); err != nil {
+		return err
+	}
+	return copyXattrs(oldPath, newPath)
+}
+
+func copyXattrs(from, to string) error {
+	size, err := unix.Llistxattr(from, nil)
+	if err != nil || size == 0 {
+		if err == unix.ENOTSUP {
+			return nil
+		}
+		return err
+	}
+	buf := make([]byte, size)
+	size, err = unix.Llistxattr(from, buf)
+	if err != nil {
+		return err
+	}
+	for _, name := range strings.Split(strings.TrimRight(string(buf[:size]), "\x00"), "\x00") {
+		if name == "" {
+			continue
+		}
+		n, err := unix.Lgetxattr(from, name, nil)
+		if err != nil {
+			return err
+		}
+		val := make([]byte, n)
+		n, err = unix.Lgetxattr(from, name, val)
+		if err != nil {
+			return err
+		}
+		if err := unix.Lsetxattr(to, name, val[:n], 0); err != nil && err != unix.EPERM && err != unix.ENOTSUP {
+			return fmt.Errorf("xattr %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func sortedNames(names []string) []string {
+	sort.Strings(names)
+	return names
+}

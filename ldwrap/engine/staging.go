@@ -1,0 +1,193 @@
+package engine
+
+import (
+	"encoding/hex"
+	"errors"
+	"hash/fnv"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// A staging directory is named ".ldwrap.<key>.<suffix>": key is the basename
+// of the first target staged in that directory (so a later run on the same
+// target finds the leftovers of a killed one), suffix is random and of fixed
+// length (so "a" never matches the leftovers of "a.b").
+const (
+	stagingPrefix = ".ldwrap."
+	suffixLen     = 8
+	suffixChars   = "abcdefghijklmnopqrstuvwxyz0123456789"
+	maxKeyLen     = 200 // NAME_MAX is 255
+)
+
+type stagingDir struct {
+	dir  string   // the targets' directory
+	path string   // the staging directory
+	lock *os.File // holds LOCK_EX while the staging directory is ours
+}
+
+func stagingKey(base string) string {
+	if len(base) <= maxKeyLen {
+		return base
+	}
+	h := fnv.New64a()
+	h.Write([]byte(base))
+	return base[:maxKeyLen-17] + "~" + hex.EncodeToString(h.Sum(nil))
+}
+
+// IsStagingName reports whether name (a basename) is an ldwrap staging
+// directory of the target with basename base.
+func IsStagingName(name, base string) bool {
+	prefix := stagingPrefix + stagingKey(base) + "."
+	if len(name) != len(prefix)+suffixLen || !strings.HasPrefix(name, prefix) {
+		return false
+	}
+	for _, c := range name[len(prefix):] {
+		if !strings.ContainsRune(suffixChars, c) {
+			return false
+		}
+	}
+	return true
+}
+
+func randomSuffix() (string, error) {
+	var b [suffixLen]byte
+	if _, err := unix.Getrandom(b[:], 0); err != nil {
+		return "", err
+	}
+	for i := range b {
+		b[i] = suffixChars[int(b[i])%len(suffixChars)]
+	}
+	return string(b[:]), nil
+}
+
+// createStaging sweeps the leftovers of dead runs on base, then makes and
+// locks a fresh staging directory in dir.
+//
+// Lock protocol: the creator mkdirs, opens and locks (blocking), then checks
+// that the path still names the inode it locked. A sweeper only removes a
+// directory whose lock it got without waiting, and owned by us. A sweeper
+// that slips in between the creator's mkdir and flock removes an empty
+// directory; the creator sees the path gone and starts over.
+func createStaging(dir, base string, logf func(string, ...interface{})) (*stagingDir, error) {
+	sweep(dir, base, logf)
+	key := stagingKey(base)
+	for attempt := 0; attempt < 100; attempt++ {
+		suffix, err := randomSuffix()
+		if err != nil {
+			return nil, err
+		}
+		path := filepath.Join(dir, stagingPrefix+key+"."+suffix)
+		if err := unix.Mkdir(path, 0o700); err != nil {
+			if err == unix.EEXIST {
+				continue
+			}
+			return nil, err
+		}
+		f, err := openDirNoFollow(path)
+		if err != nil {
+			if err == unix.ENOENT || err == unix.ELOOP || err == unix.ENOTDIR {
+				continue
+			}
+			return nil, err
+		}
+		if err := flock(f, unix.LOCK_EX); err != nil {
+			f.Close()
+			os.Remove(path)
+			return nil, err
+		}
+		if !stillNamed(f, path) {
+			f.Close()
+			continue
+		}
+		return &stagingDir{dir: dir, path: path, lock: f}, nil
+	}
+	return nil, errors.New("cannot create a unique staging directory")
+}
+
+func openDirNoFollow(path string) (*os.File, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+func flock(f *os.File, how int) error {
+	for {
+		err := unix.Flock(int(f.Fd()), how)
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// stillNamed reports whether path is still the directory open as f.
+func stillNamed(f *os.File, path string) bool {
+	var a, b unix.Stat_t
+	if unix.Fstat(int(f.Fd()), &a) != nil || unix.Lstat(path, &b) != nil {
+		return false
+	}
+	return a.Dev == b.Dev && a.Ino == b.Ino && a.Nlink > 0
+}
+
+// sweep removes staging directories of base in dir whose owner is gone.
+// Errors are ignored: a leftover we cannot remove must not fail a build.
+func sweep(dir, base string, logf func(string, ...interface{})) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	names, _ := d.Readdirnames(-1)
+	d.Close()
+	euid := uint32(os.Geteuid())
+	for _, name := range names {
+		if !IsStagingName(name, base) {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		f, err := openDirNoFollow(path)
+		if err != nil {
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Fstat(int(f.Fd()), &st) != nil || st.Uid != euid {
+			f.Close()
+			continue
+		}
+		if flock(f, unix.LOCK_EX|unix.LOCK_NB) != nil { // a live run holds it
+			f.Close()
+			continue
+		}
+		if stillNamed(f, path) {
+			os.RemoveAll(path)
+			logf("removed %s, left by a run that died", path)
+		}
+		f.Close()
+	}
+}
+
+func (sd *stagingDir) list() ([]string, error) {
+	d, err := os.Open(sd.path)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	return sortedNames(names), err
+}
+
+func (sd *stagingDir) remove() {
+	if sd.lock == nil {
+		return
+	}
+	// Remove while still locked, so no sweeper races us.
+	if err := os.Remove(sd.path); err != nil && !errors.Is(err, syscall.ENOENT) {
+		os.RemoveAll(sd.path)
+	}
+	sd.lock.Close()
+	sd.lock = nil
+}

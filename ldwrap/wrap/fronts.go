@@ -1,0 +1,138 @@
+package wrap
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ldwrap/ldwrap/ldwrap/cmdline"
+)
+
+// LinkerNames are the names under which ldwrap stands in for a linker in a
+// directory given to gcc -B.
+var LinkerNames = []string{"ld", "ld.bfd", "ld.gold", "ld.lld", "ld.mold"}
+
+const linkerUsage = `usage: ldwrap [linker arguments...]
+       ldwrap --install-links DIR
+
+ldwrap runs the real linker with its output redirected into a private
+directory beside the target, and renames the result over the target only
+when the link succeeds. Running programs keep the old file; a failed or
+killed link leaves the old output byte-identical.
+
+The real linker is $LDWRAP_LD if set, else the name ldwrap was invoked as
+(ld, ld.gold, ...), else "ld". ldwrap never runs itself.
+
+  --install-links DIR  make DIR/ld, ld.bfd, ld.gold, ld.lld and ld.mold
+                       symlinks to ldwrap, for "gcc -B DIR"
+  --version, --help    (only when invoked as "ldwrap")
+
+Environment: LDWRAP_VERBOSE=1, LDWRAP_DURABLE=1, LDWRAP_SYMLINKS=follow,
+LDWRAP_KEEP_ATTRS=1, LDWRAP_SKIP_IDENTICAL=touch|restat.
+Exit status: the linker's; 126 if ldwrap could not stage, run or commit;
+127 if the linker was not found.
+`
+
+// LinkerMain is the ldwrap command.
+func LinkerMain() {
+	name := filepath.Base(os.Args[0])
+	args := os.Args[1:]
+	if name == "ldwrap" && len(args) >= 1 {
+		switch args[0] {
+		case "--version":
+			fmt.Printf("ldwrap %s\n", Version)
+			os.Exit(0)
+		case "--help":
+			fmt.Print(linkerUsage)
+			os.Exit(0)
+		case "--install-links":
+			if len(args) != 2 {
+				Fatalf(2, "usage: ldwrap --install-links DIR")
+			}
+			if err := InstallLinks(args[1]); err != nil {
+				Fatalf(ExitCannotRun, "%v", err)
+			}
+			os.Exit(0)
+		}
+	}
+	spec := os.Getenv("LDWRAP_LD")
+	if spec == "" {
+		spec = "ld"
+		if name != "ldwrap" {
+			spec = name
+		}
+	}
+	tool, err := FindTool(spec)
+	if err != nil {
+		Fatalf(exitCodeOf(err), "%v", err)
+	}
+	kind := cmdline.LinkerOf(resolved(tool.Path))
+	Step{Tool: tool, Args: args, Plan: cmdline.PlanLinker(kind, args, nil)}.Run()
+}
+
+// DriverMain is ldwrap-cc (envVar LDWRAP_CC, default cc) and ldwrap-c++.
+func DriverMain(envVar, def string) {
+	spec := os.Getenv(envVar)
+	if spec == "" {
+		spec = def
+	}
+	tool, err := FindTool(spec)
+	if err != nil {
+		Fatalf(exitCodeOf(err), "%v", err)
+	}
+	d := cmdline.Driver{Clang: isClang(tool)}
+	Step{Tool: tool, Args: os.Args[1:], Plan: d.Plan(os.Args[1:], nil)}.Run()
+}
+
+// isClang looks at the compiler word of the command: the last word that
+// is not an option ("ccache clang" -> clang), resolved through symlinks
+// (cc -> /etc/alternatives/cc -> gcc).
+func isClang(t Tool) bool {
+	word := t.Words[0]
+	for i := len(t.Words) - 1; i > 0; i-- {
+		if !strings.HasPrefix(t.Words[i], "-") {
+			word = t.Words[i]
+			break
+		}
+	}
+	path := word
+	if word == t.Words[0] {
+		path = t.Path
+	} else if p, err := lookPathNotSelf(word); err == nil {
+		path = p
+	}
+	return strings.Contains(filepath.Base(resolved(path)), "clang")
+}
+
+func resolved(path string) string {
+	if r, err := filepath.EvalSymlinks(path); err == nil {
+		return r
+	}
+	return path
+}
+
+// InstallLinks makes dir a directory for gcc -B: each linker name is a
+// symlink to this ldwrap. Existing links are replaced atomically.
+func InstallLinks(dir string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find ldwrap itself: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, unwrapPath(err))
+	}
+	for _, n := range LinkerNames {
+		p := filepath.Join(dir, n)
+		tmp := p + ".ldwrap-new"
+		os.Remove(tmp)
+		if err := os.Symlink(exe, tmp); err != nil {
+			return fmt.Errorf("link %s: %w", p, unwrapPath(err))
+		}
+		if err := os.Rename(tmp, p); err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("link %s: %w", p, unwrapPath(err))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,346 @@
+// Package wrap is what every ldwrap command does around the tool it wraps:
+// find the real tool (never ldwrap itself), stage the outputs through the
+// engine, run the tool with signals forwarded, and commit or abort.
+package wrap
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/ldwrap/ldwrap/ldwrap/cmdline"
+	"github.com/ldwrap/ldwrap/ldwrap/engine"
+)
+
+// Version is the version of every ldwrap command.
+const Version = "0.1.0"
+
+// Exit codes of ldwrap's own failures, as env(1) and timeout(1) use them.
+const (
+	ExitCannotRun = 126 // found but could not run, or staging/commit failed
+	ExitNotFound  = 127
+)
+
+// depthVar counts nested ldwrap processes. A copy of ldwrap installed as
+// the real tool's name (where the same-file check cannot see it) would
+// otherwise call itself forever.
+const (
+	depthVar = "LDWRAP_DEPTH"
+	maxDepth = 8
+)
+
+// Fatalf prints one "ldwrap: <what> <path>: <cause>" line and exits with code.
+func Fatalf(code int, format string, args ...interface{}) {
+	fmt.Fprintf(os.Stderr, "ldwrap: "+format+"\n", args...)
+	os.Exit(code)
+}
+
+// Verbose reports whether LDWRAP_VERBOSE asks for explanations.
+func Verbose() bool {
+	v := os.Getenv("LDWRAP_VERBOSE")
+	return v != "" && v != "0"
+}
+
+// Logf prints a verbose line when LDWRAP_VERBOSE is set.
+func Logf(format string, args ...interface{}) {
+	if Verbose() {
+		fmt.Fprintf(os.Stderr, "ldwrap: "+format+"\n", args...)
+	}
+}
+
+func warnf(format string, args ...interface{}) {
+	fmt.Fprintf(os.Stderr, "ldwrap: warning: "+format+"\n", args...)
+}
+
+// OptionsFromEnv reads the engine's policies from the environment:
+// LDWRAP_DURABLE=1, LDWRAP_SYMLINKS=follow, LDWRAP_KEEP_ATTRS=1,
+// LDWRAP_SKIP_IDENTICAL=touch|restat. durable is the command's default.
+func OptionsFromEnv(durable bool) (engine.Options, error) {
+	o := engine.Options{Durable: durable, Warnf: warnf}
+	if Verbose() {
+		o.Logf = Logf
+	}
+	if v, ok := os.LookupEnv("LDWRAP_DURABLE"); ok {
+		o.Durable = v != "" && v != "0"
+	}
+	switch v := os.Getenv("LDWRAP_SYMLINKS"); v {
+	case "", "replace":
+	case "follow":
+		o.Symlinks = engine.FollowLink
+	default:
+		return o, fmt.Errorf("LDWRAP_SYMLINKS=%s: want replace or follow", v)
+	}
+	if v := os.Getenv("LDWRAP_KEEP_ATTRS"); v != "" && v != "0" {
+		o.KeepAttrs = true
+	}
+	switch v := os.Getenv("LDWRAP_SKIP_IDENTICAL"); v {
+	case "", "0":
+	case "touch", "1":
+		o.Skip = engine.KeepAndTouch
+	case "restat":
+		o.Skip = engine.KeepUntouched
+	default:
+		return o, fmt.Errorf("LDWRAP_SKIP_IDENTICAL=%s: want touch or restat", v)
+	}
+	return o, nil
+}
+
+// Tool is the real program a command stands in front of.
+type Tool struct {
+	Path  string   // resolved executable
+	Words []string // argv[0] and fixed arguments (LDWRAP_CC='ccache gcc')
+}
+
+// FindTool resolves spec (a command, possibly with arguments) on PATH,
+// skipping any file that is this very executable.
+func FindTool(spec string) (Tool, error) {
+	words := strings.Fields(spec)
+	if len(words) == 0 {
+		return Tool{}, &toolError{spec, errors.New("empty command")}
+	}
+	path, err := lookPathNotSelf(words[0])
+	if err != nil {
+		return Tool{}, err
+	}
+	return Tool{Path: path, Words: words}, nil
+}
+
+type toolError struct {
+	name string
+	err  error
+}
+
+func (e *toolError) Error() string { return "run " + e.name + ": " + e.err.Error() }
+
+// ExitCode is 127 when the tool is missing, 126 otherwise.
+func (e *toolError) ExitCode() int {
+	if errors.Is(e.err, os.ErrNotExist) {
+		return ExitNotFound
+	}
+	return ExitCannotRun
+}
+
+var errSelf = errors.New("refusing to run ldwrap itself as the real tool")
+
+func selfInfo() os.FileInfo {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil
+	}
+	fi, err := os.Stat(exe)
+	if err != nil {
+		return nil
+	}
+	return fi
+}
+
+func lookPathNotSelf(name string) (string, error) {
+	self := selfInfo()
+	check := func(p string) error {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		if fi.IsDir() || fi.Mode()&0o111 == 0 {
+			return syscall.EACCES
+		}
+		if self != nil && os.SameFile(fi, self) {
+			return errSelf
+		}
+		return nil
+	}
+	if strings.Contains(name, "/") {
+		if err := check(name); err != nil {
+			if errors.Is(err, syscall.ENOENT) {
+				err = os.ErrNotExist
+			}
+			return "", &toolError{name, unwrapPath(err)}
+		}
+		return name, nil
+	}
+	var firstErr error
+	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, name)
+		err := check(p)
+		if err == nil {
+			return p, nil
+		}
+		if firstErr == nil && !errors.Is(err, os.ErrNotExist) {
+			firstErr = err
+		}
+	}
+	if firstErr == nil || firstErr == errSelf {
+		if firstErr == errSelf {
+			return "", &toolError{name, fmt.Errorf("%w: no other %s in PATH", os.ErrNotExist, name)}
+		}
+		return "", &toolError{name, fmt.Errorf("%w in PATH", os.ErrNotExist)}
+	}
+	return "", &toolError{name, unwrapPath(firstErr)}
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Step is one wrapped invocation.
+type Step struct {
+	Tool    Tool
+	Args    []string // the tool's arguments as the user gave them
+	Plan    cmdline.Rewrite
+	Durable bool // the command's default for LDWRAP_DURABLE
+}
+
+// Run carries out the step and exits the process: with the tool's status,
+// by the tool's (or a forwarded) signal, or with 126/127 for ldwrap's own
+// failures.
+func (s Step) Run() {
+	checkDepth()
+	if s.Plan.Pass != "" {
+		if !s.Plan.Quiet {
+			Logf("passing through untouched: %s", s.Plan.Pass)
+		}
+		s.exec(s.Args)
+	}
+	opts, err := OptionsFromEnv(s.Durable)
+	if err != nil {
+		Fatalf(ExitCannotRun, "config: %v", err)
+	}
+	txn := engine.New(opts)
+	args, err := s.Plan.Apply(s.Args, func(target string, side bool) (string, error) {
+		var o *engine.Output
+		var err error
+		if side {
+			o, err = txn.StageSide(target)
+		} else {
+			o, err = txn.Stage(target)
+		}
+		if err != nil {
+			return "", err
+		}
+		return o.Temp, nil
+	})
+	if err != nil {
+		txn.Abort()
+		if errors.Is(err, engine.ErrSpecial) {
+			Logf("passing through untouched: %v", err)
+			s.exec(s.Args)
+		}
+		Fatalf(ExitCannotRun, "%v", err)
+	}
+	for _, n := range s.Plan.Notes {
+		Logf("%s", n)
+	}
+	Logf("running %s %s", strings.Join(s.Tool.Words, " "), strings.Join(args, " "))
+	status, sig, err := RunForwarding(s.Tool, args)
+	if err != nil {
+		txn.Abort()
+		Fatalf(exitCodeOf(err), "%v", err)
+	}
+	if sig != 0 || !status.Exited() || status.ExitStatus() != 0 {
+		txn.Abort()
+		ExitLike(status, sig)
+	}
+	if err := txn.Commit(); err != nil {
+		Fatalf(ExitCannotRun, "%v", err)
+	}
+	os.Exit(0)
+}
+
+func exitCodeOf(err error) int {
+	var te *toolError
+	if errors.As(err, &te) {
+		return te.ExitCode()
+	}
+	return ExitCannotRun
+}
+
+// exec replaces ldwrap with the tool: a pass-through costs one execve and
+// keeps the tool's exit status and signals exact by construction.
+func (s Step) exec(args []string) {
+	argv := append(append([]string(nil), s.Tool.Words...), args...)
+	err := syscall.Exec(s.Tool.Path, argv, os.Environ())
+	Fatalf(exitCodeOf(&toolError{s.Tool.Path, err}), "run %s: %v", s.Tool.Path, err)
+}
+
+func checkDepth() {
+	n, _ := strconv.Atoi(os.Getenv(depthVar))
+	if n >= maxDepth {
+		Fatalf(ExitCannotRun, "run %s: ldwrap nested %d deep; is a copy of ldwrap installed as the real tool?", os.Args[0], n)
+	}
+	os.Setenv(depthVar, strconv.Itoa(n+1))
+}
+
+// forwarded are the signals ldwrap passes on to the tool: the ones make
+// reacts to by deleting targets, and those a terminal or a job control
+// system sends.
+var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
+// RunForwarding runs the tool, forwarding signals to it, and waits. sig is
+// the signal ldwrap itself received (0 if none).
+func RunForwarding(t Tool, args []string) (syscall.WaitStatus, syscall.Signal, error) {
+	ch := make(chan os.Signal, 4)
+	for _, s := range forwarded {
+		// A signal our parent told us to ignore (nohup, a background
+		// job) stays ignored, for us and for the tool.
+		if !signal.Ignored(s) {
+			signal.Notify(ch, s)
+		}
+	}
+	defer signal.Stop(ch)
+	argv := append(append([]string(nil), t.Words...), args...)
+	p, err := os.StartProcess(t.Path, argv, &os.ProcAttr{
+		Env:   os.Environ(),
+		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},
+	})
+	if err != nil {
+		return 0, 0, &toolError{t.Path, unwrapPath(err)}
+	}
+	var got syscall.Signal
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-ch:
+				got = s.(syscall.Signal)
+				p.Signal(s)
+			case <-done:
+				return
+			}
+		}
+	}()
+	ps, err := p.Wait()
+	close(done)
+	if err != nil {
+		return 0, 0, &toolError{t.Path, err}
+	}
+	return ps.Sys().(syscall.WaitStatus), got, nil
+}
+
+// ExitLike ends ldwrap the way the tool ended, so make and ninja see what
+// they would have seen: the same exit code, or death by the same signal.
+// When ldwrap itself received sig, it dies of sig.
+func ExitLike(status syscall.WaitStatus, sig syscall.Signal) {
+	if sig == 0 && status.Signaled() {
+		sig = status.Signal()
+	}
+	if sig != 0 {
+		signal.Reset(sig)
+		syscall.Kill(os.Getpid(), sig)
+		// Still alive: the signal is blocked or ignored by our parent's
+		// choice. Report it the way a shell would.
+		os.Exit(128 + int(sig))
+	}
+	os.Exit(status.ExitStatus())
+}
