@@ -113,6 +113,9 @@ func scanLinker(kind Linker, args []Arg) linkScan {
 		if isOutput {
 			continue
 		}
+		if strings.HasPrefix(a, "-h") && !strings.HasPrefix(a, "-hash") && len(a) > 2 {
+			name = "h" // -hNAME: the joined soname
+		}
 		switch name {
 		case "shared", "Bshareable":
 			s.shared = true

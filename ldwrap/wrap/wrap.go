@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/ldwrap/ldwrap/ldwrap/cmdline"
 	"github.com/ldwrap/ldwrap/ldwrap/engine"
@@ -338,8 +339,10 @@ func ExitLike(status syscall.WaitStatus, sig syscall.Signal) {
 	if sig != 0 {
 		signal.Reset(sig)
 		syscall.Kill(os.Getpid(), sig)
-		// Still alive: the signal is blocked or ignored by our parent's
-		// choice. Report it the way a shell would.
+		// Delivery is asynchronous; give it a moment. Still alive after
+		// that: the signal is ignored by our parent's choice. Report it
+		// the way a shell would.
+		time.Sleep(time.Second)
 		os.Exit(128 + int(sig))
 	}
 	os.Exit(status.ExitStatus())

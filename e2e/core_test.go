@@ -1,0 +1,414 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// waitingMain prints its version only after its standard input closes, so
+// a test controls how long the old program runs.
+const waitingMain = `#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+	char c;
+	if (argc > 1) { puts("started"); fflush(stdout); while (read(0, &c, 1) > 0) {} }
+	puts("VERSION");
+	return 0;
+}
+`
+
+type running struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	out   *bytes.Buffer
+}
+
+// startWaiting starts prog (which waits on stdin) and returns once it runs.
+func startWaiting(t *testing.T, dir, prog string) *running {
+	t.Helper()
+	cmd := exec.Command(prog, "wait")
+	cmd.Dir = dir
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	r := &running{cmd, stdin, &out}
+	waitFor(t, prog+" to start", 10*time.Second, func() bool { return strings.Contains(r.output(), "started") })
+	return r
+}
+
+var outMu sync.Mutex
+
+func (r *running) output() string { outMu.Lock(); defer outMu.Unlock(); return r.out.String() }
+
+// finish closes stdin and returns the exit code (-signal if killed) and output.
+func (r *running) finish() (int, string) {
+	r.stdin.Close()
+	err := r.cmd.Wait()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		ws := ee.Sys().(syscall.WaitStatus)
+		code = ws.ExitStatus()
+		if ws.Signaled() {
+			code = -int(ws.Signal())
+		}
+	}
+	return code, r.out.String()
+}
+
+// a. CC=ldwrap-cc make relinks a program while it runs.
+func TestMakeRelinksRunningProgram(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Makefile"), "prog: main.o\n\t$(CC) -o $@ main.o\nmain.o: main.c\n\t$(CC) -c -MD -o $@ main.c\n-include main.d\n")
+	writeFile(t, filepath.Join(dir, "main.c"), strings.Replace(waitingMain, "VERSION", "v1", 1))
+	run(t, dir, nil, "make", "CC="+ldwrap("ldwrap-cc"))
+	old := readFile(t, filepath.Join(dir, "prog"))
+
+	// Control: writing the running executable in place fails.
+	p := startWaiting(t, dir, "./prog")
+	run(t, dir, nil, "cp", "prog", "prog.copy")
+	out, err := runErr(dir, nil, "cp", "prog.copy", "prog")
+	require.Error(t, err, "control: cp over a running program should fail")
+	assert.Contains(t, out, "Text file busy")
+
+	time.Sleep(10 * time.Millisecond) // a visibly newer source for make
+	writeFile(t, filepath.Join(dir, "main.c"), strings.Replace(waitingMain, "VERSION", "v2", 1))
+	run(t, dir, nil, "make", "CC="+ldwrap("ldwrap-cc"))
+	code, pout := p.finish()
+	assert.Equal(t, 0, code)
+	assert.Contains(t, pout, "v1", "the running program finishes with its old code")
+	assert.NotEqual(t, old, readFile(t, filepath.Join(dir, "prog")))
+	assert.Equal(t, "v2\n", run(t, dir, nil, "./prog"))
+	assert.Contains(t, run(t, dir, nil, "make", "-n", "CC="+ldwrap("ldwrap-cc")), "is up to date")
+	assert.Empty(t, leftovers(t, dir))
+}
+
+const libUser = `#include <stdio.h>
+#include <sys/select.h>
+#include <unistd.h>
+int foo(void);
+int main(void) {
+	char c; int first = foo(), changed = 0; long n = 0;
+	puts("started"); fflush(stdout);
+	/* Call into the library until stdin closes, so it runs while the library is rebuilt. */
+	for (;;) {
+		if (foo() != first) changed = 1;
+		n++;
+		fd_set s; struct timeval tv = {0, 1000}; FD_ZERO(&s); FD_SET(0, &s);
+		if (select(1, &s, 0, 0, &tv) > 0 && read(0, &c, 1) <= 0) break;
+	}
+	printf("%s %d\n", changed ? "changed" : "ok", first);
+	return 0;
+}
+`
+
+func libSource(version int, padding int) string {
+	var b strings.Builder
+	for i := 0; i < padding; i++ {
+		fmt.Fprintf(&b, "int pad%d(int x) { return x * %d + %d; }\n", i, i+3, i)
+	}
+	fmt.Fprintf(&b, "int foo(void) { return %d; }\n", version)
+	return b.String()
+}
+
+// b. A process using a shared library keeps running while the library is
+// rebuilt through ldwrap; the control (an in-place copy) breaks it.
+func TestSharedLibraryRebuiltUnderRunningUser(t *testing.T) {
+	for _, mode := range []string{"control-cp", "ldwrap-cc"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, filepath.Join(dir, "foo.c"), libSource(1, 0))
+			writeFile(t, filepath.Join(dir, "foo2.c"), libSource(2, 200))
+			writeFile(t, filepath.Join(dir, "user.c"), libUser)
+			cc := ldwrap("ldwrap-cc")
+			run(t, dir, nil, cc, "-shared", "-fPIC", "-o", "libfoo.so", "foo.c")
+			run(t, dir, nil, "gcc", "-o", "user", "user.c", "-L.", "-lfoo", "-Wl,-rpath,$ORIGIN")
+			p := startWaiting(t, dir, "./user")
+			if mode == "control-cp" {
+				run(t, dir, nil, "gcc", "-shared", "-fPIC", "-o", "new.so", "foo2.c")
+				run(t, dir, nil, "cp", "new.so", "libfoo.so")
+			} else {
+				run(t, dir, nil, cc, "-shared", "-fPIC", "-o", "libfoo.so", "foo2.c")
+			}
+			time.Sleep(100 * time.Millisecond) // let the user call into the library again
+			code, out := p.finish()
+			healthy := code == 0 && strings.Contains(out, "ok 1")
+			if mode == "control-cp" {
+				assert.False(t, healthy, "control: an in-place copy should break the running user (exit %d, %q)", code, out)
+			} else {
+				assert.True(t, healthy, "exit %d, %q", code, out)
+				assert.Empty(t, leftovers(t, dir))
+			}
+		})
+	}
+}
+
+// bigObject writes big.o, mb MiB of initialised data, so that a link
+// takes long enough to be interrupted.
+func bigObject(t *testing.T, dir string, mb int) {
+	t.Helper()
+	writeFile(t, filepath.Join(dir, "big.s"), fmt.Sprintf(".data\n.globl big\nbig:\n.fill %d,1,7\n", mb<<20))
+	run(t, dir, nil, "as", "-o", "big.o", "big.s")
+}
+
+const bigMain = `#include <stdio.h>
+extern char big[];
+int main(void) { puts(big[1] == 7 ? "VERSION" : "bad"); return 0; }
+`
+
+// stagedFile returns the size of the file ldwrap is staging for target, or -1.
+func stagedFile(dir, base string) int64 {
+	matches, _ := filepath.Glob(filepath.Join(dir, ".ldwrap."+base+".*", base))
+	for _, m := range matches {
+		if fi, err := os.Stat(m); err == nil {
+			return fi.Size()
+		}
+	}
+	return -1
+}
+
+func startGroup(dir string, argv ...string) *exec.Cmd {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd
+}
+
+// c. A link killed with SIGKILL mid-write leaves the old output
+// byte-identical and runnable, and the next run sweeps the leftover. The
+// kills land at random moments; the control kills a bare link the same way.
+func TestSigkillMidLink(t *testing.T) {
+	dir := t.TempDir()
+	bigObject(t, dir, 64)
+	writeFile(t, filepath.Join(dir, "v1.c"), strings.Replace(bigMain, "VERSION", "v1", 1))
+	writeFile(t, filepath.Join(dir, "v2.c"), strings.Replace(bigMain, "VERSION", "v2", 1))
+	run(t, dir, nil, "gcc", "-c", "v1.c", "v2.c")
+	cc := ldwrap("ldwrap-cc")
+	run(t, dir, nil, cc, "-o", "prog", "v1.o", "big.o")
+	old := readFile(t, filepath.Join(dir, "prog"))
+
+	t.Run("control", func(t *testing.T) {
+		run(t, dir, nil, "cp", "prog", "ctl")
+		st, _ := os.Stat(filepath.Join(dir, "ctl"))
+		oldIno := st.Sys().(*syscall.Stat_t).Ino
+		cmd := startGroup(dir, "gcc", "-o", "ctl", "v2.o", "big.o")
+		require.NoError(t, cmd.Start())
+		waitFor(t, "the bare link to replace ctl", 20*time.Second, func() bool {
+			fi, err := os.Stat(filepath.Join(dir, "ctl"))
+			return err != nil || (fi.Sys().(*syscall.Stat_t).Ino != oldIno && fi.Size() > 0)
+		})
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+		b, err := os.ReadFile(filepath.Join(dir, "ctl"))
+		assert.False(t, err == nil && bytes.Equal(b, old), "control: a killed bare link should not leave the old file")
+		os.Remove(filepath.Join(dir, "ctl"))
+	})
+
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	const kills = 8
+	sawNew := 0
+	for i := 0; i < kills; i++ {
+		cmd := startGroup(dir, cc, "-o", "prog", "v2.o", "big.o")
+		require.NoError(t, cmd.Start())
+		if i%2 == 0 {
+			waitFor(t, "the staged output", 20*time.Second, func() bool { return stagedFile(dir, "prog") > 0 })
+		}
+		time.Sleep(time.Duration(rng.Intn(400)) * time.Millisecond)
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+		got := readFile(t, filepath.Join(dir, "prog"))
+		if !bytes.Equal(got, old) {
+			// The kill came after the commit: the new program, whole.
+			sawNew++
+			assert.Equal(t, "v2\n", run(t, dir, nil, "./prog"))
+			run(t, dir, nil, cc, "-o", "prog", "v1.o", "big.o")
+			continue
+		}
+		assert.Equal(t, "v1\n", run(t, dir, nil, "./prog"))
+	}
+	t.Logf("%d kills, %d landed after the commit", kills, sawNew)
+	run(t, dir, nil, cc, "-o", "prog", "v2.o", "big.o")
+	assert.Equal(t, "v2\n", run(t, dir, nil, "./prog"))
+	assert.Empty(t, leftovers(t, dir), "the clean run sweeps every leftover")
+}
+
+// d. Readers exec-ing the output in a loop during 100 relinks never see a
+// partial or missing file; the control (bare gcc) shows that they do.
+func TestReadersDuringRelinks(t *testing.T) {
+	for _, mode := range []string{"control-gcc", "ldwrap-cc"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, filepath.Join(dir, "a1.c"), hello("v1"))
+			writeFile(t, filepath.Join(dir, "a2.c"), hello("v2")+"char pad[1<<20] = {1};\n")
+			run(t, dir, nil, "gcc", "-c", "a1.c", "a2.c")
+			cc := "gcc"
+			if mode == "ldwrap-cc" {
+				cc = ldwrap("ldwrap-cc")
+			}
+			run(t, dir, nil, cc, "-o", "prog", "a1.o")
+			var stop atomic.Bool
+			var reads, bad atomic.Int64
+			var firstBad atomic.Value
+			var wg sync.WaitGroup
+			for r := 0; r < 2; r++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for !stop.Load() {
+						out, err := exec.Command(filepath.Join(dir, "prog")).CombinedOutput()
+						reads.Add(1)
+						if err != nil || (string(out) != "v1\n" && string(out) != "v2\n") {
+							bad.Add(1)
+							firstBad.CompareAndSwap(nil, fmt.Sprintf("%v %q", err, out))
+						}
+					}
+				}()
+			}
+			relinks := 100
+			if mode == "control-gcc" {
+				relinks = 40
+			}
+			for i := 0; i < relinks; i++ {
+				run(t, dir, nil, cc, "-o", "prog", fmt.Sprintf("a%d.o", 1+i%2))
+			}
+			stop.Store(true)
+			wg.Wait()
+			t.Logf("%s: %d relinks, %d execs, %d failed (first: %v)", mode, relinks, reads.Load(), bad.Load(), firstBad.Load())
+			require.Greater(t, reads.Load(), int64(relinks))
+			if mode == "control-gcc" {
+				assert.Greater(t, bad.Load(), int64(0), "control: bare relinks should break some readers")
+			} else {
+				assert.Zero(t, bad.Load())
+				assert.Empty(t, leftovers(t, dir))
+			}
+		})
+	}
+}
+
+// A failed link passes the linker's exit status through and keeps the old
+// output; bare GNU ld deletes it (control).
+func TestFailedLinkKeepsOldOutput(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.c"), hello("v1"))
+	writeFile(t, filepath.Join(dir, "bad.c"), "int missing(void); int main(void) { return missing(); }\n")
+	run(t, dir, nil, "gcc", "-c", "a.c", "bad.c")
+	run(t, dir, nil, "gcc", "-o", "ctl", "a.o")
+	bareCode, _ := exitCode(dir, nil, "gcc", "-o", "ctl", "bad.o")
+	_, err := os.Stat(filepath.Join(dir, "ctl"))
+	assert.True(t, os.IsNotExist(err), "control: GNU ld deletes the old output on failure")
+
+	for _, tool := range []string{"ldwrap-cc"} {
+		run(t, dir, nil, ldwrap(tool), "-o", "prog", "a.o")
+		old := readFile(t, filepath.Join(dir, "prog"))
+		code, out := exitCode(dir, nil, ldwrap(tool), "-o", "prog", "bad.o")
+		assert.Equal(t, bareCode, code, out)
+		assert.Equal(t, old, readFile(t, filepath.Join(dir, "prog")))
+	}
+	// The linker front end, with the exit status of ld itself.
+	run(t, dir, nil, "cp", "prog", "prog.ld")
+	old := readFile(t, filepath.Join(dir, "prog.ld"))
+	ldCode, _ := exitCode(dir, nil, "ld", "-o", "x", "bad.o")
+	code, out := exitCode(dir, nil, ldwrap("ldwrap"), "-o", "prog.ld", "bad.o")
+	assert.Equal(t, ldCode, code, out)
+	assert.Equal(t, old, readFile(t, filepath.Join(dir, "prog.ld")))
+	assert.Empty(t, leftovers(t, dir))
+}
+
+// SIGINT, SIGTERM and SIGHUP are forwarded; ldwrap removes the staged file
+// and dies of the same signal; the old output stays.
+func TestSignalsForwarded(t *testing.T) {
+	dir := t.TempDir()
+	bigObject(t, dir, 64)
+	writeFile(t, filepath.Join(dir, "v1.c"), strings.Replace(bigMain, "VERSION", "v1", 1))
+	run(t, dir, nil, "gcc", "-c", "v1.c")
+	cc := ldwrap("ldwrap-cc")
+	run(t, dir, nil, cc, "-o", "prog", "v1.o", "big.o")
+	old := readFile(t, filepath.Join(dir, "prog"))
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		cmd := exec.Command(cc, "-o", "prog", "v1.o", "big.o")
+		cmd.Dir = dir
+		require.NoError(t, cmd.Start())
+		waitFor(t, "the staged output", 20*time.Second, func() bool { return stagedFile(dir, "prog") > 0 })
+		cmd.Process.Signal(sig) // to ldwrap alone: it must forward
+		err := cmd.Wait()
+		ee, ok := err.(*exec.ExitError)
+		require.True(t, ok, "%v: %v", sig, err)
+		ws := ee.Sys().(syscall.WaitStatus)
+		assert.True(t, ws.Signaled() && ws.Signal() == sig, "%v: status %v", sig, ws)
+		assert.Equal(t, old, readFile(t, filepath.Join(dir, "prog")))
+		assert.Empty(t, leftovers(t, dir), "%v", sig)
+		// No linker process is left behind.
+		out, _ := exec.Command("pgrep", "-f", "ld.*"+filepath.Join(dir, ".ldwrap")).Output()
+		assert.Empty(t, strings.TrimSpace(string(out)))
+	}
+	// From a shell, SIGINT reads as 130.
+	sh := exec.Command("sh", "-c", cc+" -o prog v1.o big.o; echo status=$?")
+	sh.Dir = dir
+	var out bytes.Buffer
+	sh.Stdout = &out
+	require.NoError(t, sh.Start())
+	waitFor(t, "the staged output", 20*time.Second, func() bool { return stagedFile(dir, "prog") > 0 })
+	pid, err := exec.Command("pgrep", "-P", fmt.Sprint(sh.Process.Pid)).Output()
+	require.NoError(t, err)
+	run(t, dir, nil, "kill", "-INT", strings.TrimSpace(string(pid)))
+	require.NoError(t, sh.Wait())
+	assert.Equal(t, "status=130\n", out.String())
+}
+
+// ldwrap's own failures: 127 for a missing tool, 126 otherwise, one line.
+func TestOwnFailures(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.c"), hello("v1"))
+	writeFile(t, filepath.Join(dir, "noexec"), "#!/bin/sh\n")
+	cases := []struct {
+		env  []string
+		argv []string
+		code int
+		msg  string
+	}{
+		{[]string{"LDWRAP_CC=no-such-cc"}, []string{ldwrap("ldwrap-cc"), "-c", "a.c"}, 127, "ldwrap: run no-such-cc: file does not exist in PATH"},
+		{[]string{"LDWRAP_CC=./noexec"}, []string{ldwrap("ldwrap-cc"), "-c", "a.c"}, 126, "ldwrap: run ./noexec: permission denied"},
+		{[]string{"LDWRAP_LD=" + ldwrap("ldwrap")}, []string{ldwrap("ldwrap"), "a.o"}, 126, "ldwrap: run " + ldwrap("ldwrap") + ": refusing to run ldwrap itself"},
+		{nil, []string{ldwrap("ldwrap-cc"), "-c", "a.c", "-o", "nodir/a.o"}, 126, "ldwrap: stage nodir/a.o: no such file or directory"},
+		{[]string{"LDWRAP_SYMLINKS=sideways"}, []string{ldwrap("ldwrap-cc"), "-c", "a.c"}, 126, "ldwrap: config: LDWRAP_SYMLINKS=sideways"},
+	}
+	for _, c := range cases {
+		code, out := exitCode(dir, c.env, c.argv...)
+		assert.Equal(t, c.code, code, "%v %v: %s", c.env, c.argv, out)
+		assert.True(t, strings.HasPrefix(out, c.msg), "%q should start with %q", out, c.msg)
+		assert.Equal(t, 1, strings.Count(out, "\n"), "one line: %q", out)
+	}
+	assert.Empty(t, leftovers(t, dir))
+}
+
+// ldwrap never calls itself, whatever PATH holds: a -B directory of links
+// to ldwrap first in PATH still reaches the real linkers.
+func TestNeverCallsItself(t *testing.T) {
+	dir := t.TempDir()
+	links := filepath.Join(dir, "links")
+	run(t, dir, nil, ldwrap("ldwrap"), "--install-links", links)
+	writeFile(t, filepath.Join(dir, "a.c"), hello("v1"))
+	env := []string{"PATH=" + links + ":" + os.Getenv("PATH"), "LDWRAP_VERBOSE=1"}
+	for _, ld := range []string{"bfd", "gold", "lld", "mold"} {
+		out := run(t, dir, env, "gcc", "-B", links, "-fuse-ld="+ld, "-o", "p-"+ld, "a.c")
+		assert.Contains(t, out, "committed", ld)
+		assert.Equal(t, "v1\n", run(t, dir, nil, "./p-"+ld))
+	}
+	assert.Contains(t, run(t, dir, nil, ldwrap("ldwrap"), "--version"), "ldwrap ")
+	assert.Contains(t, run(t, dir, nil, ldwrap("ldwrap"), "--help"), "--install-links")
+}

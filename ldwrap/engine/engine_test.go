@@ -1,0 +1,268 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+}
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	d, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range d {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestCommitReplacesAndKeepsOldInodeForReaders(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "prog")
+	write(t, target, "old")
+	held, err := os.Open(target)
+	require.NoError(t, err)
+	defer held.Close()
+
+	txn := New(Options{})
+	o, err := txn.Stage(target)
+	require.NoError(t, err)
+	assert.Equal(t, "prog", filepath.Base(o.Temp), "the staged file keeps the basename")
+	fi, err := os.Stat(filepath.Dir(o.Temp))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
+	assert.Equal(t, "old", read(t, target), "staging leaves the target alone")
+	write(t, o.Temp, "new")
+	require.NoError(t, txn.Commit())
+
+	assert.Equal(t, "new", read(t, target))
+	b := make([]byte, 3)
+	_, err = held.ReadAt(b, 0)
+	require.NoError(t, err)
+	assert.Equal(t, "old", string(b), "an open reader keeps the old inode")
+	assert.Equal(t, []string{"prog"}, entries(t, dir), "no staging directory is left")
+}
+
+func TestAbortLeavesTarget(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "lib.so")
+	write(t, target, "old")
+	txn := New(Options{})
+	o, err := txn.Stage(target)
+	require.NoError(t, err)
+	write(t, o.Temp, "half")
+	txn.Abort()
+	assert.Equal(t, "old", read(t, target))
+	assert.Equal(t, []string{"lib.so"}, entries(t, dir))
+}
+
+func TestSideFilesCommittedFirstAndUnwrittenOutputsSkipped(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a.d"), "old dep")
+	write(t, filepath.Join(dir, "b.o"), "old b")
+	txn := New(Options{})
+	a, err := txn.Stage(filepath.Join(dir, "a.o"))
+	require.NoError(t, err)
+	d, err := txn.StageSide(filepath.Join(dir, "a.d"))
+	require.NoError(t, err)
+	_, err = txn.Stage(filepath.Join(dir, "b.o")) // the tool does not write it
+	require.NoError(t, err)
+	write(t, a.Temp, "obj")
+	write(t, d.Temp, "dep")
+	write(t, filepath.Join(filepath.Dir(a.Temp), "a.su"), "stack") // an unnamed side file
+	require.NoError(t, txn.Commit())
+	assert.Equal(t, "obj", read(t, filepath.Join(dir, "a.o")))
+	assert.Equal(t, "dep", read(t, filepath.Join(dir, "a.d")))
+	assert.Equal(t, "stack", read(t, filepath.Join(dir, "a.su")))
+	assert.Equal(t, "old b", read(t, filepath.Join(dir, "b.o")))
+	assert.ElementsMatch(t, []string{"a.o", "a.d", "a.su", "b.o"}, entries(t, dir))
+}
+
+func TestSymlinkPolicies(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real")
+	link := filepath.Join(dir, "link")
+	write(t, real, "old")
+	require.NoError(t, os.Symlink("real", link))
+
+	txn := New(Options{}) // replace the link, as lld and mold do
+	o, err := txn.Stage(link)
+	require.NoError(t, err)
+	write(t, o.Temp, "new")
+	require.NoError(t, txn.Commit())
+	fi, err := os.Lstat(link)
+	require.NoError(t, err)
+	assert.True(t, fi.Mode().IsRegular())
+	assert.Equal(t, "old", read(t, real))
+
+	require.NoError(t, os.Remove(link))
+	require.NoError(t, os.Symlink("real", link))
+	txn = New(Options{Symlinks: FollowLink})
+	o, err = txn.Stage(link)
+	require.NoError(t, err)
+	assert.Equal(t, real, o.Target)
+	write(t, o.Temp, "new")
+	require.NoError(t, txn.Commit())
+	fi, err = os.Lstat(link)
+	require.NoError(t, err)
+	assert.True(t, fi.Mode()&os.ModeSymlink != 0, "the link stays a link")
+	assert.Equal(t, "new", read(t, link))
+}
+
+func TestSpecialTargetsAndDirectories(t *testing.T) {
+	txn := New(Options{})
+	_, err := txn.Stage("/dev/null")
+	assert.ErrorIs(t, err, ErrSpecial)
+	_, err = txn.Stage("-")
+	assert.ErrorIs(t, err, ErrSpecial)
+	dir := t.TempDir()
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644))
+	_, err = txn.Stage(filepath.Join(dir, "fifo"))
+	assert.ErrorIs(t, err, ErrSpecial)
+	require.NoError(t, os.Symlink("/dev/null", filepath.Join(dir, "sink")))
+	_, err = txn.Stage(filepath.Join(dir, "sink"))
+	assert.ErrorIs(t, err, ErrSpecial)
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "d"), 0o755))
+	_, err = txn.Stage(filepath.Join(dir, "d"))
+	assert.ErrorIs(t, err, syscall.EISDIR)
+	assert.Contains(t, err.Error(), "stage "+filepath.Join(dir, "d")+": is a directory")
+	_, err = txn.Stage(filepath.Join(dir, "missing", "x"))
+	assert.ErrorIs(t, err, syscall.ENOENT)
+	txn.Abort()
+	assert.ElementsMatch(t, []string{"fifo", "sink", "d"}, entries(t, dir))
+}
+
+func TestHardLinkWarns(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a"), "old")
+	require.NoError(t, os.Link(filepath.Join(dir, "a"), filepath.Join(dir, "b")))
+	var warned string
+	txn := New(Options{Warnf: func(f string, a ...interface{}) { warned = f }})
+	_, err := txn.Stage(filepath.Join(dir, "a"))
+	require.NoError(t, err)
+	txn.Abort()
+	assert.Contains(t, warned, "hard links")
+}
+
+func TestSkipIdentical(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "a")
+	write(t, target, "same")
+	past := time.Now().Add(-time.Hour).Truncate(time.Second)
+	require.NoError(t, os.Chtimes(target, past, past))
+	before, _ := os.Stat(target)
+
+	for _, mode := range []SkipIdentical{KeepUntouched, KeepAndTouch} {
+		txn := New(Options{Skip: mode})
+		o, err := txn.Stage(target)
+		require.NoError(t, err)
+		write(t, o.Temp, "same")
+		require.NoError(t, txn.Commit())
+		after, _ := os.Stat(target)
+		assert.True(t, os.SameFile(before, after), "the old inode is kept")
+		if mode == KeepUntouched {
+			assert.Equal(t, past, after.ModTime())
+		} else {
+			assert.True(t, after.ModTime().After(past))
+		}
+	}
+	txn := New(Options{Skip: KeepAndTouch})
+	o, err := txn.Stage(target)
+	require.NoError(t, err)
+	write(t, o.Temp, "diff")
+	require.NoError(t, txn.Commit())
+	after, _ := os.Stat(target)
+	assert.False(t, os.SameFile(before, after))
+	assert.Equal(t, "diff", read(t, target))
+}
+
+func TestKeepAttrsAndModeBeforeRename(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "a")
+	write(t, target, "old")
+	require.NoError(t, os.Chmod(target, 0o751))
+	_ = syscall.Setxattr(target, "user.ldwrap", []byte("v"), 0) // tmpfs may refuse user xattrs
+	txn := New(Options{KeepAttrs: true, Durable: true})
+	o, err := txn.Stage(target)
+	require.NoError(t, err)
+	write(t, o.Temp, "new")
+	require.NoError(t, txn.Commit())
+	fi, _ := os.Stat(target)
+	assert.Equal(t, os.FileMode(0o751), fi.Mode().Perm())
+	buf := make([]byte, 8)
+	if n, err := syscall.Getxattr(filepath.Join(dir, "a"), "user.ldwrap", buf); err == nil {
+		assert.Equal(t, "v", string(buf[:n]))
+	}
+
+	txn = New(Options{})
+	o, err = txn.Stage(target)
+	require.NoError(t, err)
+	o.Mode = 0o600
+	write(t, o.Temp, "newer")
+	require.NoError(t, txn.Commit())
+	fi, _ = os.Stat(target)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+}
+
+// A staging directory whose owner died (no lock held) is swept by the next
+// stage of the same target; a live one (lock held) is not; nor is a
+// staging directory of another target.
+func TestSweep(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "a")
+	dead := filepath.Join(dir, ".ldwrap.a.deadbeef")
+	require.NoError(t, os.Mkdir(dead, 0o700))
+	write(t, filepath.Join(dead, "a"), "partial")
+	other := filepath.Join(dir, ".ldwrap.a.b.deadbeef")
+	require.NoError(t, os.Mkdir(other, 0o700))
+
+	live := New(Options{})
+	lo, err := live.Stage(target)
+	require.NoError(t, err)
+
+	txn := New(Options{})
+	_, err = txn.Stage(target)
+	require.NoError(t, err)
+	_, err = os.Stat(dead)
+	assert.True(t, os.IsNotExist(err), "the dead run's directory is swept")
+	_, err = os.Stat(filepath.Dir(lo.Temp))
+	assert.NoError(t, err, "a live run's directory is not")
+	_, err = os.Stat(other)
+	assert.NoError(t, err, "another target's directory is not")
+	txn.Abort()
+	live.Abort()
+}
+
+func TestStagingNames(t *testing.T) {
+	assert.True(t, IsStagingName(".ldwrap.a.o.abcd1234", "a.o"))
+	assert.False(t, IsStagingName(".ldwrap.a.o.abcd1234", "a"))
+	assert.False(t, IsStagingName(".ldwrap.a.o.ABCD1234", "a.o"))
+	key := stagingKey(string(bytesOf('x', 250)))
+	assert.LessOrEqual(t, len(stagingPrefix+key+".")+suffixLen, 255)
+}
+
+func bytesOf(c byte, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = c
+	}
+	return b
+}
