@@ -3,6 +3,7 @@ module github.com/ldwrap/ldwrap
 go 1.19
 
 require (
+	github.com/magefile/mage v1.15.0
 	github.com/stretchr/testify v1.9.0
 	golang.org/x/sys v0.30.0
 )

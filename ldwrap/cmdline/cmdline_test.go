@@ -25,15 +25,15 @@ func files(m map[string]string) func(string) ([]byte, error) {
 
 func TestSplitResponse(t *testing.T) {
 	cases := map[string][]string{
-		"":                          nil,
-		"  a b\n\tc ":               {"a", "b", "c"},
-		`'a b' "c d" e\ f`:          {"a b", "c d", "e f"},
-		`'it''s'`:                   {"its"},
-		`"x\"y"`:                    {`x"y`},
-		`'a\'b'`:                    {"a'b"}, // libiberty: backslash escapes inside single quotes too
-		`""`:                        {""},
-		"-o\nout file":              {"-o", "out", "file"},
-		`-Wl,-rpath,'$ORIGIN/lib'`:  {"-Wl,-rpath,$ORIGIN/lib"},
+		"":                         nil,
+		"  a b\n\tc ":              {"a", "b", "c"},
+		`'a b' "c d" e\ f`:         {"a b", "c d", "e f"},
+		`'it''s'`:                  {"its"},
+		`"x\"y"`:                   {`x"y`},
+		`'a\'b'`:                   {"a'b"}, // libiberty: backslash escapes inside single quotes too
+		`""`:                       {""},
+		"-o\nout file":             {"-o", "out", "file"},
+		`-Wl,-rpath,'$ORIGIN/lib'`: {"-Wl,-rpath,$ORIGIN/lib"},
 	}
 	for in, want := range cases {
 		assert.Equal(t, want, SplitResponse(in), "%q", in)

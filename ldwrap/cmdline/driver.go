@@ -60,29 +60,29 @@ func matchFlag(arg string, flags []string) string {
 }
 
 type driverScan struct {
-	stop                  byte // 0 link, 'c', 'S', 'E'
-	hasOut                bool
-	out                   Arg
-	outPrefix             string
-	outSep                bool
-	outValue              string
-	outValTop             int
-	inputs                []string
-	sources               int
-	md, depsOnly, mtmq    bool
-	mf                    *Edit
-	mfFromFile            bool
-	embedded, staged      []string
-	pass                  string
-	saveTempsCwd          bool
-	saveTemps             bool
-	userDumpdir           bool
-	dumpbaseSlash         bool
-	lto, shared, info     bool
-	linkerArgs            []Arg
-	fuseLd                string
-	ldPath                string
-	missingValue          string
+	stop               byte // 0 link, 'c', 'S', 'E'
+	hasOut             bool
+	out                Arg
+	outPrefix          string
+	outSep             bool
+	outValue           string
+	outValTop          int
+	inputs             []string
+	sources            int
+	md, depsOnly, mtmq bool
+	mf                 *Edit
+	mfFromFile         bool
+	embedded, staged   []string
+	pass               string
+	saveTempsCwd       bool
+	saveTemps          bool
+	userDumpdir        bool
+	dumpbaseSlash      bool
+	lto, shared, info  bool
+	linkerArgs         []Arg
+	fuseLd             string
+	ldPath             string
+	missingValue       string
 }
 
 func (d Driver) scan(args []Arg) driverScan {

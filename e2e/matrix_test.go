@@ -1,0 +1,279 @@
+package e2e
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// clean removes everything in dir but the named inputs, keeping directories.
+func clean(t *testing.T, dir string, keep map[string]bool) {
+	t.Helper()
+	var files []string
+	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		rel, _ := filepath.Rel(dir, p)
+		if err == nil && !fi.IsDir() && !keep[rel] {
+			files = append(files, p)
+		}
+		return nil
+	})
+	for _, f := range files {
+		require.NoError(t, os.Remove(f))
+	}
+}
+
+// without returns snap minus the inputs.
+func without(snap map[string][]byte, keep map[string]bool) map[string][]byte {
+	out := map[string][]byte{}
+	for k, v := range snap {
+		if !keep[k] {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func diffSnapshots(a, b map[string][]byte) string {
+	var d []string
+	for k, v := range a {
+		if w, ok := b[k]; !ok {
+			d = append(d, "only bare: "+k)
+		} else if !bytes.Equal(v, w) {
+			d = append(d, "differs: "+k)
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			d = append(d, "only wrapped: "+k)
+		}
+	}
+	return strings.Join(d, ", ")
+}
+
+// identical builds the same thing twice bare (a determinism control) and
+// once wrapped, in the same directory with the same paths, and requires the
+// wrapped build's files (outputs and side files) to equal the bare ones.
+// It returns ldwrap's verbose output.
+func identical(t *testing.T, dir string, keep map[string]bool, bare, wrapped []string, env []string) string {
+	t.Helper()
+	clean(t, dir, keep)
+	run(t, dir, nil, bare...)
+	first := without(snapshot(t, dir), keep)
+	clean(t, dir, keep)
+	run(t, dir, nil, bare...)
+	second := without(snapshot(t, dir), keep)
+	require.Empty(t, diffSnapshots(first, second), "the bare build is not deterministic: %v", bare)
+	require.NotEmpty(t, first, "the bare build wrote nothing")
+	clean(t, dir, keep)
+	out := run(t, dir, append([]string{"LDWRAP_VERBOSE=1"}, env...), wrapped...)
+	got := without(snapshot(t, dir), keep)
+	assert.Empty(t, diffSnapshots(first, got), "%v\n%s", wrapped, out)
+	assert.Empty(t, leftovers(t, dir))
+	return out
+}
+
+func how(verbose string) string {
+	if strings.Contains(verbose, "passing through") {
+		return "passed through"
+	}
+	if strings.Contains(verbose, "written in place") || strings.Contains(verbose, "in place (not atomically)") {
+		return "staged; side files in place"
+	}
+	return "staged"
+}
+
+const matrixC = `#include <stdio.h>
+static int helper(int x) { char buf[64]; snprintf(buf, sizeof buf, "%d", x); return buf[0]; }
+int api(int x) { return helper(x) + 1; }
+#ifndef NOMAIN
+int main(void) { return api(3) == 0; }
+#endif
+`
+
+// e. Compile steps: outputs and side files are byte-identical to a bare
+// build, for every flag of the side-output matrix, with gcc and clang.
+func TestCompileMatrixByteIdentical(t *testing.T) {
+	type tc struct {
+		name  string
+		flags []string
+		gcc   bool
+		clang bool
+	}
+	cases := []tc{
+		{"plain", []string{"-c"}, true, true},
+		{"debug", []string{"-c", "-g3"}, true, true},
+		{"MD", []string{"-c", "-MD"}, true, true},
+		{"MMD-MF", []string{"-c", "-MMD", "-MF", "dep/x.dep"}, true, true},
+		{"MD-MT", []string{"-c", "-MD", "-MT", "custom"}, true, true},
+		{"MD-MP", []string{"-c", "-MD", "-MP"}, true, true},
+		{"split-dwarf", []string{"-c", "-g", "-gsplit-dwarf"}, true, true},
+		{"coverage", []string{"-c", "--coverage"}, true, true},
+		{"profile-arcs", []string{"-c", "-fprofile-arcs"}, true, false},
+		{"stack-usage", []string{"-c", "-fstack-usage"}, true, true},
+		{"callgraph-info", []string{"-c", "-fcallgraph-info"}, true, false},
+		{"save-temps", []string{"-c", "-save-temps"}, true, true},
+		{"save-temps-obj", []string{"-c", "-save-temps=obj"}, true, true},
+		{"dump-tree", []string{"-c", "-fdump-tree-original"}, true, false},
+		{"lto", []string{"-c", "-flto"}, true, true},
+		{"record-switches", []string{"-c", "-frecord-gcc-switches"}, true, false},
+		{"record-command-line", []string{"-c", "-frecord-command-line"}, false, true},
+		{"asm", []string{"-S"}, true, true},
+		{"preprocess", []string{"-E"}, true, true},
+		{"split-dwarf+MD+stack-usage", []string{"-c", "-g", "-gsplit-dwarf", "-MD", "-fstack-usage"}, true, false},
+	}
+	keep := map[string]bool{"a.c": true}
+	summary := map[string]string{}
+	for _, compiler := range []string{"gcc", "clang"} {
+		for _, c := range cases {
+			if (compiler == "gcc" && !c.gcc) || (compiler == "clang" && !c.clang) {
+				continue
+			}
+			for _, out := range []string{"sub/x.o", ""} {
+				if out == "" && c.name != "plain" && c.name != "MD" && c.name != "split-dwarf" {
+					continue
+				}
+				name := compiler + "/" + c.name
+				if out == "" {
+					name += "/no-o"
+				}
+				t.Run(name, func(t *testing.T) {
+					dir := t.TempDir()
+					writeFile(t, filepath.Join(dir, "a.c"), matrixC)
+					require.NoError(t, os.MkdirAll(filepath.Join(dir, "sub"), 0o755))
+					require.NoError(t, os.MkdirAll(filepath.Join(dir, "dep"), 0o755))
+					args := append([]string{}, c.flags...)
+					if compiler == "gcc" {
+						args = append(args, "-frandom-seed=ldwrap")
+					}
+					if out != "" {
+						o := out
+						if c.name == "asm" {
+							o = "sub/x.s"
+						} else if c.name == "preprocess" {
+							o = "sub/x.i"
+						}
+						args = append(args, "-o", o)
+					}
+					args = append(args, "a.c")
+					bare := append([]string{compiler}, args...)
+					wrapped := append([]string{ldwrap("ldwrap-cc")}, args...)
+					v := identical(t, dir, keep, bare, wrapped, []string{"LDWRAP_CC=" + compiler})
+					summary[name] = how(v)
+				})
+			}
+		}
+	}
+	for _, k := range names(toBytes(summary)) {
+		t.Logf("%-40s %s", k, summary[k])
+	}
+}
+
+func toBytes(m map[string]string) map[string][]byte {
+	out := map[string][]byte{}
+	for k, v := range m {
+		out[k] = []byte(v)
+	}
+	return out
+}
+
+// The control for the compile matrix: a naive temp directory (the same
+// basename, no argument fixes) changes the depfile target, the recorded
+// .dwo name and the .gcda path. The matrix above passes only because of
+// ldwrap's rewrites.
+func TestCompileMatrixControl(t *testing.T) {
+	for _, flags := range [][]string{{"-c", "-MD"}, {"-c", "-g", "-gsplit-dwarf"}, {"-c", "--coverage"}} {
+		dir := t.TempDir()
+		writeFile(t, filepath.Join(dir, "a.c"), matrixC)
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, "sub", ".tmp"), 0o755))
+		keep := map[string]bool{"a.c": true}
+		args := append(append([]string{"gcc"}, flags...), "-frandom-seed=ldwrap", "a.c")
+		run(t, dir, nil, append(args, "-o", "sub/x.o")...)
+		want := without(snapshot(t, dir), keep)
+		clean(t, dir, keep)
+		run(t, dir, nil, append(args, "-o", "sub/.tmp/x.o")...)
+		entries, _ := os.ReadDir(filepath.Join(dir, "sub", ".tmp"))
+		for _, e := range entries {
+			require.NoError(t, os.Rename(filepath.Join(dir, "sub", ".tmp", e.Name()), filepath.Join(dir, "sub", e.Name())))
+		}
+		got := without(snapshot(t, dir), keep)
+		assert.NotEmpty(t, diffSnapshots(want, got), "control %v: a naive temp dir should change bytes", flags)
+	}
+}
+
+// e. Link steps: byte-identical outputs (and maps) across gcc/clang x
+// bfd/gold/lld/mold, through ldwrap-cc and through ldwrap as the linker.
+func TestLinkMatrixByteIdentical(t *testing.T) {
+	type variant struct {
+		name  string
+		flags []string
+		out   string
+		only  func(cc, ld string) bool
+	}
+	all := func(string, string) bool { return true }
+	variants := []variant{
+		{"exe", nil, "sub/prog", all},
+		{"exe-default-a.out", nil, "", all},
+		{"build-id", []string{"-Wl,--build-id"}, "sub/prog", all},
+		{"shared-soname", []string{"-shared", "-Wl,-soname,libx.so.1"}, "sub/libx.so", all},
+		{"shared", []string{"-shared"}, "sub/libx.so", all},
+		{"map", []string{"-Wl,-Map=sub/prog.map"}, "sub/prog", all},
+		{"dependency-file", []string{"-Wl,--dependency-file=sub/prog.dep"}, "sub/prog", func(cc, ld string) bool { return ld == "bfd" || ld == "lld" }},
+		{"lto", []string{"-flto"}, "sub/prog", func(cc, ld string) bool {
+			return (cc == "gcc" && ld != "lld") || (cc == "clang" && ld == "lld")
+		}},
+	}
+	summary := map[string]string{}
+	for _, cc := range []string{"gcc", "clang"} {
+		for _, ld := range []string{"bfd", "gold", "lld", "mold"} {
+			for _, v := range variants {
+				if !v.only(cc, ld) {
+					continue
+				}
+				for _, front := range []string{"ldwrap-cc", "ldwrap"} {
+					name := cc + "/" + ld + "/" + v.name + "/" + front
+					t.Run(name, func(t *testing.T) {
+						dir := t.TempDir()
+						writeFile(t, filepath.Join(dir, "a.c"), matrixC)
+						require.NoError(t, os.MkdirAll(filepath.Join(dir, "sub"), 0o755))
+						cflags := []string{"-c", "-fPIC", "-O1"}
+						if v.name == "lto" {
+							cflags = append(cflags, "-flto")
+						}
+						if strings.HasPrefix(v.name, "shared") {
+							cflags = append(cflags, "-DNOMAIN")
+						}
+						run(t, dir, nil, append(append([]string{cc}, cflags...), "a.c", "-o", "a.o")...)
+						keep := map[string]bool{"a.c": true, "a.o": true}
+						args := append([]string{"-fuse-ld=" + ld}, v.flags...)
+						if v.out != "" {
+							args = append(args, "-o", v.out)
+						}
+						args = append(args, "a.o")
+						bare := append([]string{cc}, args...)
+						var wrapped, env []string
+						if front == "ldwrap-cc" {
+							wrapped = append([]string{ldwrap("ldwrap-cc")}, args...)
+							env = []string{"LDWRAP_CC=" + cc}
+						} else if cc == "gcc" {
+							links := filepath.Join(t.TempDir(), "links")
+							run(t, dir, nil, ldwrap("ldwrap"), "--install-links", links)
+							wrapped = append([]string{cc, "-B", links}, args...)
+						} else {
+							wrapped = append([]string{cc, "--ld-path=" + ldwrap("ldwrap")}, args...)
+							env = []string{"LDWRAP_LD=ld." + ld}
+						}
+						summary[name] = how(identical(t, dir, keep, bare, wrapped, env))
+					})
+				}
+			}
+		}
+	}
+	for _, k := range names(toBytes(summary)) {
+		t.Logf("%-45s %s", k, summary[k])
+	}
+}

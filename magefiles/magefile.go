@@ -1,0 +1,137 @@
+// The project's own build. List the targets with: go run mage.go -l
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/magefile/mage/mg"
+	"github.com/magefile/mage/sh"
+)
+
+// debianPackages are what the tests drive: the compilers, the four linkers,
+// make, ccache, setpriv (util-linux), pgrep (procps), and the Go 1.19 SDK
+// that checks the code still builds for rules_go v0.34.
+var debianPackages = map[string]string{
+	"gcc": "gcc", "g++": "g++", "clang": "clang", "ld.bfd": "binutils", "ld.gold": "binutils",
+	"ld.lld": "lld", "mold": "mold", "make": "make", "ccache": "ccache", "setpriv": "util-linux",
+	"pgrep": "procps", "/usr/lib/go-1.19/bin/go": "golang-1.19-go", "install": "coreutils",
+}
+
+const go119 = "/usr/lib/go-1.19/bin/go"
+
+// Deps installs the Debian packages the tests need (apt-get), if missing.
+func Deps() error {
+	var missing []string
+	seen := map[string]bool{}
+	for tool, pkg := range debianPackages {
+		if _, err := exec.LookPath(tool); err != nil && !seen[pkg] {
+			missing = append(missing, pkg)
+			seen[pkg] = true
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	fmt.Println("installing", strings.Join(missing, " "))
+	env := map[string]string{"DEBIAN_FRONTEND": "noninteractive"}
+	if err := sh.RunWithV(env, "apt-get", "update", "-q"); err != nil {
+		return err
+	}
+	return sh.RunWithV(env, "apt-get", append([]string{"install", "-y", "-q"}, missing...)...)
+}
+
+// Build builds the ldwrap commands into ./bin.
+func Build() error {
+	return sh.RunV("go", "build", "-o", "bin/", "./ldwrap/cmd/...")
+}
+
+// Vet119 checks that everything Bazel builds compiles with Go 1.19.
+func Vet119() error {
+	mg.Deps(Deps)
+	env := map[string]string{"GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"}
+	return sh.RunWithV(env, go119, "vet", "./ldwrap/...", "./e2e/...")
+}
+
+// Unit runs the unit tests and the fuzz targets' seed corpora.
+func Unit() error {
+	return sh.RunV("go", "test", "-count=1", "./ldwrap/...")
+}
+
+// E2E runs the end-to-end tests against the real tools.
+func E2E() error {
+	mg.Deps(Deps)
+	return sh.RunV("go", "test", "-count=1", "-timeout=30m", "./e2e/...")
+}
+
+// Fuzz runs each fuzz target for a while (FUZZTIME, default 30s).
+func Fuzz() error {
+	d := os.Getenv("FUZZTIME")
+	if d == "" {
+		d = "30s"
+	}
+	return sh.RunV("go", "test", "-run=^$", "-fuzz=FuzzPlan", "-fuzztime="+d, "./ldwrap/cmdline/")
+}
+
+// Check runs every test: vet, the Go 1.19 build, unit and end-to-end tests.
+func Check() error {
+	mg.Deps(Deps)
+	if err := sh.RunV("go", "vet", "./..."); err != nil {
+		return err
+	}
+	mg.SerialDeps(Vet119, Unit, E2E)
+	return nil
+}
+
+// Demo builds ldwrap and relinks a running program through ldwrap-cc, next
+// to what cp does to it.
+func Demo() error {
+	mg.Deps(Deps, Build)
+	bin, _ := filepath.Abs("bin")
+	dir, err := os.MkdirTemp("", "ldwrap-demo")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	src := func(v string) string {
+		return `#include <stdio.h>
+#include <unistd.h>
+int main(void) { sleep(2); puts("` + v + `"); return 0; }
+`
+	}
+	cc := filepath.Join(bin, "ldwrap-cc")
+	step := func(argv ...string) error {
+		fmt.Println("$", strings.Join(argv, " "))
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Dir, cmd.Stdout, cmd.Stderr = dir, os.Stdout, os.Stdout
+		cmd.Env = append(os.Environ(), "LDWRAP_VERBOSE=1")
+		return cmd.Run()
+	}
+	os.WriteFile(filepath.Join(dir, "prog.c"), []byte(src("old program finished normally")), 0o644)
+	if err := step(cc, "-o", "prog", "prog.c"); err != nil {
+		return err
+	}
+	running := exec.Command("./prog")
+	running.Dir, running.Stdout = dir, os.Stdout
+	if err := running.Start(); err != nil {
+		return err
+	}
+	time.Sleep(200 * time.Millisecond)
+	fmt.Println("# ./prog is running. Writing it in place, as cp does, fails:")
+	os.WriteFile(filepath.Join(dir, "prog.c"), []byte(src("new program")), 0o644)
+	step("gcc", "-o", "prog.new", "prog.c")
+	step("cp", "prog.new", "prog")
+	fmt.Println("# Relinking through ldwrap-cc while it runs:")
+	if err := step(cc, "-o", "prog", "prog.c"); err != nil {
+		return err
+	}
+	if err := running.Wait(); err != nil {
+		return fmt.Errorf("the running program failed: %v", err)
+	}
+	fmt.Println("# The new program is in place:")
+	return step("./prog")
+}
