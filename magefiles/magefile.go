@@ -1,3 +1,5 @@
+//go:build mage
+
 // The project's own build. List the targets with: go run mage.go -l
 package main
 
@@ -9,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ldwrap/ldwrap/ldwrap/atomicmage"
 	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
 )
@@ -48,6 +51,17 @@ func Deps() error {
 // Build builds the ldwrap commands into ./bin.
 func Build() error {
 	return sh.RunV("go", "build", "-o", "bin/", "./ldwrap/cmd/...")
+}
+
+// Install installs every ldwrap command atomically into GOBIN (or
+// GOPATH/bin), with ldwrap's own engine: it works while an installed copy
+// is running.
+func Install() error {
+	atomicmage.Binaries = map[string]string{}
+	for _, c := range []string{"ldwrap", "ldwrap-cc", "ldwrap-c++", "ldwrap-install", "ldwrap-run"} {
+		atomicmage.Binaries[c] = "./ldwrap/cmd/" + c
+	}
+	return atomicmage.Install()
 }
 
 // Vet119 checks that everything Bazel builds compiles with Go 1.19.

@@ -136,3 +136,68 @@ func InstallLinks(dir string) error {
 	}
 	return nil
 }
+
+const runUsage = `usage: ldwrap-run [-o OUT]... [--stdout OUT] [--] CMD [ARGS...]
+
+Runs CMD with every argument equal to an OUT (or ending in "=OUT") pointed
+at a staged file beside OUT, and renames each staged file over its OUT only
+if CMD succeeds. --stdout OUT captures CMD's standard output into OUT the
+same way. Each rename is atomic; on failure nothing is committed. Files CMD
+writes beside a staged output (a depfile) are committed with it.
+
+Example: ldwrap-run -o bin/app -- go build -o bin/app ./cmd/app
+`
+
+// RunMain is ldwrap-run.
+func RunMain() {
+	args := os.Args[1:]
+	var outputs []string
+	stdout := ""
+	for len(args) > 0 {
+		a := args[0]
+		if a == "--" {
+			args = args[1:]
+			break
+		}
+		if a == "--help" {
+			fmt.Print(runUsage)
+			os.Exit(0)
+		}
+		if a == "--version" {
+			fmt.Printf("ldwrap-run %s\n", Version)
+			os.Exit(0)
+		}
+		var v string
+		switch {
+		case (a == "-o" || a == "--output" || a == "--stdout") && len(args) > 1:
+			v, args = args[1], args[2:]
+		case strings.HasPrefix(a, "--output=") || strings.HasPrefix(a, "--stdout="):
+			v, args = a[strings.IndexByte(a, '=')+1:], args[1:]
+		case strings.HasPrefix(a, "-o") && len(a) > 2:
+			v, args = a[2:], args[1:]
+		case strings.HasPrefix(a, "-"):
+			Fatalf(ExitCannotRun, "usage %s: unknown option (see ldwrap-run --help)", a)
+		default:
+			goto cmd
+		}
+		if strings.HasPrefix(a, "--stdout") {
+			stdout = v
+		} else {
+			outputs = append(outputs, v)
+		}
+	}
+cmd:
+	if len(args) == 0 {
+		Fatalf(ExitCannotRun, "usage ldwrap-run: no command (see ldwrap-run --help)")
+	}
+	plan, err := cmdline.PlanRun(outputs, args[1:])
+	if err != nil {
+		Fatalf(ExitCannotRun, "%v", err)
+	}
+	tool, err := FindTool(args[0])
+	if err != nil {
+		Fatalf(exitCodeOf(err), "%v", err)
+	}
+	tool.Words = args[:1] // a command name with spaces stays one word
+	Step{Tool: tool, Args: args[1:], Plan: plan, Stdout: stdout}.Run()
+}

@@ -197,15 +197,83 @@ func unwrapPath(err error) error {
 
 // Step is one wrapped invocation.
 type Step struct {
-	Tool    Tool
-	Args    []string // the tool's arguments as the user gave them
-	Plan    cmdline.Rewrite
-	Durable bool // the command's default for LDWRAP_DURABLE
+	Tool Tool
+	Args []string // the tool's arguments as the user gave them
+	Plan cmdline.Rewrite
+	// Stdout, if set, is an output that receives the tool's standard output.
+	Stdout string
+	// Forward signals to the tool (commands do; the Go API leaves the
+	// program's signal handling alone).
+	Forward bool
+	Options engine.Options
+}
+
+// Outcome is how the tool ended.
+type Outcome struct {
+	Status syscall.WaitStatus
+	Signal syscall.Signal // a signal ldwrap received and forwarded, or 0
+}
+
+// Success reports whether the tool exited 0 and no signal was forwarded.
+func (o Outcome) Success() bool {
+	return o.Signal == 0 && o.Status.Exited() && o.Status.ExitStatus() == 0
+}
+
+// Execute stages the outputs, runs the tool, and commits them if it
+// succeeded or removes them if not. The error is ldwrap's own failure
+// (staging, starting the tool, committing); the tool's failure is in the
+// Outcome. A pass-through plan is not Execute's business: see Run.
+func (s Step) Execute() (Outcome, error) {
+	txn := engine.New(s.Options)
+	args, err := s.Plan.Apply(s.Args, func(target string, side bool) (string, error) {
+		stage := txn.Stage
+		if side {
+			stage = txn.StageSide
+		}
+		o, err := stage(target)
+		if err != nil {
+			return "", err
+		}
+		return o.Temp, nil
+	})
+	if err != nil {
+		txn.Abort()
+		return Outcome{}, err
+	}
+	stdout := os.Stdout
+	if s.Stdout != "" {
+		o, err := txn.Stage(s.Stdout)
+		if err == nil {
+			stdout, err = os.OpenFile(o.Temp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_CLOEXEC, 0o666)
+		}
+		if err != nil {
+			txn.Abort()
+			return Outcome{}, &engine.Error{Op: "stage", Path: s.Stdout, Err: err}
+		}
+		defer stdout.Close()
+	}
+	for _, n := range s.Plan.Notes {
+		Logf("%s", n)
+	}
+	Logf("running %s %s", strings.Join(s.Tool.Words, " "), strings.Join(args, " "))
+	out, err := runTool(s.Tool, args, stdout, s.Forward)
+	if s.Stdout != "" {
+		// Closed before the commit: no writable descriptor of a committed
+		// file stays open in this process.
+		if cerr := stdout.Close(); cerr != nil && err == nil && out.Success() {
+			err = &engine.Error{Op: "write", Path: s.Stdout, Err: cerr}
+		}
+	}
+	if err != nil || !out.Success() {
+		txn.Abort()
+		return out, err
+	}
+	return out, txn.Commit()
 }
 
 // Run carries out the step and exits the process: with the tool's status,
 // by the tool's (or a forwarded) signal, or with 126/127 for ldwrap's own
-// failures.
+// failures. A pass-through plan execs the tool untouched.
 func (s Step) Run() {
 	checkDepth()
 	if s.Plan.Pass != "" {
@@ -214,47 +282,21 @@ func (s Step) Run() {
 		}
 		s.exec(s.Args)
 	}
-	opts, err := OptionsFromEnv(s.Durable)
+	opts, err := OptionsFromEnv(s.Options.Durable)
 	if err != nil {
 		Fatalf(ExitCannotRun, "config: %v", err)
 	}
-	txn := engine.New(opts)
-	args, err := s.Plan.Apply(s.Args, func(target string, side bool) (string, error) {
-		var o *engine.Output
-		var err error
-		if side {
-			o, err = txn.StageSide(target)
-		} else {
-			o, err = txn.Stage(target)
-		}
-		if err != nil {
-			return "", err
-		}
-		return o.Temp, nil
-	})
-	if err != nil {
-		txn.Abort()
-		if errors.Is(err, engine.ErrSpecial) {
-			Logf("passing through untouched: %v", err)
-			s.exec(s.Args)
-		}
-		Fatalf(ExitCannotRun, "%v", err)
+	s.Options, s.Forward = opts, true
+	out, err := s.Execute()
+	if errors.Is(err, engine.ErrSpecial) && s.Stdout == "" {
+		Logf("passing through untouched: %v", err)
+		s.exec(s.Args)
 	}
-	for _, n := range s.Plan.Notes {
-		Logf("%s", n)
-	}
-	Logf("running %s %s", strings.Join(s.Tool.Words, " "), strings.Join(args, " "))
-	status, sig, err := RunForwarding(s.Tool, args)
 	if err != nil {
-		txn.Abort()
 		Fatalf(exitCodeOf(err), "%v", err)
 	}
-	if sig != 0 || !status.Exited() || status.ExitStatus() != 0 {
-		txn.Abort()
-		ExitLike(status, sig)
-	}
-	if err := txn.Commit(); err != nil {
-		Fatalf(ExitCannotRun, "%v", err)
+	if !out.Success() {
+		ExitLike(out.Status, out.Signal)
 	}
 	os.Exit(0)
 }
@@ -288,11 +330,13 @@ func checkDepth() {
 // system sends.
 var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
-// RunForwarding runs the tool, forwarding signals to it, and waits. sig is
-// the signal ldwrap itself received (0 if none).
-func RunForwarding(t Tool, args []string) (syscall.WaitStatus, syscall.Signal, error) {
+// runTool runs the tool and waits, forwarding signals to it if forward.
+func runTool(t Tool, args []string, stdout *os.File, forward bool) (Outcome, error) {
 	ch := make(chan os.Signal, 4)
 	for _, s := range forwarded {
+		if !forward {
+			break
+		}
 		// A signal our parent told us to ignore (nohup, a background
 		// job) stays ignored, for us and for the tool.
 		if !signal.Ignored(s) {
@@ -303,14 +347,15 @@ func RunForwarding(t Tool, args []string) (syscall.WaitStatus, syscall.Signal, e
 	argv := append(append([]string(nil), t.Words...), args...)
 	p, err := os.StartProcess(t.Path, argv, &os.ProcAttr{
 		Env:   os.Environ(),
-		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},
+		Files: []*os.File{os.Stdin, stdout, os.Stderr},
 	})
 	if err != nil {
-		return 0, 0, &toolError{t.Path, unwrapPath(err)}
+		return Outcome{}, &toolError{t.Path, unwrapPath(err)}
 	}
 	var got syscall.Signal
-	done := make(chan struct{})
+	done, exited := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(exited)
 		for {
 			select {
 			case s := <-ch:
@@ -323,10 +368,11 @@ func RunForwarding(t Tool, args []string) (syscall.WaitStatus, syscall.Signal, e
 	}()
 	ps, err := p.Wait()
 	close(done)
+	<-exited
 	if err != nil {
-		return 0, 0, &toolError{t.Path, err}
+		return Outcome{}, &toolError{t.Path, err}
 	}
-	return ps.Sys().(syscall.WaitStatus), got, nil
+	return Outcome{Status: ps.Sys().(syscall.WaitStatus), Signal: got}, nil
 }
 
 // ExitLike ends ldwrap the way the tool ended, so make and ninja see what

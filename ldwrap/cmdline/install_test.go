@@ -1,0 +1,49 @@
+package cmdline
+
+import (
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseInstall(t *testing.T) {
+	in, err := ParseInstall([]string{"-c", "-Dm644", "-o", "root", "--group=wheel", "-Cpv", "a", "b"})
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o644), in.Mode)
+	assert.True(t, in.MakeLeading && in.Compare && in.PreserveTimes && in.Verbose)
+	assert.Equal(t, "root", in.Owner)
+	assert.Equal(t, "wheel", in.Group)
+	assert.Equal(t, []string{"a", "b"}, in.Operands)
+
+	in, err = ParseInstall([]string{"-t", "dir", "a", "b", "c"})
+	require.NoError(t, err)
+	assert.Equal(t, "dir", in.TargetDir)
+	in, err = ParseInstall([]string{"-d", "-m", "0700", "x", "y"})
+	require.NoError(t, err)
+	assert.True(t, in.Directories)
+	assert.Equal(t, os.FileMode(0o700), in.Mode)
+
+	for mode, want := range map[string]os.FileMode{"u+x": 0o100, "a=r": 0o444, "go-w,u+s": os.ModeSetuid, "755": 0o755, "u=rwx,go=rx": 0o755} {
+		in, err := ParseInstall([]string{"-m", mode, "a", "b"})
+		require.NoError(t, err, mode)
+		assert.Equal(t, want, in.Mode, mode)
+	}
+	for _, bad := range [][]string{{"-s", "a", "b"}, {"--strip", "a", "b"}, {"-b", "a", "b"}, {"-Z", "a", "b"}, {"a"}, {}, {"-T", "a", "b", "c"}, {"-m", "9", "a", "b"}, {"-t", "d", "-T", "a"}} {
+		_, err := ParseInstall(bad)
+		assert.Error(t, err, "%v", bad)
+	}
+	_, err = ParseInstall([]string{"-s", "a", "b"})
+	assert.IsType(t, ErrUnsupported{}, err)
+}
+
+func TestPlanRun(t *testing.T) {
+	r, err := PlanRun([]string{"bin/app", "gen.h"}, []string{"build", "-o", "bin/app", "--header=gen.h", "x"})
+	require.NoError(t, err)
+	out, err := r.Apply([]string{"build", "-o", "bin/app", "--header=gen.h", "x"}, fakeStage)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"build", "-o", "T/bin/app", "--header=T/gen.h", "x"}, out)
+	_, err = PlanRun([]string{"y"}, []string{"build"})
+	assert.Error(t, err)
+}
