@@ -1,5 +1,10 @@
 package cmdline
 
+import (
+	"os"
+	"path/filepath"
+)
+
 // StageFunc stages target and returns the path the tool must write instead.
 // side marks files that must be committed before the primary outputs.
 type StageFunc func(target string, side bool) (temp string, err error)
@@ -28,6 +33,9 @@ type Rewrite struct {
 	Append  []string // literal arguments added after the appended edits
 	Notes   []string // for verbose mode
 	Outputs []string // the final outputs, for messages
+	// MakeDirs asks for missing parent directories of the outputs to be
+	// created first, as tools like go build do for their -o.
+	MakeDirs bool
 }
 
 func passThrough(reason string) Rewrite { return Rewrite{Pass: reason} }
@@ -39,6 +47,11 @@ func (r Rewrite) Apply(argv []string, stage StageFunc) ([]string, error) {
 	out := append([]string(nil), argv...)
 	var tail []string
 	for _, e := range r.Edits {
+		if r.MakeDirs {
+			if err := os.MkdirAll(filepath.Dir(e.Target), 0o777); err != nil {
+				return nil, err
+			}
+		}
 		temp, err := stage(e.Target, e.Side)
 		if err != nil {
 			return nil, err

@@ -1,0 +1,296 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func repoRoot() string {
+	_, self, _, _ := runtime.Caller(0)
+	return filepath.Dir(filepath.Dir(self))
+}
+
+func inode(t *testing.T, path string) uint64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	return fi.Sys().(*syscall.Stat_t).Ino
+}
+
+// ldwrap-install over a running executable and over an in-use library.
+func TestInstallOverRunningProgramAndLibrary(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "dest")
+	writeFile(t, filepath.Join(dir, "v1.c"), strings.Replace(waitingMain, "VERSION", "v1", 1))
+	writeFile(t, filepath.Join(dir, "v2.c"), strings.Replace(waitingMain, "VERSION", "v2", 1))
+	run(t, dir, nil, "gcc", "-o", "prog1", "v1.c")
+	run(t, dir, nil, "gcc", "-o", "prog2", "v2.c")
+	inst := ldwrap("ldwrap-install")
+	run(t, dir, nil, inst, "-D", "prog1", "dest/prog")
+	p := startWaiting(t, dir, "dest/prog")
+	out, err := runErr(dir, nil, "cp", "prog2", "dest/prog")
+	require.Error(t, err, "control: cp over a running program")
+	assert.Contains(t, out, "Text file busy")
+	run(t, dir, nil, inst, "-m", "755", "prog2", "dest/prog")
+	code, pout := p.finish()
+	assert.Equal(t, 0, code)
+	assert.Contains(t, pout, "v1")
+	assert.Equal(t, "v2\n", run(t, dir, nil, "dest/prog"))
+	fi, _ := os.Stat(filepath.Join(dest, "prog"))
+	assert.Equal(t, os.FileMode(0o755), fi.Mode().Perm())
+
+	for _, mode := range []string{"control-cp", "ldwrap-install"} {
+		writeFile(t, filepath.Join(dir, "foo.c"), libSource(1, 0))
+		writeFile(t, filepath.Join(dir, "foo2.c"), libSource(2, 200))
+		writeFile(t, filepath.Join(dir, "user.c"), libUser)
+		run(t, dir, nil, "gcc", "-shared", "-fPIC", "-o", "libfoo1.so", "foo.c")
+		run(t, dir, nil, "gcc", "-shared", "-fPIC", "-o", "libfoo2.so", "foo2.c")
+		run(t, dir, nil, inst, "-m", "644", "libfoo1.so", "dest/libfoo.so")
+		run(t, dir, nil, "gcc", "-o", "dest/user", "user.c", "-Ldest", "-lfoo", "-Wl,-rpath,$ORIGIN")
+		u := startWaiting(t, dir, "dest/user")
+		if mode == "control-cp" {
+			run(t, dir, nil, "cp", "libfoo2.so", "dest/libfoo.so")
+		} else {
+			run(t, dir, nil, inst, "-m", "644", "libfoo2.so", "dest/libfoo.so")
+		}
+		time.Sleep(100 * time.Millisecond)
+		code, out := u.finish()
+		healthy := code == 0 && strings.Contains(out, "ok 1")
+		if mode == "control-cp" {
+			assert.False(t, healthy, "control: cp over an in-use library (exit %d %q)", code, out)
+		} else {
+			assert.True(t, healthy, "exit %d %q", code, out)
+		}
+	}
+	assert.Empty(t, leftovers(t, dir))
+}
+
+// -C leaves identical files untouched, inode included; -p keeps times;
+// several sources go into a directory; -d makes directories.
+func TestInstallOptions(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a"), "a")
+	writeFile(t, filepath.Join(dir, "b"), "b")
+	inst := ldwrap("ldwrap-install")
+	run(t, dir, nil, inst, "-d", "-m", "750", "d1", "d2")
+	fi, _ := os.Stat(filepath.Join(dir, "d2"))
+	assert.Equal(t, os.FileMode(0o750), fi.Mode().Perm())
+	run(t, dir, nil, inst, "-m", "644", "a", "b", "d1")
+	run(t, dir, nil, inst, "-m", "644", "-t", "d2", "a", "b")
+	assert.Equal(t, "b", string(readFile(t, filepath.Join(dir, "d1", "b"))))
+	ino := inode(t, filepath.Join(dir, "d1", "a"))
+	run(t, dir, nil, inst, "-C", "-m", "644", "a", "d1/a")
+	assert.Equal(t, ino, inode(t, filepath.Join(dir, "d1", "a")), "-C keeps an identical file's inode")
+	run(t, dir, nil, inst, "-m", "644", "a", "d1/a")
+	assert.NotEqual(t, ino, inode(t, filepath.Join(dir, "d1", "a")), "without -C the file is replaced")
+	old := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	require.NoError(t, os.Chtimes(filepath.Join(dir, "a"), old, old))
+	run(t, dir, nil, inst, "-p", "a", "d1/a")
+	fi, _ = os.Stat(filepath.Join(dir, "d1", "a"))
+	assert.True(t, fi.ModTime().Equal(old))
+	code, out := exitCode(dir, nil, inst, "-s", "a", "d1/a")
+	assert.Equal(t, 1, code)
+	assert.Equal(t, "ldwrap: usage install: option -s: not supported by ldwrap-install\n", out)
+	assert.Equal(t, "'a' -> 'd1/a'\n", run(t, dir, nil, inst, "-v", "a", "d1/a"))
+	assert.Empty(t, leftovers(t, dir))
+}
+
+// make install INSTALL=ldwrap-install on a real Makefile gives what GNU
+// install gives, and works while the installed program runs.
+func TestMakeInstall(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "main.c"), strings.Replace(waitingMain, "VERSION", "v1", 1))
+	writeFile(t, filepath.Join(dir, "foo.c"), libSource(1, 0))
+	writeFile(t, filepath.Join(dir, "foo.h"), "int foo(void);\n")
+	writeFile(t, filepath.Join(dir, "Makefile"), `INSTALL ?= install
+prefix ?= /usr/local
+all: prog libfoo.so
+prog: main.c
+	$(CC) -o $@ main.c
+libfoo.so: foo.c
+	$(CC) -shared -fPIC -o $@ foo.c
+install: all
+	$(INSTALL) -d $(DESTDIR)$(prefix)/bin $(DESTDIR)$(prefix)/lib
+	$(INSTALL) -m 755 prog $(DESTDIR)$(prefix)/bin
+	$(INSTALL) -c -m 644 libfoo.so $(DESTDIR)$(prefix)/lib/libfoo.so
+	$(INSTALL) -D -m 644 foo.h $(DESTDIR)$(prefix)/include/foo/foo.h
+`)
+	run(t, dir, nil, "make", "install", "DESTDIR="+filepath.Join(dir, "gnu"))
+	want := snapshot(t, filepath.Join(dir, "gnu"))
+	env := []string{"LDWRAP_VERBOSE=1"}
+	run(t, dir, env, "make", "install", "INSTALL="+ldwrap("ldwrap-install"), "DESTDIR="+filepath.Join(dir, "ours"))
+	got := snapshot(t, filepath.Join(dir, "ours"))
+	assert.Empty(t, diffSnapshots(want, got))
+	for _, f := range names(want) {
+		a, _ := os.Stat(filepath.Join(dir, "gnu", f))
+		b, _ := os.Stat(filepath.Join(dir, "ours", f))
+		assert.Equal(t, a.Mode(), b.Mode(), f)
+	}
+	p := startWaiting(t, dir, filepath.Join(dir, "ours/usr/local/bin/prog"))
+	time.Sleep(10 * time.Millisecond)
+	writeFile(t, filepath.Join(dir, "main.c"), strings.Replace(waitingMain, "VERSION", "v2", 1))
+	run(t, dir, env, "make", "install", "INSTALL="+ldwrap("ldwrap-install"), "DESTDIR="+filepath.Join(dir, "ours"))
+	code, out := p.finish()
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "v1")
+	assert.Equal(t, "v2\n", run(t, dir, nil, filepath.Join(dir, "ours/usr/local/bin/prog")))
+	assert.Empty(t, leftovers(t, dir))
+}
+
+// SIGKILL at random moments of ldwrap-install and ldwrap-run: the old
+// file stays whole, and the next run sweeps the leftovers.
+func TestSigkillInstallAndRun(t *testing.T) {
+	dir := t.TempDir()
+	old := bytes.Repeat([]byte("old!"), 1<<20)
+	big := bytes.Repeat([]byte("new."), 32<<20) // 128 MiB
+	writeFile(t, filepath.Join(dir, "big"), string(big))
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	steps := map[string][]string{
+		"ldwrap-install": {ldwrap("ldwrap-install"), "big", "out"},
+		"ldwrap-run":     {ldwrap("ldwrap-run"), "-o", "out", "--", "cp", "big", "out"},
+	}
+	for name, argv := range steps {
+		kills := 0
+		for i := 0; i < 6; i++ {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "out"), old, 0o644))
+			cmd := startGroup(dir, argv...)
+			require.NoError(t, cmd.Start())
+			if i%2 == 0 {
+				waitFor(t, "a staged file", 20*time.Second, func() bool { return stagedFile(dir, "out") > 0 })
+			} else {
+				time.Sleep(time.Duration(rng.Intn(100)) * time.Millisecond)
+			}
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			cmd.Wait()
+			got := readFile(t, filepath.Join(dir, "out"))
+			assert.True(t, bytes.Equal(got, old) || bytes.Equal(got, big), "%s: a partial file (%d bytes)", name, len(got))
+			if bytes.Equal(got, old) {
+				kills++
+			}
+		}
+		t.Logf("%s: 6 kills, %d before the commit", name, kills)
+		assert.Greater(t, kills, 0)
+		run(t, dir, nil, argv...)
+		assert.Equal(t, big, readFile(t, filepath.Join(dir, "out")))
+		assert.Empty(t, leftovers(t, dir), name)
+	}
+}
+
+// A failing ldwrap-run step leaves all its old outputs untouched; a
+// successful one commits each of them and the command's side files.
+func TestRunStep(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.txt"), "old a")
+	writeFile(t, filepath.Join(dir, "b.txt"), "old b")
+	script := `echo new > "$1"; echo new > "$2"; exit $3`
+	code, _ := exitCode(dir, nil, ldwrap("ldwrap-run"), "-o", "a.txt", "-o", "b.txt", "--", "sh", "-c", script, "sh", "a.txt", "b.txt", "7")
+	assert.Equal(t, 7, code, "the exit status passes through")
+	assert.Equal(t, "old a", string(readFile(t, filepath.Join(dir, "a.txt"))))
+	assert.Equal(t, "old b", string(readFile(t, filepath.Join(dir, "b.txt"))))
+	run(t, dir, nil, ldwrap("ldwrap-run"), "-o", "a.txt", "-o", "b.txt", "--", "sh", "-c", script, "sh", "a.txt", "b.txt", "0")
+	assert.Equal(t, "new\n", string(readFile(t, filepath.Join(dir, "a.txt"))))
+	assert.Equal(t, "new\n", string(readFile(t, filepath.Join(dir, "b.txt"))))
+	run(t, dir, nil, ldwrap("ldwrap-run"), "--stdout", "c.txt", "--", "echo", "captured")
+	assert.Equal(t, "captured\n", string(readFile(t, filepath.Join(dir, "c.txt"))))
+	// The README's example.
+	writeFile(t, filepath.Join(dir, "app", "main.go"), "package main\nfunc main() { println(\"app\") }\n")
+	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/app\n\ngo 1.19\n")
+	run(t, dir, nil, ldwrap("ldwrap-run"), "-o", "bin/app", "--", "go", "build", "-o", "bin/app", "./app")
+	assert.Contains(t, run(t, dir, nil, "bin/app"), "app")
+	assert.Empty(t, leftovers(t, dir))
+}
+
+// go run mage.go install, twice, while an installed ldwrap runs.
+func TestMageInstallWhileRunning(t *testing.T) {
+	gobin := t.TempDir()
+	env := []string{"GOBIN=" + gobin}
+	run(t, repoRoot(), env, "go", "run", "mage.go", "install")
+	running := startGroup(gobin, filepath.Join(gobin, "ldwrap-run"), "--", "sleep", "3")
+	require.NoError(t, running.Start())
+	before := inode(t, filepath.Join(gobin, "ldwrap-run"))
+	for i := 0; i < 2; i++ {
+		out := run(t, repoRoot(), env, "go", "run", "mage.go", "install")
+		assert.Contains(t, out, "installed "+filepath.Join(gobin, "ldwrap-run"))
+	}
+	assert.NotEqual(t, before, inode(t, filepath.Join(gobin, "ldwrap-run")), "replaced, not rewritten")
+	require.NoError(t, running.Wait(), "the running ldwrap finishes normally")
+	for _, c := range []string{"ldwrap", "ldwrap-cc", "ldwrap-c++", "ldwrap-install", "ldwrap-run"} {
+		fi, err := os.Stat(filepath.Join(gobin, c))
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o755), fi.Mode().Perm(), c)
+	}
+	assert.Empty(t, leftovers(t, gobin))
+}
+
+const userApp = `package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	if len(os.Args) > 1 {
+		fmt.Println("started")
+		io.Copy(io.Discard, os.Stdin)
+	}
+	fmt.Println("VERSION")
+}
+`
+
+// A user's magefile imports atomicmage and installs over a running binary.
+func TestUserMagefileImport(t *testing.T) {
+	dir := t.TempDir()
+	gobin := filepath.Join(dir, "gobin")
+	writeFile(t, filepath.Join(dir, "go.mod"), fmt.Sprintf(`module example.com/user
+
+go 1.19
+
+require (
+	github.com/ldwrap/ldwrap v0.0.0
+	github.com/magefile/mage v1.15.0
+)
+
+replace github.com/ldwrap/ldwrap => %s
+`, repoRoot()))
+	writeFile(t, filepath.Join(dir, "mage.go"), "//go:build ignore\n\npackage main\n\nimport (\n\t\"os\"\n\n\t\"github.com/magefile/mage/mage\"\n)\n\nfunc main() { os.Exit(mage.Main()) }\n")
+	writeFile(t, filepath.Join(dir, "magefiles", "magefile.go"), readmeMageImport+`
+func init() { atomicmage.Binaries = map[string]string{"app": "./cmd/app"} }
+`)
+	writeFile(t, filepath.Join(dir, "cmd", "app", "main.go"), strings.Replace(userApp, "VERSION", "v1", 1))
+	run(t, dir, nil, "go", "mod", "tidy")
+	run(t, dir, nil, "go", "get", "github.com/magefile/mage@v1.15.0")
+	env := []string{"GOBIN=" + gobin}
+	assert.Contains(t, run(t, dir, env, "go", "run", "mage.go", "-l"), "install")
+	run(t, dir, env, "go", "run", "mage.go", "install")
+	p := startWaiting(t, dir, filepath.Join(gobin, "app"))
+	writeFile(t, filepath.Join(dir, "cmd", "app", "main.go"), strings.Replace(userApp, "VERSION", "v2", 1))
+	run(t, dir, env, "go", "run", "mage.go", "install")
+	code, out := p.finish()
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "v1")
+	assert.Equal(t, "v2\n", run(t, dir, nil, filepath.Join(gobin, "app")))
+}
+
+// readmeMageImport is the snippet the README shows, checked here verbatim.
+const readmeMageImport = `//go:build mage
+
+package main
+
+import (
+	// mage:import
+	"github.com/ldwrap/ldwrap/ldwrap/atomicmage"
+)
+`
