@@ -78,7 +78,7 @@ func Unit() error {
 
 // E2E runs the end-to-end tests against the real tools.
 func E2E() error {
-	mg.Deps(Deps)
+	mg.Deps(Deps, Bazel.Setup)
 	return sh.RunV("go", "test", "-count=1", "-timeout=30m", "./e2e/...")
 }
 
@@ -91,7 +91,8 @@ func Fuzz() error {
 	return sh.RunV("go", "test", "-run=^$", "-fuzz=FuzzPlan", "-fuzztime="+d, "./ldwrap/cmdline/")
 }
 
-// Check runs every test: vet, the Go 1.19 build, unit and end-to-end tests.
+// Check runs every test: vet, the Go 1.19 build, unit and end-to-end tests
+// (Bazel's included).
 func Check() error {
 	mg.Deps(Deps)
 	if err := sh.RunV("go", "vet", "./..."); err != nil {

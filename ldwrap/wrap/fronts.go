@@ -137,12 +137,14 @@ func InstallLinks(dir string) error {
 	return nil
 }
 
-const runUsage = `usage: ldwrap-run [-o OUT]... [--stdout OUT] [--] CMD [ARGS...]
+const runUsage = `usage: ldwrap-run [-o OUT]... [--stdout OUT] [--env NAME=OUT]... [--] CMD [ARGS...]
 
 Runs CMD with every argument equal to an OUT (or ending in "=OUT") pointed
 at a staged file beside OUT, and renames each staged file over its OUT only
 if CMD succeeds. --stdout OUT captures CMD's standard output into OUT the
-same way. Each rename is atomic; on failure nothing is committed. Files CMD
+same way. --env NAME=OUT stages OUT and passes its staged path to CMD in
+the environment variable NAME (for shell commands: sh -c 'gen > "$NAME"').
+Each rename is atomic; on failure nothing is committed. Files CMD
 writes beside a staged output (a depfile) are committed with it.
 
 Example: ldwrap-run -o bin/app -- go build -o bin/app ./cmd/app
@@ -152,6 +154,7 @@ Example: ldwrap-run -o bin/app -- go build -o bin/app ./cmd/app
 func RunMain() {
 	args := os.Args[1:]
 	var outputs []string
+	var envOutputs [][2]string
 	stdout := ""
 	for len(args) > 0 {
 		a := args[0]
@@ -169,9 +172,9 @@ func RunMain() {
 		}
 		var v string
 		switch {
-		case (a == "-o" || a == "--output" || a == "--stdout") && len(args) > 1:
+		case (a == "-o" || a == "--output" || a == "--stdout" || a == "--env") && len(args) > 1:
 			v, args = args[1], args[2:]
-		case strings.HasPrefix(a, "--output=") || strings.HasPrefix(a, "--stdout="):
+		case strings.HasPrefix(a, "--output=") || strings.HasPrefix(a, "--stdout=") || strings.HasPrefix(a, "--env="):
 			v, args = a[strings.IndexByte(a, '=')+1:], args[1:]
 		case strings.HasPrefix(a, "-o") && len(a) > 2:
 			v, args = a[2:], args[1:]
@@ -182,6 +185,12 @@ func RunMain() {
 		}
 		if strings.HasPrefix(a, "--stdout") {
 			stdout = v
+		} else if strings.HasPrefix(a, "--env") {
+			i := strings.IndexByte(v, '=')
+			if i <= 0 || i == len(v)-1 {
+				Fatalf(ExitCannotRun, "usage --env %s: want NAME=OUTPUT", v)
+			}
+			envOutputs = append(envOutputs, [2]string{v[:i], v[i+1:]})
 		} else {
 			outputs = append(outputs, v)
 		}
@@ -199,5 +208,5 @@ cmd:
 		Fatalf(exitCodeOf(err), "%v", err)
 	}
 	tool.Words = args[:1] // a command name with spaces stays one word
-	Step{Tool: tool, Args: args[1:], Plan: plan, Stdout: stdout}.Run()
+	Step{Tool: tool, Args: args[1:], Plan: plan, Stdout: stdout, EnvOutputs: envOutputs}.Run()
 }

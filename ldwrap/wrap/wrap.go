@@ -202,6 +202,9 @@ type Step struct {
 	Plan cmdline.Rewrite
 	// Stdout, if set, is an output that receives the tool's standard output.
 	Stdout string
+	// EnvOutputs are outputs the tool finds through environment variables
+	// (name -> output): each variable holds the staged path.
+	EnvOutputs [][2]string
 	// Forward signals to the tool (commands do; the Go API leaves the
 	// program's signal handling alone).
 	Forward bool
@@ -240,6 +243,15 @@ func (s Step) Execute() (Outcome, error) {
 		txn.Abort()
 		return Outcome{}, err
 	}
+	env := os.Environ()
+	for _, kv := range s.EnvOutputs {
+		o, err := txn.Stage(kv[1])
+		if err != nil {
+			txn.Abort()
+			return Outcome{}, err
+		}
+		env = append(env, kv[0]+"="+o.Temp)
+	}
 	stdout := os.Stdout
 	if s.Stdout != "" {
 		o, err := txn.Stage(s.Stdout)
@@ -256,7 +268,7 @@ func (s Step) Execute() (Outcome, error) {
 		Logf("%s", n)
 	}
 	Logf("running %s %s", strings.Join(s.Tool.Words, " "), strings.Join(args, " "))
-	out, err := runTool(s.Tool, args, stdout, s.Forward)
+	out, err := runTool(s.Tool, args, env, stdout, s.Forward)
 	if s.Stdout != "" {
 		// Closed before the commit: no writable descriptor of a committed
 		// file stays open in this process.
@@ -331,7 +343,7 @@ func checkDepth() {
 var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
 // runTool runs the tool and waits, forwarding signals to it if forward.
-func runTool(t Tool, args []string, stdout *os.File, forward bool) (Outcome, error) {
+func runTool(t Tool, args, env []string, stdout *os.File, forward bool) (Outcome, error) {
 	ch := make(chan os.Signal, 4)
 	for _, s := range forwarded {
 		if !forward {
@@ -346,7 +358,7 @@ func runTool(t Tool, args []string, stdout *os.File, forward bool) (Outcome, err
 	defer signal.Stop(ch)
 	argv := append(append([]string(nil), t.Words...), args...)
 	p, err := os.StartProcess(t.Path, argv, &os.ProcAttr{
-		Env:   os.Environ(),
+		Env:   env,
 		Files: []*os.File{os.Stdin, stdout, os.Stderr},
 	})
 	if err != nil {

@@ -1,0 +1,178 @@
+//go:build mage
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/ldwrap/ldwrap/ldwrap"
+	"github.com/magefile/mage/mg"
+	"github.com/magefile/mage/sh"
+)
+
+// Bazel targets: setup for offline machines, and the project's Bazel build.
+type Bazel mg.Namespace
+
+// bazelPackages give Bazel 4.2.3 and the rule sets it would otherwise
+// download; golang-1.19-go is the SDK rules_go v0.34 can use.
+var bazelPackages = []string{"bazel-bootstrap", "bazel-skylib", "bazel-platforms", "bazel-rules-java",
+	"bazel-rules-proto", "bazel-rules-cc", "golang-1.19-go"}
+
+const (
+	offlineDir = "/usr/local/share/ldwrap-bazel"
+	bazelrc    = "/etc/bazel.bazelrc"
+	rcBegin    = "# BEGIN ldwrap offline Bazel (go run mage.go bazel:setup)"
+	rcEnd      = "# END ldwrap offline Bazel"
+)
+
+// Setup prepares this machine so that Bazel works offline for any
+// workspace: it installs Bazel and the rule sets from Debian, makes a
+// rules_cc copy that Bazel 4.2.3 can load and a coverage stub, and points
+// every workspace at them in /etc/bazel.bazelrc. Safe to run twice. A
+// machine with network access does not need it.
+func (Bazel) Setup() error {
+	if err := aptInstall(bazelPackages); err != nil {
+		return err
+	}
+	if err := patchedRulesCC(); err != nil {
+		return err
+	}
+	if err := coverageStub(); err != nil {
+		return err
+	}
+	return writeBazelrc()
+}
+
+func aptInstall(pkgs []string) error {
+	var missing []string
+	for _, p := range pkgs {
+		if exec.Command("dpkg-query", "-W", "-f=${Status}", p).Run() != nil {
+			missing = append(missing, p)
+			continue
+		}
+		out, _ := exec.Command("dpkg-query", "-W", "-f=${Status}", p).Output()
+		if !strings.Contains(string(out), "install ok installed") {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	env := map[string]string{"DEBIAN_FRONTEND": "noninteractive"}
+	if err := sh.RunWithV(env, "apt-get", "update", "-q"); err != nil {
+		return err
+	}
+	return sh.RunWithV(env, "apt-get", append([]string{"install", "-y", "-q"}, missing...)...)
+}
+
+// patchedRulesCC copies Debian's rules_cc, which is newer than Bazel 4.2.3:
+// two files load use_cpp_toolchain, which 4.2.3 lacks.
+func patchedRulesCC() error {
+	dst := filepath.Join(offlineDir, "rules_cc")
+	tmp := dst + ".new"
+	os.RemoveAll(tmp)
+	if err := os.MkdirAll(offlineDir, 0o755); err != nil {
+		return err
+	}
+	if err := sh.Run("cp", "-R", "/usr/share/bazel/rules/cc", tmp); err != nil {
+		return err
+	}
+	for _, f := range []string{"cc/private/rules_impl/compiler_flag.bzl", "cc/private/rules_impl/cc_flags_supplier.bzl"} {
+		p := filepath.Join(tmp, f)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		s := strings.Replace(string(b), `"find_cpp_toolchain", "use_cpp_toolchain")`, `"find_cpp_toolchain")`, 1)
+		s = strings.Replace(s, "use_cpp_toolchain()", `["@bazel_tools//tools/cpp:toolchain_type"]`, -1)
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			return err
+		}
+	}
+	os.RemoveAll(dst)
+	return os.Rename(tmp, dst)
+}
+
+// coverageStub stands in for remote_coverage_tools, which `bazel test`
+// requires to exist and which cannot be downloaded here.
+func coverageStub() error {
+	dir := filepath.Join(offlineDir, "remote_coverage_tools")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	files := map[string]string{
+		"WORKSPACE": "workspace(name = \"remote_coverage_tools\")\n",
+		"BUILD": `# A stand-in written by ldwrap's bazel:setup: coverage is not available offline.
+genrule(
+    name = "coverage_report_generator_script",
+    outs = ["coverage_report_generator.sh"],
+    cmd = "printf '#!/bin/sh\\necho \"remote_coverage_tools is a stub (ldwrap bazel:setup): coverage is not available offline\" >&2\\nexit 1\\n' > $@",
+    executable = True,
+)
+
+sh_binary(
+    name = "coverage_report_generator",
+    srcs = [":coverage_report_generator_script"],
+    visibility = ["//visibility:public"],
+)
+`,
+	}
+	for name, content := range files {
+		if err := ldwrap.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeBazelrc() error {
+	goproxy, err := sh.Output("go", "env", "GOPROXY")
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(rcBegin + "\n")
+	for _, cmd := range []string{"build", "fetch", "query", "sync"} {
+		for _, o := range []string{
+			"--override_repository=bazel_skylib=/usr/share/bazel/tools/skylib",
+			"--override_repository=platforms=/usr/share/bazel/tools/platforms",
+			"--override_repository=rules_java=/usr/share/bazel/rules/java",
+			"--override_repository=rules_proto=/usr/share/bazel/rules/proto",
+			"--override_repository=rules_cc=" + filepath.Join(offlineDir, "rules_cc"),
+			"--override_repository=remote_coverage_tools=" + filepath.Join(offlineDir, "remote_coverage_tools"),
+			"--repo_env=GOPROXY=" + goproxy,
+			"--repo_env=LDWRAP_GO_SDK=/usr/lib/go-1.19",
+		} {
+			fmt.Fprintf(&b, "%s %s\n", cmd, o)
+		}
+	}
+	b.WriteString(rcEnd + "\n")
+	old, err := os.ReadFile(bazelrc)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	rc := string(old)
+	if i, j := strings.Index(rc, rcBegin), strings.Index(rc, rcEnd); i >= 0 && j > i {
+		rc = rc[:i] + rc[j+len(rcEnd)+1:]
+	}
+	if rc != "" && !strings.HasSuffix(rc, "\n") {
+		rc += "\n"
+	}
+	return ldwrap.WriteFile(bazelrc, []byte(rc+b.String()), 0o644)
+}
+
+// Build runs bazel build //... in the project.
+func (Bazel) Build() error {
+	mg.Deps(Bazel.Setup)
+	return sh.RunV("bazel", "build", "//...")
+}
+
+// Test runs bazel test //... in the project.
+func (Bazel) Test() error {
+	mg.Deps(Bazel.Setup)
+	return sh.RunV("bazel", "test", "--test_output=errors", "//...")
+}
