@@ -39,6 +39,7 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
+	os.Chmod(dir, 0o755) // the security tests run the commands as nobody
 	_, self, _, _ := runtime.Caller(0)
 	root := filepath.Dir(filepath.Dir(self))
 	cmd := exec.Command("go", "build", "-o", dir, "./ldwrap/cmd/...")
@@ -55,6 +56,27 @@ func TestMain(m *testing.M) {
 }
 
 func ldwrap(name string) string { return filepath.Join(bin, name) }
+
+// publicDir is a temporary directory that other users can traverse, for
+// the tests that run commands as nobody.
+func publicDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "ldwrap-e2e-pub")
+	require.NoError(t, err)
+	require.NoError(t, os.Chmod(dir, 0o755))
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// asNobody prefixes argv to run it as the unprivileged user nobody.
+func asNobody(argv ...string) []string {
+	return append([]string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"}, argv...)
+}
+
+func requireRoot(t *testing.T) {
+	t.Helper()
+	require.Equal(t, 0, os.Geteuid(), "this test mounts filesystems and switches users: run it as root (CI does)")
+}
 
 // run runs argv in dir with extra environment and returns combined output;
 // it fails the test on a non-zero exit.

@@ -1,0 +1,190 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// frontEnd is one ldwrap command producing out from the inputs in src.
+type frontEnd struct {
+	name string
+	argv func(src, out string) []string
+	env  []string
+	own  int // exit code of ldwrap's own failures
+}
+
+var frontEnds = []frontEnd{
+	{"ldwrap", func(src, out string) []string { return []string{ldwrap("ldwrap"), "-r", "-o", out, src + "/a.o"} }, []string{"LDWRAP_LD=ld"}, 126},
+	{"ldwrap-cc", func(src, out string) []string { return []string{ldwrap("ldwrap-cc"), "-c", src + "/a.c", "-o", out} }, nil, 126},
+	{"ldwrap-install", func(src, out string) []string { return []string{ldwrap("ldwrap-install"), "-m", "644", src + "/a.c", out} }, nil, 1},
+	{"ldwrap-run", func(src, out string) []string { return []string{ldwrap("ldwrap-run"), "-o", out, "--", "cp", src + "/a.c", out} }, nil, 126},
+}
+
+func mountTmpfs(t *testing.T, dir, opts string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	run(t, "/", nil, "mount", "-t", "tmpfs", "-o", opts, "tmpfs", dir)
+	t.Cleanup(func() { runErr("/", nil, "umount", "-l", dir) })
+}
+
+// fill writes files into dir until the filesystem refuses with ENOSPC.
+func fill(t *testing.T, dir string, size int) {
+	t.Helper()
+	buf := make([]byte, size)
+	for i := 0; ; i++ {
+		err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("fill%d", i)), buf, 0o644)
+		if err != nil {
+			require.Contains(t, err.Error(), "no space left on device")
+			return
+		}
+		require.Less(t, i, 100000)
+	}
+}
+
+const oldOutput = "the old output\n"
+
+// The fault-injection suite: every front end, every fault. Each case
+// checks the exit code, the one-line "ldwrap: <what> <path>: <cause>"
+// message where ldwrap itself fails, that the old output is byte-identical
+// and that nothing is left behind.
+func TestFaults(t *testing.T) {
+	requireRoot(t)
+	type fault struct {
+		name string
+		// prepare makes the fault around out (in dir) and returns the
+		// expected exit code (0: use the front end's own code) and the
+		// expected cause in ldwrap's message ("" if the tool reports).
+		prepare func(t *testing.T, dir, out string) (code int, cause string)
+		user    []string // run as another user
+		noOld   bool
+		// succeeds names front ends for which the "fault" is a documented
+		// behaviour: install(1) installs into an existing directory, and
+		// ldwrap-run creates missing parents as go build does.
+		succeeds string
+	}
+	faults := []fault{
+		{name: "disk-full-tool-write", prepare: func(t *testing.T, dir, out string) (int, string) {
+			mountTmpfs(t, dir, "size=64k")
+			writeFile(t, out, oldOutput)
+			fill(t, dir, 4096)
+			return -1, "" // the tool's (or install's) write fails
+		}},
+		{name: "disk-full-no-inodes", prepare: func(t *testing.T, dir, out string) (int, string) {
+			mountTmpfs(t, dir, "size=1m,nr_inodes=8")
+			writeFile(t, out, oldOutput)
+			fill(t, dir, 1)
+			return 0, "no space left on device"
+		}},
+		{name: "read-only-fs", prepare: func(t *testing.T, dir, out string) (int, string) {
+			mountTmpfs(t, dir, "size=1m")
+			writeFile(t, out, oldOutput)
+			run(t, "/", nil, "mount", "-o", "remount,ro", dir)
+			return 0, "read-only file system"
+		}},
+		{name: "directory-at-output", noOld: true, succeeds: "ldwrap-install", prepare: func(t *testing.T, dir, out string) (int, string) {
+			require.NoError(t, os.MkdirAll(out, 0o755))
+			writeFile(t, filepath.Join(out, "keep"), oldOutput)
+			return 0, "is a directory"
+		}},
+		{name: "missing-output-dir", noOld: true, succeeds: "ldwrap-run", prepare: func(t *testing.T, dir, out string) (int, string) {
+			return 0, "no such file or directory"
+		}},
+		{name: "unwritable-output-dir", user: asNobody(), prepare: func(t *testing.T, dir, out string) (int, string) {
+			require.NoError(t, os.MkdirAll(dir, 0o755))
+			writeFile(t, out, oldOutput)
+			return 0, "permission denied"
+		}},
+	}
+	for _, fe := range frontEnds {
+		for _, f := range faults {
+			t.Run(fe.name+"/"+f.name, func(t *testing.T) {
+				base := publicDir(t)
+				src := filepath.Join(base, "src")
+				writeFile(t, filepath.Join(src, "a.c"), hello("v1"))
+				run(t, src, nil, "gcc", "-c", "a.c")
+				dir := filepath.Join(base, "out")
+				if f.name == "missing-output-dir" {
+					dir = filepath.Join(base, "missing", "out")
+				}
+				out := filepath.Join(dir, "a.out")
+				code, cause := f.prepare(t, dir, out)
+				argv := append(append([]string{}, f.user...), fe.argv(src, out)...)
+				got, msg := exitCode(base, fe.env, argv...)
+				switch {
+				case f.succeeds == fe.name:
+					assert.Equal(t, 0, got, msg)
+				case code == -1:
+					assert.NotEqual(t, 0, got, msg)
+					if fe.name == "ldwrap-install" {
+						assert.Equal(t, 1, got, msg)
+						assert.Equal(t, "ldwrap: copy "+out+": no space left on device\n", msg)
+					}
+				default:
+					assert.Equal(t, fe.own, got, msg)
+					lines := strings.Split(strings.TrimSuffix(msg, "\n"), "\n")
+					assert.Len(t, lines, 1, "one line: %q", msg)
+					assert.True(t, strings.HasPrefix(msg, "ldwrap: ") && strings.Contains(msg, " "+out+": "+cause), "%q should name %s and %q", msg, out, cause)
+				}
+				if !f.noOld {
+					assert.Equal(t, oldOutput, string(readFile(t, out)), "the old output is byte-identical")
+				}
+				if _, err := os.Stat(dir); err == nil {
+					assert.Empty(t, leftovers(t, dir))
+				}
+			})
+		}
+	}
+}
+
+// A missing or non-executable real tool: 127 or 126, one line, nothing
+// staged, the old output untouched.
+func TestFaultsTool(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.c"), hello("v1"))
+	writeFile(t, filepath.Join(dir, "notexec"), "#!/bin/sh\n")
+	writeFile(t, filepath.Join(dir, "out"), oldOutput)
+	cases := []struct {
+		argv []string
+		env  []string
+		code int
+	}{
+		{[]string{ldwrap("ldwrap"), "a.o", "-o", "out"}, []string{"LDWRAP_LD=/nonexistent/ld"}, 127},
+		{[]string{ldwrap("ldwrap"), "a.o", "-o", "out"}, []string{"LDWRAP_LD=./notexec"}, 126},
+		{[]string{ldwrap("ldwrap-cc"), "-c", "a.c", "-o", "out"}, []string{"LDWRAP_CC=nonexistent-cc"}, 127},
+		{[]string{ldwrap("ldwrap-c++"), "-c", "a.c", "-o", "out"}, []string{"LDWRAP_CXX=./notexec"}, 126},
+		{[]string{ldwrap("ldwrap-run"), "-o", "out", "--", "nonexistent-tool", "out"}, nil, 127},
+		{[]string{ldwrap("ldwrap-run"), "-o", "out", "--", "./notexec", "out"}, nil, 126},
+	}
+	for _, c := range cases {
+		code, msg := exitCode(dir, c.env, c.argv...)
+		assert.Equal(t, c.code, code, "%v %v: %s", c.env, c.argv, msg)
+		assert.True(t, strings.HasPrefix(msg, "ldwrap: run ") && strings.Count(msg, "\n") == 1, "%q", msg)
+		assert.Equal(t, oldOutput, string(readFile(t, filepath.Join(dir, "out"))))
+		assert.Empty(t, leftovers(t, dir))
+	}
+}
+
+// Inputs on one filesystem, the output on another: staging happens beside
+// the output, so the commit is still a rename, and the result is right.
+func TestFaultsCrossMount(t *testing.T) {
+	requireRoot(t)
+	base := t.TempDir()
+	src := filepath.Join(base, "src")
+	writeFile(t, filepath.Join(src, "a.c"), hello("v1"))
+	run(t, src, nil, "gcc", "-c", "a.c")
+	for _, fe := range frontEnds {
+		dir := filepath.Join(base, "mnt-"+fe.name)
+		mountTmpfs(t, dir, "size=8m")
+		out := filepath.Join(dir, "a.out")
+		writeFile(t, out, oldOutput)
+		run(t, base, fe.env, fe.argv(src, out)...)
+		assert.NotEqual(t, oldOutput, string(readFile(t, out)), fe.name)
+		assert.Empty(t, leftovers(t, dir))
+	}
+}
