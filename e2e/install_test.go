@@ -294,3 +294,44 @@ import (
 	"github.com/ldwrap/ldwrap/ldwrap/atomicmage"
 )
 `
+
+// The mode is set before the rename: a watcher polling the destination
+// never sees it missing or with another mode. Control: GNU install, which
+// unlinks the destination and copies, leaves moments with no file.
+func TestInstallModeNeverWrong(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "src"), strings.Repeat("x", 16<<20))
+	for _, tool := range []string{"install", ldwrap("ldwrap-install")} {
+		run(t, dir, nil, tool, "-m", "600", "src", "dst")
+		stop := make(chan struct{})
+		var wrong, polls int
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				fi, err := os.Stat(filepath.Join(dir, "dst"))
+				polls++
+				if err != nil || fi.Mode().Perm() != 0o600 {
+					wrong++
+				}
+			}
+		}()
+		for i := 0; i < 20; i++ {
+			run(t, dir, []string{"LDWRAP_DURABLE=0"}, tool, "-m", "600", "src", "dst")
+		}
+		close(stop)
+		<-done
+		t.Logf("%s: %d polls, %d missing or wrong mode", filepath.Base(tool), polls, wrong)
+		if tool == "install" {
+			assert.NotZero(t, wrong, "control: GNU install leaves the destination missing while it copies")
+		} else {
+			assert.Zero(t, wrong)
+		}
+	}
+	assert.Empty(t, leftovers(t, dir))
+}

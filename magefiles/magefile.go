@@ -82,13 +82,20 @@ func E2E() error {
 	return sh.RunV("go", "test", "-count=1", "-timeout=30m", "./e2e/...")
 }
 
-// Fuzz runs each fuzz target for a while (FUZZTIME, default 30s).
+// Fuzz runs each fuzz target for a while (FUZZTIME each, default 30s).
+// Inputs that fail land in ldwrap/cmdline/testdata/fuzz and then run with
+// every go test as regression inputs.
 func Fuzz() error {
 	d := os.Getenv("FUZZTIME")
 	if d == "" {
 		d = "30s"
 	}
-	return sh.RunV("go", "test", "-run=^$", "-fuzz=FuzzPlan", "-fuzztime="+d, "./ldwrap/cmdline/")
+	for _, f := range []string{"FuzzPlan", "FuzzSplitResponse", "FuzzParseInstall", "FuzzPlanRun"} {
+		if err := sh.RunV("go", "test", "-run=^$", "-fuzz=^"+f+"$", "-fuzztime="+d, "./ldwrap/cmdline/"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Check runs every test: vet, the Go 1.19 build, unit and end-to-end tests

@@ -1,0 +1,84 @@
+package cmdline
+
+import (
+	"strings"
+	"testing"
+)
+
+// quoteWord quotes w so that SplitResponse reads it back as one word.
+func quoteWord(w string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(w); i++ {
+		if w[i] == '"' || w[i] == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(w[i])
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// FuzzSplitResponse: splitting never panics, and a quoted word list reads
+// back as the same list.
+func FuzzSplitResponse(f *testing.F) {
+	f.Add("-o 'a b' \"c\\\"d\" e\\ f")
+	f.Add("@nested.rsp\n-Wl,-rpath,'$ORIGIN'")
+	f.Fuzz(func(t *testing.T, s string) {
+		words := SplitResponse(s)
+		var quoted []string
+		for _, w := range words {
+			quoted = append(quoted, quoteWord(w))
+		}
+		again := SplitResponse(strings.Join(quoted, " \n\t"))
+		if len(again) != len(words) {
+			t.Fatalf("%q: %q -> %q", s, words, again)
+		}
+		for i := range words {
+			if again[i] != words[i] {
+				t.Fatalf("%q: word %d %q -> %q", s, i, words[i], again[i])
+			}
+		}
+		Expand([]string{"@x", s}, func(string) ([]byte, error) { return []byte(s), nil })
+	})
+}
+
+// FuzzParseInstall: no input panics, and an accepted mode is a mode.
+func FuzzParseInstall(f *testing.F) {
+	f.Add("-Dm644 -o root a b")
+	f.Add("-m u+x,go=rx -t dir a b c")
+	f.Add("--mode=4755 -T a b")
+	f.Fuzz(func(t *testing.T, line string) {
+		in, err := ParseInstall(strings.Split(line, " "))
+		if err == nil && in.Mode.Perm() != in.Mode&0o777 {
+			t.Fatalf("%q: mode %v", line, in.Mode)
+		}
+	})
+}
+
+// FuzzPlanRun: only the named outputs are staged, and every argument that
+// is not an output stays as it was.
+func FuzzPlanRun(f *testing.F) {
+	f.Add("out", "build -o out --x=out out2")
+	f.Fuzz(func(t *testing.T, out, line string) {
+		argv := strings.Split(line, " ")
+		r, err := PlanRun([]string{out}, argv)
+		if err != nil {
+			return
+		}
+		got, err := r.Apply(argv, fakeStage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, a := range argv {
+			if got[i] != a && got[i] != strings.TrimSuffix(a, out)+"T/"+out {
+				t.Fatalf("%q: argument %q became %q", out, a, got[i])
+			}
+		}
+		for _, e := range r.Edits {
+			if e.Target != out {
+				t.Fatalf("staged %q, not an output", e.Target)
+			}
+		}
+	})
+}
