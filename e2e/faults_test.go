@@ -22,8 +22,12 @@ type frontEnd struct {
 var frontEnds = []frontEnd{
 	{"ldwrap", func(src, out string) []string { return []string{ldwrap("ldwrap"), "-r", "-o", out, src + "/a.o"} }, []string{"LDWRAP_LD=ld"}, 126},
 	{"ldwrap-cc", func(src, out string) []string { return []string{ldwrap("ldwrap-cc"), "-c", src + "/a.c", "-o", out} }, nil, 126},
-	{"ldwrap-install", func(src, out string) []string { return []string{ldwrap("ldwrap-install"), "-m", "644", src + "/a.c", out} }, nil, 1},
-	{"ldwrap-run", func(src, out string) []string { return []string{ldwrap("ldwrap-run"), "-o", out, "--", "cp", src + "/a.c", out} }, nil, 126},
+	{"ldwrap-install", func(src, out string) []string {
+		return []string{ldwrap("ldwrap-install"), "-m", "644", src + "/a.c", out}
+	}, nil, 1},
+	{"ldwrap-run", func(src, out string) []string {
+		return []string{ldwrap("ldwrap-run"), "-o", out, "--", "cp", src + "/a.c", out}
+	}, nil, 126},
 }
 
 func mountTmpfs(t *testing.T, dir, opts string) {
