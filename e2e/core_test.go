@@ -160,7 +160,7 @@ func TestSharedLibraryRebuiltUnderRunningUser(t *testing.T) {
 
 // bigObject writes big.o, mb MiB of initialised data, so that a link
 // takes long enough to be interrupted.
-func bigObject(t *testing.T, dir string, mb int) {
+func bigObject(t testing.TB, dir string, mb int) {
 	t.Helper()
 	writeFile(t, filepath.Join(dir, "big.s"), fmt.Sprintf(".data\n.globl big\nbig:\n.fill %d,1,7\n", mb<<20))
 	run(t, dir, nil, "as", "-o", "big.o", "big.s")

@@ -80,7 +80,7 @@ func requireRoot(t *testing.T) {
 
 // run runs argv in dir with extra environment and returns combined output;
 // it fails the test on a non-zero exit.
-func run(t *testing.T, dir string, env []string, argv ...string) string {
+func run(t testing.TB, dir string, env []string, argv ...string) string {
 	t.Helper()
 	out, err := runErr(dir, env, argv...)
 	require.NoError(t, err, "%v\n%s", argv, out)
@@ -118,13 +118,13 @@ func exitCode(dir string, env []string, argv ...string) (int, string) {
 	return -1000, b.String() + err.Error()
 }
 
-func writeFile(t *testing.T, path, content string) {
+func writeFile(t testing.TB, path, content string) {
 	t.Helper()
 	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
 }
 
-func readFile(t *testing.T, path string) []byte {
+func readFile(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)

@@ -447,26 +447,22 @@ func sameFile(a, b string) (bool, error) {
 }
 
 func syncFile(path string) error {
-	f, err := os.Open(path)
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	return f.Sync()
+	defer unix.Close(fd)
+	return unix.Fsync(fd)
 }
 
 // syncDir makes a rename durable. Some filesystems refuse fsync on a
 // directory with EINVAL; there is nothing more to do on them.
 func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
+	err := syncFile(dir)
+	if err == unix.EINVAL {
+		return nil
 	}
-	defer f.Close()
-	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return err
-	}
-	return nil
+	return err
 }
 
 // carryAttrs puts the old file's owner, group, mode and extended attributes

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -343,48 +344,59 @@ func checkDepth() {
 var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
 // runTool runs the tool and waits, forwarding signals to it if forward.
+//
+// It uses syscall.ForkExec and Wait4 rather than os.StartProcess, which on
+// its first use forks a throwaway child to probe for pidfd support. The
+// signal handler is set up after the fork, while the tool starts: that costs
+// ldwrap nothing. A signal in between kills ldwrap (the default action,
+// leaving the target untouched and the staging to the next sweep), and
+// Pdeathsig then passes SIGTERM on to the tool.
 func runTool(t Tool, args, env []string, stdout *os.File, forward bool) (Outcome, error) {
-	ch := make(chan os.Signal, 4)
-	for _, s := range forwarded {
-		if !forward {
-			break
-		}
-		// A signal our parent told us to ignore (nohup, a background
-		// job) stays ignored, for us and for the tool.
-		if !signal.Ignored(s) {
-			signal.Notify(ch, s)
-		}
-	}
-	defer signal.Stop(ch)
 	argv := append(append([]string(nil), t.Words...), args...)
-	p, err := os.StartProcess(t.Path, argv, &os.ProcAttr{
+	attr := &syscall.ProcAttr{
 		Env:   env,
-		Files: []*os.File{os.Stdin, stdout, os.Stderr},
-	})
-	if err != nil {
-		return Outcome{}, &toolError{t.Path, unwrapPath(err)}
+		Files: []uintptr{0, stdout.Fd(), 2},
+		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM},
 	}
-	var got syscall.Signal
-	done, exited := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(exited)
-		for {
-			select {
-			case s := <-ch:
-				got = s.(syscall.Signal)
-				p.Signal(s)
-			case <-done:
-				return
-			}
-		}
-	}()
-	ps, err := p.Wait()
-	close(done)
-	<-exited
+	pid, err := syscall.ForkExec(t.Path, argv, attr)
 	if err != nil {
 		return Outcome{}, &toolError{t.Path, err}
 	}
-	return Outcome{Status: ps.Sys().(syscall.WaitStatus), Signal: got}, nil
+	var got atomic.Int32
+	var ch chan os.Signal
+	if forward {
+		// A signal our parent told us to ignore (nohup, a background
+		// job) stays ignored, for us and for the tool.
+		var sigs []os.Signal
+		for _, s := range forwarded {
+			if !signal.Ignored(s) {
+				sigs = append(sigs, s)
+			}
+		}
+		ch = make(chan os.Signal, 4)
+		signal.Notify(ch, sigs...)
+		go func() {
+			for s := range ch {
+				got.Store(int32(s.(syscall.Signal)))
+				syscall.Kill(pid, s.(syscall.Signal))
+			}
+		}()
+	}
+	var ws syscall.WaitStatus
+	for {
+		_, err = syscall.Wait4(pid, &ws, 0, nil)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	if forward {
+		signal.Stop(ch)
+		close(ch)
+	}
+	if err != nil {
+		return Outcome{}, &toolError{t.Path, err}
+	}
+	return Outcome{Status: ws, Signal: syscall.Signal(got.Load())}, nil
 }
 
 // ExitLike ends ldwrap the way the tool ended, so make and ninja see what

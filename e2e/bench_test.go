@@ -1,0 +1,247 @@
+package e2e
+
+// Benchmarks of ldwrap's cost over the bare tool. Each scenario runs the
+// wrapped (A) and the bare (B) command alternately, in the same process and
+// directory, and reports the median of the per-pair ratios A/B and the
+// median of the per-pair differences A-B. Run them with
+//
+//	go run mage.go bench        (table, JSON and chart in bench/)
+//	go test -run '^$' -bench . -benchtime 1x ./e2e/
+//
+// No test asserts a time: numbers belong here.
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// benchResult is one scenario's line in $LDWRAP_BENCH_OUT (JSON lines).
+type benchResult struct {
+	Scenario string  `json:"scenario"`
+	Group    string  `json:"group"`
+	SizeMiB  float64 `json:"size_mib,omitempty"`
+	Pairs    int     `json:"pairs"`
+	MedianA  float64 `json:"median_a_ms"`
+	MedianB  float64 `json:"median_b_ms"`
+	Ratio    float64 `json:"median_ratio"`
+	ExtraMs  float64 `json:"median_extra_ms"`
+	A        string  `json:"a"`
+	B        string  `json:"b"`
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+type benchCmd struct {
+	argv  []string
+	env   []string
+	reset func() // untimed, before each run
+}
+
+func timeOnce(b *testing.B, dir string, c benchCmd) float64 {
+	if c.reset != nil {
+		c.reset()
+	}
+	cmd := exec.Command(c.argv[0], c.argv[1:]...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), c.env...)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	d := time.Since(start)
+	require.NoError(b, err, "%v: %s", c.argv, out)
+	return float64(d.Microseconds()) / 1000
+}
+
+// pairs runs A and B alternately (the order flips every pair, so neither
+// always goes first) and reports.
+func pairs(b *testing.B, dir, scenario, group string, size float64, n int, a, bare benchCmd) {
+	b.Helper()
+	if testing.Short() {
+		n = 3
+	}
+	timeOnce(b, dir, a) // warm caches
+	timeOnce(b, dir, bare)
+	var ta, tb, ratios, extra []float64
+	for i := 0; i < n; i++ {
+		var x, y float64
+		if i%2 == 0 {
+			x = timeOnce(b, dir, a)
+			y = timeOnce(b, dir, bare)
+		} else {
+			y = timeOnce(b, dir, bare)
+			x = timeOnce(b, dir, a)
+		}
+		ta, tb = append(ta, x), append(tb, y)
+		ratios, extra = append(ratios, x/y), append(extra, x-y)
+	}
+	r := benchResult{Scenario: scenario, Group: group, SizeMiB: size, Pairs: n,
+		MedianA: median(ta), MedianB: median(tb), Ratio: median(ratios), ExtraMs: median(extra),
+		A: strings.Join(a.argv, " "), B: strings.Join(bare.argv, " ")}
+	b.ReportMetric(r.Ratio, "ratio")
+	b.ReportMetric(r.ExtraMs, "extra-ms")
+	b.ReportMetric(r.MedianB, "bare-ms")
+	if out := os.Getenv("LDWRAP_BENCH_OUT"); out != "" {
+		f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		require.NoError(b, err)
+		json.NewEncoder(f).Encode(r)
+		f.Close()
+	}
+}
+
+func benchDir(b *testing.B) string {
+	b.Helper()
+	dir := b.TempDir()
+	writeFile(b, filepath.Join(dir, "h.c"), hello("bench"))
+	run(b, dir, nil, "gcc", "-c", "h.c")
+	return dir
+}
+
+func BenchmarkLinkDriver(b *testing.B) {
+	dir := benchDir(b)
+	pairs(b, dir, "link via ldwrap-cc vs gcc", "per call", 0, 60,
+		benchCmd{argv: []string{ldwrap("ldwrap-cc"), "-o", "prog", "h.o"}, env: []string{"LDWRAP_CC=gcc"}},
+		benchCmd{argv: []string{"gcc", "-o", "prog", "h.o"}})
+}
+
+// ldArgs is the ld command line clang would run for a hello world.
+func ldArgs(b *testing.B, dir string) []string {
+	cmd := exec.Command("clang", "-###", "-o", "prog", "h.o")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	require.NoError(b, err)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	var argv []string
+	for _, w := range strings.Split(lines[len(lines)-1], "\" \"") {
+		argv = append(argv, strings.Trim(strings.TrimSpace(w), "\""))
+	}
+	return argv[1:]
+}
+
+func BenchmarkLinkLinker(b *testing.B) {
+	dir := benchDir(b)
+	args := ldArgs(b, dir)
+	pairs(b, dir, "link via ldwrap vs ld", "per call", 0, 60,
+		benchCmd{argv: append([]string{ldwrap("ldwrap")}, args...), env: []string{"LDWRAP_LD=ld"}},
+		benchCmd{argv: append([]string{"ld"}, args...)})
+}
+
+func BenchmarkCompile(b *testing.B) {
+	dir := benchDir(b)
+	args := []string{"-c", "-MD", "-O2", "-o", "obj.o", "h.c"}
+	pairs(b, dir, "compile -c -MD via ldwrap-cc vs gcc", "per call", 0, 60,
+		benchCmd{argv: append([]string{ldwrap("ldwrap-cc")}, args...), env: []string{"LDWRAP_CC=gcc"}},
+		benchCmd{argv: append([]string{"gcc"}, args...)})
+}
+
+func BenchmarkMakeTree(b *testing.B) {
+	dir := b.TempDir()
+	const files = 120
+	var objs []string
+	var main strings.Builder
+	for i := 0; i < files; i++ {
+		writeFile(b, filepath.Join(dir, fmt.Sprintf("src/f%d.c", i)), fmt.Sprintf("#include <stdio.h>\nint f%d(void) { return printf(\"%d\"); }\n", i, i))
+		objs = append(objs, fmt.Sprintf("obj/f%d.o", i))
+		fmt.Fprintf(&main, "int f%d(void);\n", i)
+	}
+	main.WriteString("int main(void) { return f0(); }\n")
+	writeFile(b, filepath.Join(dir, "src/main.c"), main.String())
+	objs = append(objs, "obj/main.o")
+	writeFile(b, filepath.Join(dir, "Makefile"), "OBJS = "+strings.Join(objs, " ")+"\n"+
+		"prog: $(OBJS)\n\t$(CC) -o $@ $(OBJS)\n"+
+		"obj/%.o: src/%.c\n\t@mkdir -p obj\n\t$(CC) -c -MMD -O2 -o $@ $<\n"+
+		"-include $(OBJS:.o=.d)\n")
+	clean := func() { os.RemoveAll(filepath.Join(dir, "obj")); os.Remove(filepath.Join(dir, "prog")) }
+	pairs(b, dir, fmt.Sprintf("make -j2, %d files, CC=ldwrap-cc vs gcc", files+1), "build", 0, 8,
+		benchCmd{argv: []string{"make", "-s", "-j2", "CC=" + ldwrap("ldwrap-cc")}, env: []string{"LDWRAP_CC=gcc"}, reset: clean},
+		benchCmd{argv: []string{"make", "-s", "-j2", "CC=gcc"}, reset: clean})
+}
+
+// The extra time of a link must not grow with the output: rename is O(1),
+// and ldwrap neither copies nor reads back. The old output exists, as in a
+// rebuild (the case where ext4 starts writeback on a replacing rename).
+func BenchmarkOutputSize(b *testing.B) {
+	for _, mb := range []int{1, 16, 64, 256} {
+		b.Run(fmt.Sprintf("%dMiB", mb), func(b *testing.B) {
+			dir := benchDir(b)
+			bigObject(b, dir, mb)
+			writeFile(b, filepath.Join(dir, "m.c"), strings.Replace(bigMain, "VERSION", "v", 1))
+			run(b, dir, nil, "gcc", "-c", "m.c")
+			n := 10
+			if mb >= 64 {
+				n = 6
+			}
+			pairs(b, dir, fmt.Sprintf("link of a %d MiB output", mb), "size", float64(mb), n,
+				benchCmd{argv: []string{ldwrap("ldwrap-cc"), "-o", "prog", "m.o", "big.o"}, env: []string{"LDWRAP_CC=gcc"}},
+				benchCmd{argv: []string{"gcc", "-o", "prog", "m.o", "big.o"}})
+		})
+	}
+}
+
+// The durable switch: fsync of the file and the directory.
+func BenchmarkDurable(b *testing.B) {
+	for _, mb := range []int{0, 64} {
+		b.Run(fmt.Sprintf("%dMiB", mb), func(b *testing.B) {
+			dir := benchDir(b)
+			objs := []string{"h.o"}
+			if mb > 0 {
+				bigObject(b, dir, mb)
+				writeFile(b, filepath.Join(dir, "m.c"), strings.Replace(bigMain, "VERSION", "v", 1))
+				run(b, dir, nil, "gcc", "-c", "m.c")
+				objs = []string{"m.o", "big.o"}
+			}
+			argv := append([]string{ldwrap("ldwrap-cc"), "-o", "prog"}, objs...)
+			pairs(b, dir, fmt.Sprintf("LDWRAP_DURABLE=1 vs 0, %d MiB link", mb), "durable", float64(mb), 8,
+				benchCmd{argv: argv, env: []string{"LDWRAP_CC=gcc", "LDWRAP_DURABLE=1"}},
+				benchCmd{argv: argv, env: []string{"LDWRAP_CC=gcc", "LDWRAP_DURABLE=0"}})
+		})
+	}
+}
+
+func BenchmarkInstall(b *testing.B) {
+	b.Run("200x4KiB", func(b *testing.B) {
+		dir := b.TempDir()
+		var files []string
+		for i := 0; i < 200; i++ {
+			name := fmt.Sprintf("f%03d", i)
+			writeFile(b, filepath.Join(dir, name), strings.Repeat("x", 4096))
+			files = append(files, name)
+		}
+		os.Mkdir(filepath.Join(dir, "dest"), 0o755)
+		for _, durable := range []string{"0", "1"} {
+			pairs(b, dir, "ldwrap-install vs install, 200 files of 4 KiB, LDWRAP_DURABLE="+durable, "install", 0, 8,
+				benchCmd{argv: append(append([]string{ldwrap("ldwrap-install"), "-m", "644"}, files...), "dest"), env: []string{"LDWRAP_DURABLE=" + durable}},
+				benchCmd{argv: append(append([]string{"install", "-m", "644"}, files...), "dest")})
+		}
+	})
+	b.Run("256MiB", func(b *testing.B) {
+		dir := b.TempDir()
+		f, err := os.Create(filepath.Join(dir, "big"))
+		require.NoError(b, err)
+		require.NoError(b, f.Truncate(256<<20))
+		f.Close()
+		run(b, dir, nil, "sh", "-c", "head -c 268435456 /dev/urandom > big")
+		for _, durable := range []string{"0", "1"} {
+			pairs(b, dir, "ldwrap-install vs install, one 256 MiB file, LDWRAP_DURABLE="+durable, "install", 256, 5,
+				benchCmd{argv: []string{ldwrap("ldwrap-install"), "-m", "644", "big", "dest"}, env: []string{"LDWRAP_DURABLE=" + durable}},
+				benchCmd{argv: []string{"install", "-m", "644", "big", "dest"}})
+		}
+	})
+}
