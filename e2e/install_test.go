@@ -103,6 +103,13 @@ func TestInstallOptions(t *testing.T) {
 	assert.Equal(t, 1, code)
 	assert.Equal(t, "ldwrap: usage install: option -s: not supported by ldwrap-install\n", out)
 	assert.Equal(t, "'a' -> 'd1/a'\n", run(t, dir, nil, inst, "-v", "a", "d1/a"))
+	// One missing source among several: the others are installed, exit 1.
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "d3"), 0o755))
+	code, out = exitCode(dir, nil, inst, "-m", "644", "a", "missing", "b", "d3")
+	assert.Equal(t, 1, code)
+	assert.Equal(t, "ldwrap: open missing: no such file or directory\n", out)
+	assert.Equal(t, "b", string(readFile(t, filepath.Join(dir, "d3", "b"))))
+	assert.Equal(t, "a", string(readFile(t, filepath.Join(dir, "d3", "a"))))
 	assert.Empty(t, leftovers(t, dir))
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ldwrap/ldwrap/ldwrap"
 	"github.com/ldwrap/ldwrap/ldwrap/cmdline"
+	"github.com/ldwrap/ldwrap/ldwrap/engine"
 	"github.com/ldwrap/ldwrap/ldwrap/wrap"
 )
 
@@ -101,18 +102,30 @@ func main() {
 			makeParents(filepath.Dir(dests[0]))
 		}
 	}
-	status := 0
+	pairs := make([][2]string, len(srcs))
 	for i, s := range srcs {
-		if err := ldwrap.Install(s, dests[i], opts...); err != nil {
-			fmt.Fprintf(os.Stderr, "ldwrap: %v\n", err)
-			status = exitFailure
-			continue
-		}
-		if in.Verbose {
-			fmt.Printf("'%s' -> '%s'\n", s, dests[i])
+		pairs[i] = [2]string{s, dests[i]}
+	}
+	err = ldwrap.InstallFiles(pairs, opts...)
+	failed := map[string]bool{}
+	if errs, ok := err.(ldwrap.Errors); ok {
+		for _, e := range errs {
+			fmt.Fprintf(os.Stderr, "ldwrap: %v\n", e)
+			if ee, ok := e.(*engine.Error); ok {
+				failed[ee.Path] = true
+			}
 		}
 	}
-	os.Exit(status)
+	if in.Verbose {
+		for _, p := range pairs {
+			if !failed[p[0]] && !failed[p[1]] {
+				fmt.Printf("'%s' -> '%s'\n", p[0], p[1])
+			}
+		}
+	}
+	if err != nil {
+		os.Exit(exitFailure)
+	}
 }
 
 func idOr(u *user.User, err error) (string, error) {
