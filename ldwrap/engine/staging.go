@@ -137,6 +137,14 @@ func stillNamed(f *os.File, path string) bool {
 // sweep removes staging directories of base in dir whose owner is gone.
 // Errors are ignored: a leftover we cannot remove must not fail a build.
 func sweep(dir, base string, logf func(string, ...interface{})) {
+	// A staging directory is a subdirectory, and a directory's link count
+	// is 2 plus its subdirectories (where the filesystem counts them;
+	// btrfs says 1). With none, there is nothing to sweep, and the listing
+	// (which grows with the directory) is skipped.
+	var st unix.Stat_t
+	if unix.Stat(dir, &st) == nil && st.Nlink == 2 {
+		return
+	}
 	names, err := readDirNames(dir)
 	if err != nil {
 		return
