@@ -44,15 +44,31 @@ func Bench() error {
 	if err := sh.RunWithV(env, "go", "test", "-run", "^$", "-bench", ".", "-benchtime", "1x", "-timeout", "60m", "./e2e/"); err != nil {
 		return err
 	}
-	results, err := readResults(raw)
+	data, err := os.ReadFile(raw)
 	if err != nil {
 		return err
 	}
-	data, _ := os.ReadFile(raw)
 	if err := ldwrap.WriteFile("bench/results.jsonl", data, 0o644); err != nil {
 		return err
 	}
+	if err := ldwrap.WriteFile("bench/machine.txt", []byte(machineLine()+"\n"), 0o644); err != nil {
+		return err
+	}
+	return BenchReport()
+}
+
+// BenchReport renders bench/RESULTS.md and bench/chart.svg from
+// bench/results.jsonl, without measuring again.
+func BenchReport() error {
+	results, err := readResults("bench/results.jsonl")
+	if err != nil {
+		return err
+	}
+	// The machine and date of the measurement, not of this rendering.
 	machine := machineLine()
+	if b, err := os.ReadFile("bench/machine.txt"); err == nil {
+		machine = strings.TrimSpace(string(b))
+	}
 	table := benchTable(results, machine)
 	fmt.Print(table)
 	if err := ldwrap.WriteFile("bench/RESULTS.md", []byte(table), 0o644); err != nil {
@@ -119,7 +135,7 @@ func benchChart(rs []benchResult, machine string) string {
 		}
 	}
 	h := 70 + len(rs)*(barH+gap) + 30
-	x := func(v float64) float64 { return left + (width-left-60)*v/maxRatio }
+	x := func(v float64) float64 { return left + (width-left-150)*v/maxRatio }
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", width, h)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/><text x="10" y="20" font-size="15" font-weight="bold">ldwrap cost: median ratio wrapped/bare per scenario (1.0 = free)</text>`+"\n")

@@ -105,8 +105,14 @@ func Check() error {
 	if err := sh.RunV("go", "vet", "./..."); err != nil {
 		return err
 	}
-	mg.SerialDeps(Vet119, Unit, E2E)
+	mg.SerialDeps(Vet119, Unit, E2E, BenchSmoke)
 	return nil
+}
+
+// BenchSmoke runs every benchmark once with few pairs, so that they keep
+// working; its numbers mean nothing.
+func BenchSmoke() error {
+	return sh.RunV("go", "test", "-short", "-run", "^$", "-bench", ".", "-benchtime", "1x", "-timeout", "30m", "./e2e/")
 }
 
 // Demo builds ldwrap and relinks a running program through ldwrap-cc, next
