@@ -138,24 +138,34 @@ func TestSharedLibraryRebuiltUnderRunningUser(t *testing.T) {
 			cc := ldwrap("ldwrap-cc")
 			run(t, dir, nil, cc, "-shared", "-fPIC", "-o", "libfoo.so", "foo.c")
 			run(t, dir, nil, "gcc", "-o", "user", "user.c", "-L.", "-lfoo", "-Wl,-rpath,$ORIGIN")
-			p := startWaiting(t, dir, "./user")
+			healthy, how := libraryUserSurvives(t, dir, "./user", func() {
+				if mode == "control-cp" {
+					run(t, dir, nil, "gcc", "-shared", "-fPIC", "-o", "new.so", "foo2.c")
+					run(t, dir, nil, "cp", "new.so", "libfoo.so")
+				} else {
+					run(t, dir, nil, cc, "-shared", "-fPIC", "-o", "libfoo.so", "foo2.c")
+				}
+			})
 			if mode == "control-cp" {
-				run(t, dir, nil, "gcc", "-shared", "-fPIC", "-o", "new.so", "foo2.c")
-				run(t, dir, nil, "cp", "new.so", "libfoo.so")
+				assert.False(t, healthy, "control: an in-place copy should break the running user (%s)", how)
 			} else {
-				run(t, dir, nil, cc, "-shared", "-fPIC", "-o", "libfoo.so", "foo2.c")
-			}
-			time.Sleep(100 * time.Millisecond) // let the user call into the library again
-			code, out := p.finish()
-			healthy := code == 0 && strings.Contains(out, "ok 1")
-			if mode == "control-cp" {
-				assert.False(t, healthy, "control: an in-place copy should break the running user (exit %d, %q)", code, out)
-			} else {
-				assert.True(t, healthy, "exit %d, %q", code, out)
+				assert.True(t, healthy, how)
 				assert.Empty(t, leftovers(t, dir))
 			}
 		})
 	}
+}
+
+// libraryUserSurvives starts user (libUser: it calls into libfoo until its
+// stdin closes), runs replace while it runs, and reports whether it then
+// finished normally with the old library's answer throughout.
+func libraryUserSurvives(t *testing.T, dir, user string, replace func()) (bool, string) {
+	t.Helper()
+	p := startWaiting(t, dir, user)
+	replace()
+	time.Sleep(100 * time.Millisecond) // let the user call into the library again
+	code, out := p.finish()
+	return code == 0 && strings.Contains(out, "ok 1"), fmt.Sprintf("exit %d, %q", code, out)
 }
 
 // bigObject writes big.o, mb MiB of initialised data, so that a link

@@ -99,23 +99,18 @@ func runErr(dir string, env []string, argv ...string) (string, error) {
 
 // exitCode runs argv and returns its exit status (or -signal) and stderr.
 func exitCode(dir string, env []string, argv ...string) (int, string) {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	var b bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &b, &b
-	err := cmd.Run()
+	out, err := runErr(dir, env, argv...)
 	if err == nil {
-		return 0, b.String()
+		return 0, out
 	}
 	if ee, ok := err.(*exec.ExitError); ok {
 		ws := ee.Sys().(syscall.WaitStatus)
 		if ws.Signaled() {
-			return -int(ws.Signal()), b.String()
+			return -int(ws.Signal()), out
 		}
-		return ws.ExitStatus(), b.String()
+		return ws.ExitStatus(), out
 	}
-	return -1000, b.String() + err.Error()
+	return -1000, out + err.Error()
 }
 
 func writeFile(t testing.TB, path, content string) {

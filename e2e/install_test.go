@@ -58,19 +58,17 @@ func TestInstallOverRunningProgramAndLibrary(t *testing.T) {
 		run(t, dir, nil, "gcc", "-shared", "-fPIC", "-o", "libfoo2.so", "foo2.c")
 		run(t, dir, nil, inst, "-m", "644", "libfoo1.so", "dest/libfoo.so")
 		run(t, dir, nil, "gcc", "-o", "dest/user", "user.c", "-Ldest", "-lfoo", "-Wl,-rpath,$ORIGIN")
-		u := startWaiting(t, dir, "dest/user")
+		healthy, how := libraryUserSurvives(t, dir, "dest/user", func() {
+			if mode == "control-cp" {
+				run(t, dir, nil, "cp", "libfoo2.so", "dest/libfoo.so")
+			} else {
+				run(t, dir, nil, inst, "-m", "644", "libfoo2.so", "dest/libfoo.so")
+			}
+		})
 		if mode == "control-cp" {
-			run(t, dir, nil, "cp", "libfoo2.so", "dest/libfoo.so")
+			assert.False(t, healthy, "control: cp over an in-use library (%s)", how)
 		} else {
-			run(t, dir, nil, inst, "-m", "644", "libfoo2.so", "dest/libfoo.so")
-		}
-		time.Sleep(100 * time.Millisecond)
-		code, out := u.finish()
-		healthy := code == 0 && strings.Contains(out, "ok 1")
-		if mode == "control-cp" {
-			assert.False(t, healthy, "control: cp over an in-use library (exit %d %q)", code, out)
-		} else {
-			assert.True(t, healthy, "exit %d %q", code, out)
+			assert.True(t, healthy, how)
 		}
 	}
 	assert.Empty(t, leftovers(t, dir))

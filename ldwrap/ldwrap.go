@@ -247,9 +247,6 @@ func (e Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// Unwrap gives errors.Is and errors.As (Go >= 1.20) every failure.
-func (e Errors) Unwrap() []error { return e }
-
 // stageCopy copies src into a staged file for dst.
 func stageCopy(txn *engine.Txn, src, dst string, c *config) error {
 	in, err := os.Open(src)

@@ -138,9 +138,6 @@ type Txn struct {
 // New starts a transaction.
 func New(opts Options) *Txn { return &Txn{opts: opts} }
 
-// Outputs returns the staged outputs in the order they were staged.
-func (t *Txn) Outputs() []*Output { return t.outputs }
-
 func (t *Txn) logf(format string, args ...interface{}) {
 	if t.opts.Logf != nil {
 		t.opts.Logf(format, args...)
