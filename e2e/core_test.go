@@ -339,8 +339,9 @@ func TestFailedLinkKeepsOldOutput(t *testing.T) {
 	assert.Empty(t, leftovers(t, dir))
 }
 
-// SIGINT, SIGTERM and SIGHUP are forwarded; ldwrap removes the staged file
-// and dies of the same signal; the old output stays.
+// SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded; ldwrap removes the
+// staged file and dies of the same signal (for SIGQUIT too, where Go's own
+// handler would print a goroutine dump and exit 2); the old output stays.
 func TestSignalsForwarded(t *testing.T) {
 	dir := t.TempDir()
 	bigObject(t, dir, 64)
@@ -349,7 +350,7 @@ func TestSignalsForwarded(t *testing.T) {
 	cc := ldwrap("ldwrap-cc")
 	run(t, dir, nil, cc, "-o", "prog", "v1.o", "big.o")
 	old := readFile(t, filepath.Join(dir, "prog"))
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
 		cmd := exec.Command(cc, "-o", "prog", "v1.o", "big.o")
 		cmd.Dir = dir
 		require.NoError(t, cmd.Start())
@@ -421,4 +422,36 @@ func TestNeverCallsItself(t *testing.T) {
 	}
 	assert.Contains(t, run(t, dir, nil, ldwrap("ldwrap"), "--version"), "ldwrap ")
 	assert.Contains(t, run(t, dir, nil, ldwrap("ldwrap"), "--help"), "--install-links")
+}
+
+// A signal ldwrap's parent ignores (nohup, a background job of a
+// non-interactive shell) stays ignored: the step runs to its end.
+func TestIgnoredSignalStaysIgnored(t *testing.T) {
+	dir := t.TempDir()
+	script := `echo partial > "$0"; sleep 1; echo done > "$0"`
+	sh := exec.Command("sh", "-c", `trap "" INT; exec "$0" -o out -- sh -c "$1" out`, ldwrap("ldwrap-run"), script)
+	sh.Dir = dir
+	require.NoError(t, sh.Start())
+	waitFor(t, "the staged output", 10*time.Second, func() bool { return stagedFile(dir, "out") > 0 })
+	require.NoError(t, sh.Process.Signal(syscall.SIGINT))
+	require.NoError(t, sh.Wait(), "the ignored SIGINT did not stop the step")
+	assert.Equal(t, "done\n", string(readFile(t, filepath.Join(dir, "out"))))
+}
+
+// Two copies of ldwrap installed as the real tool's name (copies, not
+// links, so the same-file check sees only itself: each finds the other) are
+// stopped by the nesting limit instead of calling each other forever.
+func TestCopyOfItselfStopsNesting(t *testing.T) {
+	dir := t.TempDir()
+	var path []string
+	for _, d := range []string{"copy1", "copy2"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, d), 0o755))
+		run(t, dir, nil, "cp", ldwrap("ldwrap"), filepath.Join(dir, d, "ld"))
+		path = append(path, filepath.Join(dir, d))
+	}
+	env := []string{"PATH=" + strings.Join(path, ":") + ":" + os.Getenv("PATH")}
+	code, out := exitCode(dir, env, filepath.Join(dir, "copy1", "ld"), "-o", "x", "a.o")
+	assert.Equal(t, 126, code, out)
+	assert.Contains(t, out, "ldwrap nested 8 deep")
+	assert.Equal(t, 1, strings.Count(out, "\n"), "one line: %q", out)
 }
