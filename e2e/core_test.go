@@ -455,3 +455,24 @@ func TestCopyOfItselfStopsNesting(t *testing.T) {
 	assert.Contains(t, out, "ldwrap nested 8 deep")
 	assert.Equal(t, 1, strings.Count(out, "\n"), "one line: %q", out)
 }
+
+// When ldwrap itself is killed outright, the tool does not run on as an
+// orphan: it gets SIGTERM.
+func TestToolDiesWithLdwrap(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(ldwrap("ldwrap-run"), "--", "sleep", "30")
+	cmd.Dir = dir
+	require.NoError(t, cmd.Start())
+	var child string
+	waitFor(t, "the tool to start", 10*time.Second, func() bool {
+		out, _ := exec.Command("pgrep", "-P", fmt.Sprint(cmd.Process.Pid)).Output()
+		child = strings.TrimSpace(string(out))
+		return child != ""
+	})
+	require.NoError(t, cmd.Process.Kill())
+	cmd.Wait()
+	waitFor(t, "the orphaned tool to die", 10*time.Second, func() bool {
+		stat, err := os.ReadFile("/proc/" + child + "/stat")
+		return err != nil || strings.Contains(string(stat), ") Z ")
+	})
+}
