@@ -105,12 +105,13 @@ func Check() error {
 	if err := sh.RunV("go", "vet", "./..."); err != nil {
 		return err
 	}
-	mg.SerialDeps(Vet119, Unit, E2E, BenchSmoke)
+	mg.SerialDeps(Vet119, Unit, BenchSmoke, E2E)
 	return nil
 }
 
 // BenchSmoke runs every benchmark once with few pairs, so that they keep
-// working; its numbers mean nothing.
+// working; its numbers mean nothing. Check runs it before E2E, so that a
+// run ends on the end-to-end tests' summary.
 func BenchSmoke() error {
 	return sh.RunV("go", "test", "-short", "-run", "^$", "-bench", ".", "-benchtime", "1x", "-timeout", "30m", "./e2e/")
 }
