@@ -113,6 +113,7 @@ func Check() error {
 // working; its numbers mean nothing. Check runs it before E2E, so that a
 // run ends on the end-to-end tests' summary.
 func BenchSmoke() error {
+	mg.Deps(Deps, Bazel.Setup) // the e2e package's TestMain requires every tool
 	return sh.RunV("go", "test", "-short", "-run", "^$", "-bench", ".", "-benchtime", "1x", "-timeout", "30m", "./e2e/")
 }
 
