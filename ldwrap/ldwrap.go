@@ -130,19 +130,27 @@ type PendingFile struct {
 // after a successful CloseAtomicallyReplace.
 func Create(path string, perm os.FileMode, opts ...Option) (*PendingFile, error) {
 	c := newConfig(true, opts)
-	return create(path, perm, c)
+	txn := engine.New(c.opts)
+	out, f, err := stageFile(txn, path, perm, c)
+	if err != nil {
+		txn.Abort()
+		return nil, err
+	}
+	return &PendingFile{File: f, txn: txn, out: out}, nil
 }
 
-func create(path string, perm os.FileMode, c *config) (*PendingFile, error) {
-	txn := engine.New(c.opts)
+// stageFile stages path in txn and creates its temp file for writing. The
+// new file gets c's mode (else the old file's with KeepAttrs, else perm)
+// and c's owner, applied by the engine before the rename.
+func stageFile(txn *engine.Txn, path string, perm os.FileMode, c *config) (*engine.Output, *os.File, error) {
 	out, err := txn.Stage(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	f, err := os.OpenFile(out.Temp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_CLOEXEC, 0o600)
 	if err != nil {
-		txn.Abort()
-		return nil, &engine.Error{Op: "create", Path: path, Err: err}
+		txn.Drop(out)
+		return nil, nil, &engine.Error{Op: "create", Path: path, Err: err}
 	}
 	switch {
 	case c.modeSet:
@@ -153,7 +161,7 @@ func create(path string, perm os.FileMode, c *config) (*PendingFile, error) {
 		out.Mode = perm
 	}
 	out.Uid, out.Gid = c.uid, c.gid
-	return &PendingFile{File: f, txn: txn, out: out}, nil
+	return out, f, nil
 }
 
 // CloseAtomicallyReplace closes the file and renames it over the
@@ -186,20 +194,18 @@ func (p *PendingFile) Cleanup() error {
 func WriteFile(path string, data []byte, perm os.FileMode, opts ...Option) error {
 	syscall.ForkLock.RLock()
 	p, err := Create(path, perm, opts...)
-	if err != nil {
-		syscall.ForkLock.RUnlock()
+	if err == nil {
+		_, err = p.Write(data)
+		if cerr := p.File.Close(); err == nil {
+			err = cerr
+		}
+	}
+	syscall.ForkLock.RUnlock()
+	if p == nil {
 		return err
 	}
-	defer p.Cleanup()
-	_, err = p.Write(data)
 	if err != nil {
-		p.File.Close()
-		syscall.ForkLock.RUnlock()
-		return &engine.Error{Op: "write", Path: path, Err: err}
-	}
-	err = p.File.Close()
-	syscall.ForkLock.RUnlock()
-	if err != nil {
+		p.Cleanup()
 		return &engine.Error{Op: "write", Path: path, Err: err}
 	}
 	p.done = true
@@ -261,21 +267,15 @@ func stageCopy(txn *engine.Txn, src, dst string, c *config) error {
 	if fi.IsDir() {
 		return &engine.Error{Op: "install", Path: src, Err: syscall.EISDIR}
 	}
-	out, err := txn.Stage(dst)
+	syscall.ForkLock.RLock()
+	out, f, err := stageFile(txn, dst, fi.Mode().Perm(), c)
 	if err != nil {
+		syscall.ForkLock.RUnlock()
 		return err
 	}
-	out.Mode, out.Uid, out.Gid = fi.Mode().Perm(), c.uid, c.gid
-	if c.modeSet {
-		out.Mode = c.mode
-	}
-	syscall.ForkLock.RLock()
-	f, err := os.OpenFile(out.Temp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_CLOEXEC, 0o600)
-	if err == nil {
-		_, err = io.Copy(f, in)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
+	_, err = io.Copy(f, in)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
 	syscall.ForkLock.RUnlock()
 	if err == nil && c.preserveTimes {

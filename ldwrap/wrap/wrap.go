@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -43,11 +44,13 @@ func Fatalf(code int, format string, args ...interface{}) {
 	os.Exit(code)
 }
 
-// Verbose reports whether LDWRAP_VERBOSE asks for explanations.
-func Verbose() bool {
+var verbose = func() bool {
 	v := os.Getenv("LDWRAP_VERBOSE")
 	return v != "" && v != "0"
-}
+}()
+
+// Verbose reports whether LDWRAP_VERBOSE asks for explanations.
+func Verbose() bool { return verbose }
 
 // Logf prints a verbose line when LDWRAP_VERBOSE is set.
 func Logf(format string, args ...interface{}) {
@@ -130,20 +133,22 @@ func (e *toolError) ExitCode() int {
 
 var errSelf = errors.New("refusing to run ldwrap itself as the real tool")
 
-func selfInfo() os.FileInfo {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil
+// selfInfo is this executable, looked up once and only when a candidate
+// tool exists to compare with it.
+var selfInfo = func() func() os.FileInfo {
+	var once sync.Once
+	var fi os.FileInfo
+	return func() os.FileInfo {
+		once.Do(func() {
+			if exe, err := os.Executable(); err == nil {
+				fi, _ = os.Stat(exe)
+			}
+		})
+		return fi
 	}
-	fi, err := os.Stat(exe)
-	if err != nil {
-		return nil
-	}
-	return fi
-}
+}()
 
 func lookPathNotSelf(name string) (string, error) {
-	self := selfInfo()
 	check := func(p string) error {
 		fi, err := os.Stat(p)
 		if err != nil {
@@ -152,7 +157,7 @@ func lookPathNotSelf(name string) (string, error) {
 		if fi.IsDir() || fi.Mode()&0o111 == 0 {
 			return syscall.EACCES
 		}
-		if self != nil && os.SameFile(fi, self) {
+		if self := selfInfo(); self != nil && os.SameFile(fi, self) {
 			return errSelf
 		}
 		return nil
@@ -180,11 +185,11 @@ func lookPathNotSelf(name string) (string, error) {
 			firstErr = err
 		}
 	}
-	if firstErr == nil || firstErr == errSelf {
-		if firstErr == errSelf {
-			return "", &toolError{name, fmt.Errorf("%w: no other %s in PATH", os.ErrNotExist, name)}
-		}
+	switch firstErr {
+	case nil:
 		return "", &toolError{name, fmt.Errorf("%w in PATH", os.ErrNotExist)}
+	case errSelf:
+		return "", &toolError{name, fmt.Errorf("%w: no other %s in PATH", os.ErrNotExist, name)}
 	}
 	return "", &toolError{name, unwrapPath(firstErr)}
 }
@@ -257,19 +262,22 @@ func (s Step) Execute() (Outcome, error) {
 	stdout := os.Stdout
 	if s.Stdout != "" {
 		o, err := txn.Stage(s.Stdout)
-		if err == nil {
-			stdout, err = os.OpenFile(o.Temp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_CLOEXEC, 0o666)
-		}
 		if err != nil {
 			txn.Abort()
-			return Outcome{}, &engine.Error{Op: "stage", Path: s.Stdout, Err: err}
+			return Outcome{}, err
 		}
-		defer stdout.Close()
+		stdout, err = os.OpenFile(o.Temp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_CLOEXEC, 0o666)
+		if err != nil {
+			txn.Abort()
+			return Outcome{}, &engine.Error{Op: "create", Path: s.Stdout, Err: err}
+		}
 	}
-	for _, n := range s.Plan.Notes {
-		Logf("%s", n)
+	if Verbose() {
+		for _, n := range s.Plan.Notes {
+			Logf("%s", n)
+		}
+		Logf("running %s %s", strings.Join(s.Tool.Words, " "), strings.Join(args, " "))
 	}
-	Logf("running %s %s", strings.Join(s.Tool.Words, " "), strings.Join(args, " "))
 	out, err := runTool(s.Tool, args, env, stdout, s.Forward)
 	if s.Stdout != "" {
 		// Closed before the commit: no writable descriptor of a committed
