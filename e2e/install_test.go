@@ -207,6 +207,10 @@ func TestRunStep(t *testing.T) {
 	assert.Equal(t, "new\n", string(readFile(t, filepath.Join(dir, "a.txt"))))
 	assert.Equal(t, "new\n", string(readFile(t, filepath.Join(dir, "b.txt"))))
 	run(t, dir, nil, ldwrap("ldwrap-run"), "--stdout", "c.txt", "--", "echo", "captured")
+	// An output the command does not name cannot be redirected: refused.
+	code, msg := exitCode(dir, nil, ldwrap("ldwrap-run"), "-o", "a.txt", "--", "true")
+	assert.Equal(t, 126, code)
+	assert.Equal(t, "ldwrap: output a.txt: not among the command's arguments, so it cannot be redirected (use --stdout for standard output)\n", msg)
 	assert.Equal(t, "captured\n", string(readFile(t, filepath.Join(dir, "c.txt"))))
 	// The README's example.
 	writeFile(t, filepath.Join(dir, "app", "main.go"), "package main\nfunc main() { println(\"app\") }\n")
@@ -287,6 +291,10 @@ func init() { atomicmage.Binaries = map[string]string{"app": "./cmd/app"} }
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "v1")
 	assert.Equal(t, "v2\n", run(t, dir, nil, filepath.Join(gobin, "app")))
+	// The installTo target, with the directory as its argument.
+	other := filepath.Join(dir, "other")
+	run(t, dir, nil, "go", "run", "mage.go", "installTo", other)
+	assert.Equal(t, "v2\n", run(t, dir, nil, filepath.Join(other, "app")))
 }
 
 // readmeMageImport is the snippet the README shows, checked here verbatim.
