@@ -144,7 +144,7 @@ func benchChart(rs []benchResult, machine string) string {
 		y := 60 + i*(barH+gap)
 		color := "#4a90d9"
 		switch r.Group {
-		case "size", "size-dirty":
+		case "size", "size-dirty", "size-vs-mv":
 			color = "#7bb661"
 		case "durable":
 			color = "#e0a030"

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -218,8 +217,8 @@ func (sd *stagingDir) remove() {
 		return
 	}
 	// Remove while still locked, so no sweeper races us.
-	if err := os.Remove(sd.path); err != nil && !errors.Is(err, syscall.ENOENT) {
-		os.RemoveAll(sd.path)
+	if err := unix.Rmdir(sd.path); err != nil && err != unix.ENOENT {
+		os.RemoveAll(sd.path) // not empty: the tool left files we did not commit
 	}
 	sd.lock.Close()
 	sd.lock = nil
