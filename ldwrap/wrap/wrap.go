@@ -356,7 +356,7 @@ var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, sys
 
 // runTool runs the tool and waits, forwarding signals to it if forward.
 //
-// It uses syscall.ForkExec and Wait4 rather than os.StartProcess, which on
+// It uses syscall.ForkExec and waitTool rather than os.StartProcess, which on
 // its first use forks a throwaway child to probe for pidfd support. The
 // signal handler is set up after the fork, while the tool starts: that costs
 // ldwrap nothing. A signal in between kills ldwrap (the default action,
@@ -423,8 +423,9 @@ func waitTool(pid int) (syscall.WaitStatus, error) {
 		}
 	}
 	// PIDFD_NONBLOCK would need Linux 5.10; SetNonblock works from 5.3.
-	if fd, err := unix.PidfdOpen(pid, 0); err == nil && unix.SetNonblock(fd, true) == nil {
+	if fd, err := unix.PidfdOpen(pid, 0); err == nil {
 		// Non-blocking, so os.NewFile registers it with the netpoller.
+		unix.SetNonblock(fd, true)
 		f := os.NewFile(uintptr(fd), "pidfd")
 		defer f.Close()
 		if rc, err := f.SyscallConn(); err == nil {
