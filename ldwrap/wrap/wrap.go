@@ -441,6 +441,11 @@ func waitTool(pid int) (syscall.WaitStatus, error) {
 			// rerr: not pollable after all; wait4 below.
 		}
 	}
+	return waitBlocking(pid)
+}
+
+func waitBlocking(pid int) (syscall.WaitStatus, error) {
+	var ws syscall.WaitStatus
 	for {
 		_, err := syscall.Wait4(pid, &ws, 0, nil)
 		if err != syscall.EINTR {
