@@ -33,7 +33,7 @@ func TestBazelProject(t *testing.T) {
 	root := repoRoot()
 	bazel(t, root, "build", "//...")
 	out := bazel(t, root, "test", "--test_output=errors", "//...")
-	assert.Contains(t, out, "3 tests pass")
+	assert.Contains(t, out, "4 tests pass") // cmdline, engine, wrap, the Go API
 
 	dest := t.TempDir()
 	bazel(t, root, "run", "//:install", "--", dest)
