@@ -132,19 +132,33 @@ int main(int argc, char **argv) {
 }
 `
 
-var cFloorOnce sync.Once
-var cFloorPath string
-
-func cFloor(b *testing.B) string {
-	cFloorOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ldwrap-cfloor")
-		require.NoError(b, err)
-		writeFile(b, filepath.Join(dir, "cfloor.c"), cFloorSource)
-		run(b, dir, nil, "gcc", "-O2", "-o", "cfloor", "cfloor.c")
-		cFloorPath = filepath.Join(dir, "cfloor")
-	})
-	return cFloorPath
+// floorWrapper is a floor wrapper program, built once per test binary.
+type floorWrapper struct {
+	once  sync.Once
+	path  string
+	files map[string]string // name -> source
+	build []string          // run in its directory; writes ./floor
 }
+
+func (f *floorWrapper) get(b *testing.B) string {
+	f.once.Do(func() {
+		dir, err := os.MkdirTemp("", "ldwrap-floor")
+		require.NoError(b, err)
+		for name, src := range f.files {
+			writeFile(b, filepath.Join(dir, name), src)
+		}
+		run(b, dir, nil, f.build...)
+		f.path = filepath.Join(dir, "floor")
+	})
+	return f.path
+}
+
+var cFloorWrapper = floorWrapper{
+	files: map[string]string{"floor.c": cFloorSource},
+	build: []string{"gcc", "-O2", "-o", "floor", "floor.c"},
+}
+
+func cFloor(b *testing.B) string { return cFloorWrapper.get(b) }
 
 // goFloorSource is the same smallest wrapper in Go: ForkExec, Wait4 and a
 // rename, no signal handling. Its cost over the C floor is the Go runtime
@@ -177,20 +191,12 @@ func main() {
 }
 `
 
-var goFloorOnce sync.Once
-var goFloorPath string
-
-func goFloor(b *testing.B) string {
-	goFloorOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ldwrap-gofloor")
-		require.NoError(b, err)
-		writeFile(b, filepath.Join(dir, "main.go"), goFloorSource)
-		writeFile(b, filepath.Join(dir, "go.mod"), "module gofloor\n\ngo 1.19\n")
-		run(b, dir, nil, "go", "build", "-o", "gofloor", ".")
-		goFloorPath = filepath.Join(dir, "gofloor")
-	})
-	return goFloorPath
+var goFloorWrapper = floorWrapper{
+	files: map[string]string{"main.go": goFloorSource, "go.mod": "module gofloor\n\ngo 1.19\n"},
+	build: []string{"go", "build", "-o", "floor", "."},
 }
+
+func goFloor(b *testing.B) string { return goFloorWrapper.get(b) }
 
 func BenchmarkLinkDriver(b *testing.B) {
 	dir := benchDir(b)
