@@ -120,7 +120,7 @@ func TestCompileMatrixByteIdentical(t *testing.T) {
 		{"save-temps-obj", []string{"-c", "-save-temps=obj"}, true, true},
 		{"dump-tree", []string{"-c", "-fdump-tree-original"}, true, false},
 		{"lto", []string{"-c", "-flto"}, true, true},
-		{"record-switches", []string{"-c", "-frecord-gcc-switches"}, true, false},
+		{"record-switches", []string{"-c", "-frecord-gcc-switches"}, true, true},
 		{"record-command-line", []string{"-c", "-frecord-command-line"}, false, true},
 		{"asm", []string{"-S"}, true, true},
 		{"preprocess", []string{"-E"}, true, true},
@@ -128,6 +128,16 @@ func TestCompileMatrixByteIdentical(t *testing.T) {
 	}
 	keep := map[string]bool{"a.c": true}
 	summary := map[string]string{}
+	// expect is the README table's cell for a case: what ldwrap does.
+	expect := func(compiler, name string) string {
+		switch {
+		case compiler == "gcc" && (strings.HasPrefix(name, "split-dwarf") || name == "coverage" || name == "profile-arcs"):
+			return "staged; side files in place"
+		case compiler == "clang" && (name == "split-dwarf" || name == "coverage" || name == "record-command-line" || name == "record-switches"):
+			return "passed through"
+		}
+		return "staged"
+	}
 	for _, compiler := range []string{"gcc", "clang"} {
 		for _, c := range cases {
 			if (compiler == "gcc" && !c.gcc) || (compiler == "clang" && !c.clang) {
@@ -164,6 +174,7 @@ func TestCompileMatrixByteIdentical(t *testing.T) {
 					wrapped := append([]string{ldwrap("ldwrap-cc")}, args...)
 					v := identical(t, dir, keep, bare, wrapped, []string{"LDWRAP_CC=" + compiler})
 					summary[name] = how(v)
+					assert.Equal(t, expect(compiler, c.name), summary[name], "the README's cell for %s", name)
 				})
 			}
 		}
@@ -268,6 +279,11 @@ func TestLinkMatrixByteIdentical(t *testing.T) {
 							env = []string{"LDWRAP_LD=ld." + ld}
 						}
 						summary[name] = how(identical(t, dir, keep, bare, wrapped, env))
+						want := "staged"
+						if (v.name == "map" && ld == "bfd") || v.name == "dependency-file" || (v.name == "shared" && ld == "gold") {
+							want = "passed through"
+						}
+						assert.Equal(t, want, summary[name], "the README's cell for %s", name)
 					})
 				}
 			}

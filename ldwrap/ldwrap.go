@@ -75,7 +75,8 @@ func newConfig(durable bool, opts []Option) *config {
 // Durable turns fsync of the file and its directory on or off.
 func Durable(on bool) Option { return func(c *config) { c.opts.Durable = on } }
 
-// WithMode sets the new file's permission bits before the rename.
+// WithMode sets the new file's permission bits before the rename, exactly:
+// the umask does not apply (as with install -m).
 func WithMode(m os.FileMode) Option { return func(c *config) { c.mode, c.modeSet = m, true } }
 
 // WithOwner sets the new file's owner and group (-1 leaves one alone)
@@ -125,13 +126,15 @@ type PendingFile struct {
 	done bool
 }
 
-// Create starts writing path. perm is the new file's mode unless WithMode
-// or KeepAttrs says otherwise. Call Cleanup in a defer; it does nothing
+// Create starts writing path. perm, less the umask, is the new file's mode
+// (as with os.WriteFile and renameio's WithPermissions) unless WithMode
+// (exact bits, no umask) or KeepAttrs (the old file's, where the old file
+// is a regular file) says otherwise. Call Cleanup in a defer; it does nothing
 // after a successful CloseAtomicallyReplace.
 func Create(path string, perm os.FileMode, opts ...Option) (*PendingFile, error) {
 	c := newConfig(true, opts)
 	txn := engine.New(c.opts)
-	out, f, err := stageFile(txn, path, perm, c)
+	out, f, err := stageFile(txn, path, perm, false, c)
 	if err != nil {
 		txn.Abort()
 		return nil, err
@@ -139,15 +142,21 @@ func Create(path string, perm os.FileMode, opts ...Option) (*PendingFile, error)
 	return &PendingFile{File: f, txn: txn, out: out}, nil
 }
 
-// stageFile stages path in txn and creates its temp file for writing. The
-// new file gets c's mode (else the old file's with KeepAttrs, else perm)
-// and c's owner, applied by the engine before the rename.
-func stageFile(txn *engine.Txn, path string, perm os.FileMode, c *config) (*engine.Output, *os.File, error) {
+// stageFile stages path in txn and creates its temp file for writing.
+// The new file's mode, decided before the rename: c's WithMode if set;
+// else the old file's with KeepAttrs, where the old file is a regular
+// file; else perm, less the umask (as os.WriteFile) unless exact (Install
+// copies the source's bits as they are).
+func stageFile(txn *engine.Txn, path string, perm os.FileMode, exact bool, c *config) (*engine.Output, *os.File, error) {
 	out, err := txn.Stage(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := os.OpenFile(out.Temp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_CLOEXEC, 0o600)
+	createPerm := perm
+	if exact || c.modeSet {
+		createPerm = 0o600
+	}
+	f, err := os.OpenFile(out.Temp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_CLOEXEC, createPerm)
 	if err != nil {
 		txn.Drop(out)
 		return nil, nil, &engine.Error{Op: "create", Path: path, Err: err}
@@ -155,9 +164,9 @@ func stageFile(txn *engine.Txn, path string, perm os.FileMode, c *config) (*engi
 	switch {
 	case c.modeSet:
 		out.Mode = c.mode
-	case c.opts.KeepAttrs && exists(path):
+	case c.opts.KeepAttrs && isRegular(out.Target):
 		// Mode 0: the engine carries the old file's mode over.
-	default:
+	case exact:
 		out.Mode = perm
 	}
 	out.Uid, out.Gid = c.uid, c.gid
@@ -268,7 +277,7 @@ func stageCopy(txn *engine.Txn, src, dst string, c *config) error {
 		return &engine.Error{Op: "install", Path: src, Err: syscall.EISDIR}
 	}
 	syscall.ForkLock.RLock()
-	out, f, err := stageFile(txn, dst, fi.Mode().Perm(), c)
+	out, f, err := stageFile(txn, dst, fi.Mode().Perm(), true, c)
 	if err != nil {
 		syscall.ForkLock.RUnlock()
 		return err
@@ -289,9 +298,9 @@ func stageCopy(txn *engine.Txn, src, dst string, c *config) error {
 	return nil
 }
 
-func exists(path string) bool {
-	_, err := os.Lstat(path)
-	return err == nil
+func isRegular(path string) bool {
+	fi, err := os.Lstat(path)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 func timespecTime(ts syscall.Timespec) time.Time { return time.Unix(ts.Sec, ts.Nsec) }
@@ -326,11 +335,10 @@ func Run(outputs []string, argv []string, opts ...Option) error {
 	if err != nil {
 		return err
 	}
-	tool, err := wrap.FindTool(argv[0])
+	tool, err := wrap.FindCommand(argv[0])
 	if err != nil {
 		return err
 	}
-	tool.Words = argv[:1]
 	out, err := wrap.Step{Tool: tool, Args: argv[1:], Plan: plan, Stdout: c.stdout, Options: c.opts}.Execute()
 	if err != nil {
 		return err

@@ -14,14 +14,63 @@ func TestWriteFileKeepsOldOnError(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "f")
 	require.NoError(t, os.WriteFile(path, []byte("old"), 0o600))
+	// The write itself fails: files of this process may not grow past
+	// 1 KiB (EFBIG; Go ignores SIGXFSZ).
+	var lim syscall.Rlimit
+	require.NoError(t, syscall.Getrlimit(syscall.RLIMIT_FSIZE, &lim))
+	small := lim
+	small.Cur = 1024
+	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_FSIZE, &small))
+	err := WriteFile(path, make([]byte, 64<<10), 0o644)
+	require.NoError(t, syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim))
+	require.Error(t, err)
+	assert.Equal(t, "write "+path+": file too large", err.Error())
+	b, _ := os.ReadFile(path)
+	assert.Equal(t, "old", string(b))
+	entries, _ := os.ReadDir(dir)
+	assert.Len(t, entries, 1, "no staging directory is left")
+
 	p, err := Create(path, 0o644)
 	require.NoError(t, err)
 	p.Write([]byte("half"))
 	require.NoError(t, p.Cleanup())
-	b, _ := os.ReadFile(path)
+	b, _ = os.ReadFile(path)
 	assert.Equal(t, "old", string(b))
-	entries, _ := os.ReadDir(dir)
+	entries, _ = os.ReadDir(dir)
 	assert.Len(t, entries, 1)
+}
+
+// The perm of WriteFile and Create is filtered by the umask, as with
+// os.WriteFile; WithMode is exact; KeepAttrs falls back to perm (less the
+// umask) when the old file is not a regular file.
+func TestModesFollowOSWriteFile(t *testing.T) {
+	old := syscall.Umask(0o027)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	mode := func(p string) os.FileMode {
+		fi, err := os.Stat(p)
+		require.NoError(t, err)
+		return fi.Mode().Perm()
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "control"), nil, 0o666))
+	require.NoError(t, WriteFile(filepath.Join(dir, "f"), nil, 0o666))
+	assert.Equal(t, mode(filepath.Join(dir, "control")), mode(filepath.Join(dir, "f")))
+	assert.Equal(t, os.FileMode(0o640), mode(filepath.Join(dir, "f")))
+
+	require.NoError(t, WriteFile(filepath.Join(dir, "exact"), nil, 0o600, WithMode(0o666)))
+	assert.Equal(t, os.FileMode(0o666), mode(filepath.Join(dir, "exact")))
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "real"), nil, 0o751))
+	require.NoError(t, os.Chmod(filepath.Join(dir, "real"), 0o751))
+	require.NoError(t, WriteFile(filepath.Join(dir, "real"), []byte("x"), 0o600, KeepAttrs()))
+	assert.Equal(t, os.FileMode(0o751), mode(filepath.Join(dir, "real")), "KeepAttrs keeps a regular file's mode")
+
+	for _, dest := range []string{"real", "nowhere"} { // a link, and a dangling one
+		link := filepath.Join(dir, "link-"+dest)
+		require.NoError(t, os.Symlink(dest, link))
+		require.NoError(t, WriteFile(link, []byte("x"), 0o644, KeepAttrs()))
+		assert.Equal(t, os.FileMode(0o640), mode(link), "link to %s: the old entry is no regular file", dest)
+	}
 }
 
 func TestInstallModeOwnerCompare(t *testing.T) {

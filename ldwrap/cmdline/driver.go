@@ -22,7 +22,44 @@ var driverValueOptions = setOf(
 	"--serialize-diagnostics", "-working-directory", "-Xanalyzer", "-resource-dir",
 	"--include-directory", "--include", "--define-macro", "--undefine-macro", "--library-directory",
 	"--assert", "-Xarch_host", "-Xarch_device", "--ld-path", "-G",
+	// From GCC's and clang's option lists: an option missing here reads its
+	// value as an input file (issue 14: -iwithsysroot, -include-pch).
+	"-iwithsysroot", "-include-pch", "-imultiarch", "-iframework", "-iframeworkwithsysroot",
+	"-iembed-dir", "-Xcuda-fatbinary", "-Xcuda-ptxas", "-Xoffload-linker", "-Xflang",
+	"-dependency-file", "-dependency-dot", "-module-dependency-dir", "-arcmt-migrate-report-output",
+	"-index-store-path", "-framework", "--config", "-ccc-gcc-name", "-ccc-install-dir",
+	"--include-prefix", "--include-with-prefix", "--include-with-prefix-before",
+	"--include-with-prefix-after", "--include-directory-after", "--imacros", "--prefix",
+	"--force-link", "--specs", "--machine", "--for-assembler", "--system-header-prefix",
+	"--no-system-header-prefix",
 )
+
+// driverAliases are the long spellings GCC and clang accept for the mode
+// options (gcc.cc's option_map; clang's Options.td Alias entries). Without
+// them `cc --compile a.c` would look like a link and get "-o a.out".
+var driverAliases = map[string]string{
+	"--compile": "-c", "--assemble": "-S", "--preprocess": "-E",
+	"--dependencies": "-M", "--user-dependencies": "-MM",
+	"--write-dependencies": "-MD", "--write-user-dependencies": "-MMD",
+	"--language": "-x", "--for-linker": "-Xlinker", "-help": "--help",
+	"--dumpdir": "-dumpdir", "--dumpbase": "-dumpbase", "--syntax-only": "-fsyntax-only",
+}
+
+// noFileModes make the driver write no file at all (diagnostics only).
+var noFileModes = setOf("-fsyntax-only", "-fdriver-only", "--target-help", "--help-hidden")
+
+// otherModes make the driver write something other than an object, an
+// assembly file, a preprocessed file or a linked program, under a name of
+// its own choosing when there is no -o. ldwrap does not model them, so it
+// never adds an -o to them: a link's default "-o a.out" there would
+// overwrite a.out with an AST, a plist or a precompiled header.
+var otherModes = setOf("-emit-ast", "--analyze", "--precompile", "-emit-module", "-emit-module-interface",
+	"-emit-header-unit", "-emit-interface-stubs", "-emit-merged-ifs", "-fmodule-header", "--emit-static-lib",
+	"-extract-api", "-emit-llvm-uselists", "-cc1", "-cc1as")
+
+// headerSuffixes are inputs the driver turns into a precompiled header
+// (x.h -> x.h.gch) rather than linking them.
+var headerSuffixes = setOf(".h", ".hh", ".H", ".hp", ".hxx", ".hpp", ".HPP", ".h++", ".tcc")
 
 // sourceSuffixes are inputs the driver compiles (rather than hands to ld).
 var sourceSuffixes = setOf(
@@ -45,7 +82,7 @@ var (
 	// clangPassThrough: clang records the output name (or the whole command
 	// line) in a way no rewrite of ours can keep byte-identical.
 	clangPassThrough = []string{"-gsplit-dwarf", "--coverage", "-ftest-coverage", "-fprofile-arcs",
-		"-ftime-trace", "-MJ", "-frecord-command-line", "-grecord-command-line"}
+		"-ftime-trace", "-MJ", "-frecord-command-line", "-grecord-command-line", "-frecord-gcc-switches"}
 	// alwaysPassThrough for both families.
 	alwaysPassThrough = []string{"-serialize-diagnostics", "--serialize-diagnostics", "-working-directory", "-Xclang"}
 )
@@ -83,6 +120,8 @@ type driverScan struct {
 	fuseLd             string
 	ldPath             string
 	missingValue       string
+	noFile             bool   // -fsyntax-only and the like: nothing is written
+	otherMode          string // a mode ldwrap does not model (-emit-ast, a header)
 }
 
 func (d Driver) scan(args []Arg) driverScan {
@@ -90,6 +129,11 @@ func (d Driver) scan(args []Arg) driverScan {
 	lang := ""
 	for i := 0; i < len(args); i++ {
 		a := args[i].Value
+		if canon, ok := driverAliases[a]; ok {
+			a = canon
+		} else if strings.HasPrefix(a, "--language=") {
+			a = "-x" + a[len("--language="):]
+		}
 		next := func() (Arg, bool) {
 			if i+1 < len(args) {
 				i++
@@ -103,10 +147,20 @@ func (d Driver) scan(args []Arg) driverScan {
 				continue
 			}
 			s.inputs = append(s.inputs, a)
-			if (lang != "" && lang != "none") || sourceSuffixes[filepath.Ext(a)] {
+			switch {
+			case strings.HasSuffix(lang, "-header") || lang == "c++-header-unit" ||
+				((lang == "" || lang == "none") && headerSuffixes[filepath.Ext(a)]):
+				s.otherMode = "a header input (the driver makes a precompiled header)"
+			case (lang != "" && lang != "none") || sourceSuffixes[filepath.Ext(a)]:
 				s.sources++
 			}
 			continue
+		}
+		if noFileModes[a] {
+			s.noFile = true
+		}
+		if otherModes[a] {
+			s.otherMode = a
 		}
 		switch {
 		case a == "-o" || a == "--output":
@@ -183,7 +237,7 @@ func (d Driver) scan(args []Arg) driverScan {
 		case a == "-save-temps=cwd":
 			s.saveTemps, s.saveTempsCwd = true, true
 		case a == "-###" || a == "--version" || a == "--help" || strings.HasPrefix(a, "--help=") ||
-			strings.HasPrefix(a, "-print-") || strings.HasPrefix(a, "--print-") ||
+			strings.HasPrefix(a, "-print-") || strings.HasPrefix(a, "--print-") || a == "--target-help" ||
 			a == "-dumpversion" || a == "-dumpfullversion" || a == "-dumpmachine" || a == "-dumpspecs":
 			s.info = true
 		}
@@ -202,7 +256,7 @@ func (d Driver) scan(args []Arg) driverScan {
 				s.saveTemps = true
 			}
 		}
-		if driverValueOptions[a] {
+		if driverValueOptions[a] || (strings.HasPrefix(a, "-Xarch_") && !strings.Contains(a, "=")) {
 			next()
 		}
 	}
@@ -229,15 +283,22 @@ func splitKeepDir(p string) (dir, base string) {
 func (d Driver) Plan(argv []string, readFile func(string) ([]byte, error)) Rewrite {
 	args := Expand(argv, readFile)
 	s := d.scan(args)
+	if s.depsOnly { // -M and -MM imply -E: dependencies instead of preprocessed text
+		s.stop = 'E'
+	}
 	switch {
 	case s.info:
 		return quiet("an informational call")
+	case s.noFile:
+		return quiet("a call that writes no file")
 	case s.missingValue != "":
 		return quiet(s.missingValue + " without a value")
 	case len(s.inputs) == 0:
 		return quiet("no input files")
 	case s.pass != "":
 		return passThrough(s.pass)
+	case s.otherMode != "":
+		return passThrough(s.otherMode + ": a mode ldwrap does not stage")
 	}
 	if s.stop != 0 {
 		return d.planCompile(s)
@@ -246,12 +307,12 @@ func (d Driver) Plan(argv []string, readFile func(string) ([]byte, error)) Rewri
 }
 
 func (d Driver) planCompile(s driverScan) Rewrite {
-	if s.stop == 'E' || s.depsOnly {
-		if !s.hasOut {
-			return quiet("preprocessing to standard output")
-		}
-		if s.md || s.mf != nil {
+	if s.stop == 'E' {
+		switch {
+		case s.md || s.mf != nil:
 			return passThrough("dependency output of a preprocess-only call is not staged")
+		case !s.hasOut:
+			return quiet("preprocessing to standard output")
 		}
 	}
 	out := s.outValue
@@ -273,7 +334,8 @@ func (d Driver) planCompile(s driverScan) Rewrite {
 		}
 		out = base + suffix
 	} else if len(s.inputs) > 1 {
-		return quiet("-o with several inputs (the driver rejects it)")
+		return unknown("-o with several inputs (" + strings.Join(s.inputs, " ") +
+			"): the driver rejects that, unless one of them is the value of an option ldwrap does not know")
 	}
 	if out == "-" || out == "" {
 		return passThrough("output to standard output")

@@ -105,6 +105,10 @@ func scanLinker(kind Linker, args []Arg) linkScan {
 			isOutput = true
 			p := a[:strings.IndexByte(a, '=')+1]
 			s.out, s.outPrefix, s.outSep, s.outValue = args[i], p, false, a[len(p):]
+		case kind == BFD && strings.HasPrefix(a, "-o="):
+			// GNU ld rejects -o=X (gold, lld and mold write "=X").
+			s.passReason = a + ": GNU ld rejects it"
+			continue
 		case strings.HasPrefix(a, "-o") && !strings.HasPrefix(a, "--"):
 			// -oX; bfd, lld and mold read "-output=X" this way too.
 			isOutput = true

@@ -39,7 +39,11 @@ type Rewrite struct {
 }
 
 func passThrough(reason string) Rewrite { return Rewrite{Pass: reason} }
-func quiet(reason string) Rewrite       { return Rewrite{Pass: reason, Quiet: true} }
+
+// unknown is a pass-through because ldwrap could not make sense of the
+// command line: verbose mode always says so, and LDWRAP_STRICT=1 fails.
+func unknown(reason string) Rewrite { return Rewrite{Pass: "not understood: " + reason} }
+func quiet(reason string) Rewrite   { return Rewrite{Pass: reason, Quiet: true} }
 
 // Apply stages every edited output and returns the rewritten argv. argv is
 // not modified.

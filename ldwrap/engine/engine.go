@@ -210,9 +210,16 @@ func (t *Txn) stage(target string, side bool) (*Output, error) {
 }
 
 // resolveLink follows target to the path that a write through it would
-// create, even when the link dangles.
+// create, even when the link dangles. Each hop obeys the rule of the
+// kernel's fs.protected_symlinks (which a readlink does not apply by
+// itself): a link in a sticky world-writable directory (/tmp) is followed
+// only if we own it or the directory's owner does. Without that, root
+// following a link another user planted in /tmp would replace any file.
 func resolveLink(target string) (string, error) {
 	for i := 0; i < 40; i++ {
+		if err := mayFollow(target); err != nil {
+			return "", err
+		}
 		dest, err := os.Readlink(target)
 		if err != nil {
 			return "", err
@@ -227,6 +234,22 @@ func resolveLink(target string) (string, error) {
 		}
 	}
 	return "", syscall.ELOOP
+}
+
+// mayFollow is fs/namei.c's may_follow_link for the symlink at link.
+func mayFollow(link string) error {
+	var l, d unix.Stat_t
+	if err := unix.Lstat(link, &l); err != nil {
+		return err
+	}
+	if err := unix.Stat(filepath.Dir(link), &d); err != nil {
+		return err
+	}
+	const stickyWorldWritable = unix.S_ISVTX | unix.S_IWOTH
+	if l.Uid == uint32(os.Geteuid()) || d.Mode&stickyWorldWritable != stickyWorldWritable || d.Uid == l.Uid {
+		return nil
+	}
+	return fmt.Errorf("%w: a symlink owned by uid %d in a sticky world-writable directory is not followed (as fs.protected_symlinks)", syscall.EACCES, l.Uid)
 }
 
 func (t *Txn) stagingFor(dir, base string) (*stagingDir, error) {
@@ -311,7 +334,7 @@ func (t *Txn) Commit() error {
 		}
 	}
 	for _, p := range todo {
-		if err := replace(p.o.Temp, p.o.Target, p.targetExists); err != nil {
+		if err := t.replace(p); err != nil {
 			return &Error{"rename", p.o.Target, err}
 		}
 		t.logf("%s: committed", p.o.Target)
@@ -328,9 +351,8 @@ func (t *Txn) Commit() error {
 
 // pending is a prepared file waiting for its rename.
 type pending struct {
-	o            *Output
-	targetExists bool
-	regular      bool
+	o       *Output
+	regular bool // the new file is a regular file (not a directory or link the tool made)
 }
 
 // sync makes the prepared files durable before any rename.
@@ -373,7 +395,15 @@ func (t *Txn) prepare(o *Output) (*pending, error) {
 		return nil, &Error{"commit", o.Target, err}
 	}
 	oldInfo, oldErr := os.Lstat(o.Target)
-	p := &pending{o: o, targetExists: oldErr == nil, regular: newInfo.Mode().IsRegular()}
+	if oldErr != nil && !os.IsNotExist(oldErr) {
+		return nil, &Error{"commit", o.Target, oldErr}
+	}
+	p := &pending{o: o, regular: newInfo.Mode().IsRegular()}
+	if oldErr == nil {
+		if err := t.replaceable(oldInfo, p.regular); err != nil {
+			return nil, &Error{"commit", o.Target, err}
+		}
+	}
 	if !p.regular {
 		return p, nil
 	}
@@ -429,31 +459,103 @@ func (t *Txn) Drop(o *Output) {
 	}
 }
 
-// replace renames from over to. When to exists, it first tries
-// renameat2(RENAME_EXCHANGE): ext4 (auto_da_alloc) starts writeback of the
-// new file when a plain rename replaces an existing one, which makes the
-// rename cost grow with the file; the exchange does not. The old file then
-// sits under the staging name until the staging directory is removed, and a
-// sweep removes it if we are killed first. Filesystems without the exchange
-// get a plain rename(2). There is no copy fallback: writing in place is what
-// this package exists to avoid.
-func replace(from, to string, exists bool) error {
-	if exists {
-		err := unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_EXCHANGE)
-		if err == nil {
-			// The exchanged directory entry is the old file now; drop it
-			// at once so that its blocks are freed before we return.
-			if rerr := os.Remove(from); rerr != nil && !os.IsNotExist(rerr) {
-				return rerr
+// replaceable says whether Commit may put a new entry in place of old:
+// only a regular file, or a symlink under ReplaceLink, is ever replaced.
+// Anything else (a directory, a fifo, a symlink that appeared under
+// FollowLink) was not there when the step was staged, or is not ours to
+// remove. A new entry that is not a regular file (a directory the tool
+// made) never replaces anything.
+func (t *Txn) replaceable(old os.FileInfo, newRegular bool) error {
+	switch {
+	case old.IsDir():
+		return syscall.EISDIR
+	case !newRegular:
+		return syscall.EEXIST
+	case old.Mode().IsRegular():
+		return nil
+	case old.Mode()&os.ModeSymlink != 0 && t.opts.Symlinks == ReplaceLink:
+		return nil
+	case old.Mode()&os.ModeSymlink != 0:
+		return fmt.Errorf("%w (a symlink appeared while following symlinks)", syscall.EEXIST)
+	}
+	return fmt.Errorf("%w (%s)", ErrSpecial, old.Mode().Type())
+}
+
+// replace renames p's new file over its target.
+//
+// When the target exists it first tries renameat2(RENAME_EXCHANGE): ext4
+// (auto_da_alloc) starts writeback of the new file when a plain rename
+// replaces an existing one, which makes the rename cost grow with the
+// file; the exchange does not. The exchange does not look at what it
+// swaps, so what comes back under the staging name is checked: it must be
+// the very inode that replaceable approved a moment before. Anything else
+// (a directory made in between) is exchanged back, and the step fails.
+//
+// Where the exchange is not supported, a plain rename(2), which itself
+// refuses to put a file over a directory. A new entry that is not a
+// regular file is moved only where nothing is (RENAME_NOREPLACE). There
+// is no copy fallback: writing in place is what this package exists to
+// avoid.
+func (t *Txn) replace(p *pending) error {
+	from, to := p.o.Temp, p.o.Target
+	if !p.regular {
+		err := unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_NOREPLACE)
+		if err == unix.EINVAL || err == unix.ENOSYS {
+			if _, lerr := os.Lstat(to); lerr == nil {
+				return syscall.EEXIST
 			}
-			return nil
+			return os.Rename(from, to)
 		}
-		if err != unix.EINVAL && err != unix.ENOSYS && err != unix.EOPNOTSUPP && err != unix.ENOENT {
+		return err
+	}
+	old, err := os.Lstat(to)
+	if os.IsNotExist(err) {
+		return os.Rename(from, to)
+	}
+	if err != nil {
+		return err
+	}
+	if err := t.replaceable(old, true); err != nil {
+		return err
+	}
+	if testHookBeforeExchange != nil {
+		testHookBeforeExchange(to)
+	}
+	err = unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_EXCHANGE)
+	switch err {
+	case nil:
+	case unix.EINVAL, unix.ENOSYS, unix.EOPNOTSUPP, unix.ENOENT:
+		return os.Rename(from, to)
+	default:
+		return err
+	}
+	back, err := os.Lstat(from)
+	if err == nil && sameEntry(back, old) {
+		// The exchanged entry is the old file now; drop it at once so
+		// that its blocks are freed before we return.
+		if err := unix.Unlink(from); err != nil && err != unix.ENOENT {
 			return err
 		}
+		return nil
 	}
-	return os.Rename(from, to)
+	// Not what was approved: undo. If even that fails, the foreign entry
+	// stays in the staging directory, which is then kept, never removed.
+	if uerr := unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_EXCHANGE); uerr != nil {
+		p.o.stage.keep(from)
+		return fmt.Errorf("%s changed during the commit and could not be put back: it is at %s", to, p.o.stage.path)
+	}
+	return fmt.Errorf("%w: changed during the commit; left as it is", syscall.EEXIST)
 }
+
+// sameEntry says whether a and b are one unchanged file: the inode number
+// alone is not enough, since a freed number is handed out again at once.
+func sameEntry(a, b os.FileInfo) bool {
+	return os.SameFile(a, b) && a.Mode().Type() == b.Mode().Type() && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+}
+
+// testHookBeforeExchange lets tests change the target between the check
+// and the exchange.
+var testHookBeforeExchange func(target string)
 
 func sameFile(a, b string) (bool, error) {
 	fa, err := os.Open(a)

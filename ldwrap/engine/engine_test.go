@@ -266,3 +266,94 @@ func bytesOf(c byte, n int) []byte {
 	}
 	return b
 }
+
+// A directory that takes the target's place after staging is never
+// replaced, exchanged or removed; its contents survive (issue 14).
+func TestDirectoryAtTargetNeverRemoved(t *testing.T) {
+	for _, when := range []string{"before-commit", "during-exchange"} {
+		t.Run(when, func(t *testing.T) {
+			dir := t.TempDir()
+			target := filepath.Join(dir, "out")
+			write(t, target, "old")
+			txn := New(Options{})
+			o, err := txn.Stage(target)
+			require.NoError(t, err)
+			write(t, o.Temp, "new")
+			makeDir := func(string) {
+				require.NoError(t, os.Remove(target))
+				require.NoError(t, os.Mkdir(target, 0o755))
+				write(t, filepath.Join(target, "precious"), "precious")
+			}
+			if when == "before-commit" {
+				makeDir(target)
+			} else {
+				testHookBeforeExchange = makeDir
+				defer func() { testHookBeforeExchange = nil }()
+			}
+			err = txn.Commit()
+			require.Error(t, err)
+			assert.Equal(t, "precious", read(t, filepath.Join(target, "precious")))
+			assert.Equal(t, []string{"out"}, entries(t, dir), "nothing left behind")
+		})
+	}
+}
+
+// Only regular files, and symlinks under ReplaceLink, are replaced.
+func TestCommitReplacesOnlyFilesAndLinks(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "out")
+	write(t, target, "old")
+	txn := New(Options{Symlinks: FollowLink})
+	o, err := txn.Stage(target)
+	require.NoError(t, err)
+	write(t, o.Temp, "new")
+	require.NoError(t, os.Remove(target))
+	require.NoError(t, syscall.Mkfifo(target, 0o644))
+	err = txn.Commit()
+	assert.ErrorIs(t, err, ErrSpecial)
+	fi, err := os.Lstat(target)
+	require.NoError(t, err)
+	assert.Equal(t, os.ModeNamedPipe, fi.Mode().Type(), "the fifo is left")
+
+	require.NoError(t, os.Remove(target))
+	write(t, filepath.Join(dir, "elsewhere"), "elsewhere")
+	txn = New(Options{Symlinks: FollowLink})
+	o, err = txn.Stage(target)
+	require.NoError(t, err)
+	write(t, o.Temp, "new")
+	require.NoError(t, os.Symlink("elsewhere", target))
+	assert.Error(t, txn.Commit(), "a link that appears under FollowLink is not replaced")
+	assert.Equal(t, "elsewhere", read(t, target))
+	assert.ElementsMatch(t, []string{"out", "elsewhere"}, entries(t, dir))
+}
+
+// FollowLink obeys fs.protected_symlinks: as root, a link that another user
+// owns in a sticky world-writable directory is not followed (issue 14).
+func TestFollowLinkProtectedSymlinks(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give a link to another user")
+	}
+	dir := t.TempDir()
+	pub := filepath.Join(dir, "tmp")
+	require.NoError(t, os.Mkdir(pub, 0o777))
+	require.NoError(t, syscall.Chmod(pub, 0o1777))
+	victim := filepath.Join(dir, "victim")
+	write(t, victim, "precious")
+	link := filepath.Join(pub, "out")
+	require.NoError(t, os.Symlink(victim, link))
+	require.NoError(t, os.Lchown(link, 65534, 65534))
+
+	txn := New(Options{Symlinks: FollowLink})
+	_, err := txn.Stage(link)
+	assert.ErrorIs(t, err, syscall.EACCES)
+	txn.Abort()
+	assert.Equal(t, "precious", read(t, victim))
+
+	// Control: the same link owned by the directory's owner is followed.
+	require.NoError(t, os.Lchown(link, 0, 0))
+	txn = New(Options{Symlinks: FollowLink})
+	o, err := txn.Stage(link)
+	require.NoError(t, err)
+	assert.Equal(t, victim, o.Target)
+	txn.Abort()
+}

@@ -26,7 +26,13 @@ type stagingDir struct {
 	dir  string   // the targets' directory
 	path string   // the staging directory
 	lock *os.File // holds LOCK_EX while the staging directory is ours
+	kept bool     // it holds something that is not ours: never remove it
 }
+
+// keptPrefix names a staging directory that holds an entry ldwrap did not
+// create (a commit's exchange brought it back and could not undo). It is
+// outside the sweep's names, so nothing ever removes it automatically.
+const keptPrefix = ".ldwrap-kept."
 
 func stagingKey(base string) string {
 	if len(base) <= maxKeyLen {
@@ -212,13 +218,28 @@ func direntNames(fd int) ([]string, error) {
 	}
 }
 
+// keep marks the staging directory as holding something ldwrap did not
+// create, and moves it out of the sweep's way. The foreign entry is at
+// sd.path afterwards.
+func (sd *stagingDir) keep(foreign string) {
+	kept := filepath.Join(sd.dir, keptPrefix+strings.TrimPrefix(filepath.Base(sd.path), stagingPrefix))
+	if os.Rename(sd.path, kept) == nil {
+		sd.path = kept
+	}
+	sd.kept = true
+}
+
 func (sd *stagingDir) remove() {
 	if sd.lock == nil {
 		return
 	}
-	// Remove while still locked, so no sweeper races us.
-	if err := unix.Rmdir(sd.path); err != nil && err != unix.ENOENT {
-		os.RemoveAll(sd.path) // not empty: the tool left files we did not commit
+	// Remove while still locked, so no sweeper races us. Everything in it
+	// was made by the tool we ran (or is an old target the commit checked
+	// before unlinking), unless keep said otherwise.
+	if !sd.kept {
+		if err := unix.Rmdir(sd.path); err != nil && err != unix.ENOENT {
+			os.RemoveAll(sd.path) // not empty: the tool left files we did not commit
+		}
 	}
 	sd.lock.Close()
 	sd.lock = nil

@@ -203,10 +203,9 @@ cmd:
 	if err != nil {
 		Fatalf(ExitCannotRun, "%v", err)
 	}
-	tool, err := FindTool(args[0])
+	tool, err := FindCommand(args[0])
 	if err != nil {
 		Fatalf(exitCodeOf(err), "%v", err)
 	}
-	tool.Words = args[:1] // a command name with spaces stays one word
 	Step{Tool: tool, Args: args[1:], Plan: plan, Stdout: stdout, EnvOutputs: envOutputs}.Run()
 }

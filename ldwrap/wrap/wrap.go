@@ -51,6 +51,13 @@ var verbose = func() bool {
 	return v != "" && v != "0"
 }()
 
+// strict (LDWRAP_STRICT=1) makes every pass-through of a step that writes
+// a file an error (126) instead of a non-atomic write.
+var strict = func() bool {
+	v := os.Getenv("LDWRAP_STRICT")
+	return v != "" && v != "0"
+}()
+
 // Verbose reports whether LDWRAP_VERBOSE asks for explanations.
 func Verbose() bool { return verbose }
 
@@ -104,18 +111,30 @@ type Tool struct {
 	Words []string // argv[0] and fixed arguments (LDWRAP_CC='ccache gcc')
 }
 
-// FindTool resolves spec (a command, possibly with arguments) on PATH,
-// skipping any file that is this very executable.
+// FindTool resolves spec, a command with fixed arguments split at spaces
+// as in LDWRAP_CC='ccache gcc', on PATH, skipping any file that is this
+// very executable.
 func FindTool(spec string) (Tool, error) {
 	words := strings.Fields(spec)
 	if len(words) == 0 {
 		return Tool{}, &toolError{spec, errors.New("empty command")}
 	}
-	path, err := lookPathNotSelf(words[0])
+	t, err := FindCommand(words[0])
+	t.Words = words
+	return t, err
+}
+
+// FindCommand resolves name, one argv word (spaces and all), as FindTool
+// does.
+func FindCommand(name string) (Tool, error) {
+	if name == "" {
+		return Tool{}, &toolError{name, errors.New("empty command")}
+	}
+	path, err := lookPathNotSelf(name)
 	if err != nil {
 		return Tool{}, err
 	}
-	return Tool{Path: path, Words: words}, nil
+	return Tool{Path: path, Words: []string{name}}, nil
 }
 
 type toolError struct {
@@ -302,6 +321,9 @@ func (s Step) Run() {
 	checkDepth()
 	if s.Plan.Pass != "" {
 		if !s.Plan.Quiet {
+			if strict {
+				Fatalf(ExitCannotRun, "stage %s: would pass through untouched (%s); not run, as LDWRAP_STRICT=1 asks", s.Tool.Words[0], s.Plan.Pass)
+			}
 			Logf("passing through untouched: %s", s.Plan.Pass)
 		}
 		s.exec(s.Args)
