@@ -231,16 +231,22 @@ func TestSigkillMidLink(t *testing.T) {
 
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 	const kills = 8
-	sawNew := 0
+	sawNew, midWrite := 0, 0
 	for i := 0; i < kills; i++ {
 		cmd := startGroup(dir, cc, "-o", "prog", "v2.o", "big.o")
 		require.NoError(t, cmd.Start())
 		if i%2 == 0 {
+			// Half the kills land while the linker is writing the staged
+			// file: at once when it has content.
 			waitFor(t, "the staged output", 20*time.Second, func() bool { return stagedFile(dir, "prog") > 0 })
+		} else {
+			time.Sleep(time.Duration(rng.Intn(400)) * time.Millisecond)
 		}
-		time.Sleep(time.Duration(rng.Intn(400)) * time.Millisecond)
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		cmd.Wait()
+		if len(leftovers(t, dir)) > 0 {
+			midWrite++ // killed before the commit: its staging directory is left
+		}
 		got := readFile(t, filepath.Join(dir, "prog"))
 		if !bytes.Equal(got, old) {
 			// The kill came after the commit: the new program, whole.
@@ -251,7 +257,8 @@ func TestSigkillMidLink(t *testing.T) {
 		}
 		assert.Equal(t, "v1\n", run(t, dir, nil, "./prog"))
 	}
-	t.Logf("%d kills, %d landed after the commit", kills, sawNew)
+	t.Logf("%d kills, %d before the commit (mid-write), %d after it", kills, midWrite, sawNew)
+	assert.GreaterOrEqual(t, midWrite, kills/2, "the kills timed to the staged file's writing landed before the commit")
 	run(t, dir, nil, cc, "-o", "prog", "v2.o", "big.o")
 	assert.Equal(t, "v2\n", run(t, dir, nil, "./prog"))
 	assert.Empty(t, leftovers(t, dir), "the clean run sweeps every leftover")

@@ -138,6 +138,9 @@ func TestFaults(t *testing.T) {
 				if !f.noOld {
 					assert.Equal(t, oldOutput, string(readFile(t, out)), "the old output is byte-identical")
 				}
+				if f.name == "directory-at-output" {
+					assert.Equal(t, oldOutput, string(readFile(t, filepath.Join(out, "keep"))), "the directory's contents survive")
+				}
 				if _, err := os.Stat(dir); err == nil {
 					assert.Empty(t, leftovers(t, dir))
 				}

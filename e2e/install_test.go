@@ -315,7 +315,9 @@ func TestInstallModeNeverWrong(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "src"), strings.Repeat("x", 16<<20))
 	for _, tool := range []string{"install", ldwrap("ldwrap-install")} {
-		run(t, dir, nil, tool, "-m", "600", "src", "dst")
+		// 751, not 600: 0600 is the mode the staged file is created with,
+		// so a build that forgot the chmod would pass with -m 600.
+		run(t, dir, nil, tool, "-m", "751", "src", "dst")
 		stop := make(chan struct{})
 		var wrong, polls int
 		done := make(chan struct{})
@@ -329,13 +331,13 @@ func TestInstallModeNeverWrong(t *testing.T) {
 				}
 				fi, err := os.Stat(filepath.Join(dir, "dst"))
 				polls++
-				if err != nil || fi.Mode().Perm() != 0o600 {
+				if err != nil || fi.Mode().Perm() != 0o751 {
 					wrong++
 				}
 			}
 		}()
 		for i := 0; i < 20; i++ {
-			run(t, dir, []string{"LDWRAP_DURABLE=0"}, tool, "-m", "600", "src", "dst")
+			run(t, dir, []string{"LDWRAP_DURABLE=0"}, tool, "-m", "751", "src", "dst")
 		}
 		close(stop)
 		<-done

@@ -1,6 +1,8 @@
 package cmdline
 
 import (
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -43,15 +45,49 @@ func FuzzSplitResponse(f *testing.F) {
 	})
 }
 
-// FuzzParseInstall: no input panics, and an accepted mode is a mode.
+// FuzzParseInstall: no input panics; an accepted mode holds nothing but
+// permission, setuid, setgid and sticky bits; an octal -m gives exactly
+// those bits; without -m the mode is 0755.
 func FuzzParseInstall(f *testing.F) {
 	f.Add("-Dm644 -o root a b")
 	f.Add("-m u+x,go=rx -t dir a b c")
 	f.Add("--mode=4755 -T a b")
+	f.Add("-m 7777 a b")
+	f.Add("a b")
 	f.Fuzz(func(t *testing.T, line string) {
-		in, err := ParseInstall(strings.Split(line, " "))
-		if err == nil && in.Mode.Perm() != in.Mode&0o777 {
-			t.Fatalf("%q: mode %v", line, in.Mode)
+		argv := strings.Split(line, " ")
+		in, err := ParseInstall(argv)
+		if err != nil {
+			return
+		}
+		const modeBits = os.ModePerm | os.ModeSetuid | os.ModeSetgid | os.ModeSticky
+		if in.Mode&^modeBits != 0 {
+			t.Fatalf("%q: mode %v has other bits", line, in.Mode)
+		}
+		if !in.ModeSet && in.Mode != 0o755 {
+			t.Fatalf("%q: no -m but mode %v", line, in.Mode)
+		}
+		// With a single "-m N" (octal, and no other mode option), the mode
+		// is exactly N.
+		if strings.Count(line, "-m") == 1 && !strings.Contains(line, "--mode") {
+			for i, a := range argv {
+				if a != "-m" || i+1 >= len(argv) {
+					continue
+				}
+				n, err := strconv.ParseUint(argv[i+1], 8, 32)
+				if err != nil || n > 0o7777 {
+					continue
+				}
+				want := os.FileMode(n & 0o777)
+				for bit, m := range map[uint64]os.FileMode{0o4000: os.ModeSetuid, 0o2000: os.ModeSetgid, 0o1000: os.ModeSticky} {
+					if n&bit != 0 {
+						want |= m
+					}
+				}
+				if in.Mode != want {
+					t.Fatalf("%q: mode %v, want %v", line, in.Mode, want)
+				}
+			}
 		}
 	})
 }

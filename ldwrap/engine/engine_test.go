@@ -96,6 +96,35 @@ func TestSideFilesCommittedFirstAndUnwrittenOutputsSkipped(t *testing.T) {
 	assert.ElementsMatch(t, []string{"a.o", "a.d", "a.su", "b.o"}, entries(t, dir))
 }
 
+// The order of the renames, seen at each one: side files (named and
+// unnamed) are in place before the primary output is.
+func TestSideFilesRenamedBeforePrimary(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a.o", "a.d", "a.su"} {
+		write(t, filepath.Join(dir, n), "old")
+	}
+	txn := New(Options{})
+	a, err := txn.Stage(filepath.Join(dir, "a.o"))
+	require.NoError(t, err)
+	d, err := txn.StageSide(filepath.Join(dir, "a.d"))
+	require.NoError(t, err)
+	write(t, a.Temp, "new")
+	write(t, d.Temp, "new")
+	write(t, filepath.Join(filepath.Dir(a.Temp), "a.su"), "new")
+	var seen []string
+	testHookBeforeExchange = func(target string) {
+		state := filepath.Base(target) + ":"
+		for _, n := range []string{"a.o", "a.d", "a.su"} {
+			state += " " + n + "=" + read(t, filepath.Join(dir, n))
+		}
+		seen = append(seen, state)
+	}
+	defer func() { testHookBeforeExchange = nil }()
+	require.NoError(t, txn.Commit())
+	require.Len(t, seen, 3)
+	assert.Equal(t, "a.o: a.o=old a.d=new a.su=new", seen[2], "the primary output is renamed last: %v", seen)
+}
+
 func TestSymlinkPolicies(t *testing.T) {
 	dir := t.TempDir()
 	real := filepath.Join(dir, "real")
@@ -194,12 +223,27 @@ func TestSkipIdentical(t *testing.T) {
 	assert.Equal(t, "diff", read(t, target))
 }
 
-func TestKeepAttrsAndModeBeforeRename(t *testing.T) {
+// xattrDir is a temporary directory whose filesystem takes user xattrs:
+// TMPDIR if it does (ext4; tmpfs before Linux 6.6 does not), else one
+// beside the test.
+func xattrDir(t *testing.T) string {
 	dir := t.TempDir()
+	if syscall.Setxattr(dir, "user.probe", []byte("1"), 0) == nil {
+		return dir
+	}
+	dir, err := os.MkdirTemp(".", "xattr-test")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	require.NoError(t, syscall.Setxattr(dir, "user.probe", []byte("1"), 0), "no filesystem here takes user xattrs")
+	return dir
+}
+
+func TestKeepAttrsAndModeBeforeRename(t *testing.T) {
+	dir := xattrDir(t)
 	target := filepath.Join(dir, "a")
 	write(t, target, "old")
 	require.NoError(t, os.Chmod(target, 0o751))
-	_ = syscall.Setxattr(target, "user.ldwrap", []byte("v"), 0) // tmpfs may refuse user xattrs
+	require.NoError(t, syscall.Setxattr(target, "user.ldwrap", []byte("v"), 0))
 	txn := New(Options{KeepAttrs: true, Durable: true})
 	o, err := txn.Stage(target)
 	require.NoError(t, err)
@@ -208,9 +252,9 @@ func TestKeepAttrsAndModeBeforeRename(t *testing.T) {
 	fi, _ := os.Stat(target)
 	assert.Equal(t, os.FileMode(0o751), fi.Mode().Perm())
 	buf := make([]byte, 8)
-	if n, err := syscall.Getxattr(filepath.Join(dir, "a"), "user.ldwrap", buf); err == nil {
-		assert.Equal(t, "v", string(buf[:n]))
-	}
+	n, err := syscall.Getxattr(filepath.Join(dir, "a"), "user.ldwrap", buf)
+	require.NoError(t, err, "the xattr is carried over")
+	assert.Equal(t, "v", string(buf[:n]))
 
 	txn = New(Options{})
 	o, err = txn.Stage(target)
