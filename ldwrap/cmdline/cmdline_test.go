@@ -191,12 +191,52 @@ func TestDriverPassThrough(t *testing.T) {
 		{clang, []string{"-c", "-ftime-trace", "a.c", "-o", "a.o"}, false},
 		{clang, []string{"-c", "-MJ", "cc.json", "a.c", "-o", "a.o"}, false},
 		{gcc, []string{"-c", "-Xclang", "-foo", "a.c", "-o", "a.o"}, false},
+		// Issue 14: calls that are not links never get "-o a.out".
+		{gcc, []string{"-MM", "a.c", "b.c"}, true},
+		{gcc, []string{"-M", "a.c"}, true},
+		{gcc, []string{"--dependencies", "a.c"}, true},
+		{gcc, []string{"-fsyntax-only", "a.c"}, true},
+		{gcc, []string{"--syntax-only", "a.c"}, true},
+		{gcc, []string{"-E", "-dM", "h.h"}, true},
+		{gcc, []string{"--target-help"}, true},
+		{gcc, []string{"-M", "-MF", "d", "a.c"}, false},
+		{gcc, []string{"h.h"}, false},
+		{gcc, []string{"-x", "c++-header", "a.c"}, false},
+		{gcc, []string{"--language=c-header", "a.c"}, false},
+		{clang, []string{"-emit-ast", "a.c"}, false},
+		{clang, []string{"--analyze", "a.c"}, false},
+		{clang, []string{"-c", "-frecord-gcc-switches", "a.c", "-o", "a.o"}, false},
+		{gcc, []string{"-c", "-foo", "inc", "a.c", "-o", "a.o"}, false},
 	}
 	for _, c := range cases {
 		r := c.d.Plan(c.argv, files(nil))
 		assert.NotEmpty(t, r.Pass, "%v", c.argv)
 		assert.Equal(t, c.quiet, r.Quiet, "%v: %s", c.argv, r.Pass)
 	}
+}
+
+// The long spellings and the value options from GCC's and clang's lists
+// are read as the short ones.
+func TestDriverAliasesAndValues(t *testing.T) {
+	cases := []struct{ argv, want []string }{
+		{[]string{"--compile", "a.c"}, []string{"--compile", "a.c", "-o", "T/a.o"}},
+		{[]string{"--assemble", "a.c"}, []string{"--assemble", "a.c", "-o", "T/a.s"}},
+		{[]string{"--preprocess", "a.c", "-o", "a.i"}, []string{"--preprocess", "a.c", "-o", "T/a.i"}},
+		{[]string{"-c", "--write-dependencies", "a.c", "-o", "a.o"}, []string{"-c", "--write-dependencies", "a.c", "-o", "T/a.o", "-MF", "T/a.d", "-MQ", "a.o"}},
+		{[]string{"-c", "-iwithsysroot", "inc", "a.c", "-o", "a.o"}, []string{"-c", "-iwithsysroot", "inc", "a.c", "-o", "T/a.o"}},
+		{[]string{"-c", "-include-pch", "p.pch", "a.c", "-o", "a.o"}, []string{"-c", "-include-pch", "p.pch", "a.c", "-o", "T/a.o"}},
+		{[]string{"-c", "-Xarch_x86_64", "-O2", "a.c", "-o", "a.o"}, []string{"-c", "-Xarch_x86_64", "-O2", "a.c", "-o", "T/a.o"}},
+		{[]string{"--language", "c", "a.src", "--compile", "-o", "a.o"}, []string{"--language", "c", "a.src", "--compile", "-o", "T/a.o"}},
+		{[]string{"a.o", "--for-linker", "--build-id", "-o", "p"}, []string{"a.o", "--for-linker", "--build-id", "-o", "T/p"}},
+	}
+	for _, c := range cases {
+		r := Driver{}.Plan(c.argv, files(nil))
+		require.Empty(t, r.Pass, "%v", c.argv)
+		assert.Equal(t, c.want, apply(t, r, c.argv), "%v", c.argv)
+	}
+	// --for-linker is -Xlinker: GNU ld's map names the output, so the link
+	// passes through.
+	assert.NotEmpty(t, Driver{}.Plan([]string{"a.o", "--for-linker", "-Map=m", "-o", "p"}, files(nil)).Pass)
 }
 
 func TestDriverResponseFiles(t *testing.T) {

@@ -297,7 +297,10 @@ func (d Driver) Plan(argv []string, readFile func(string) ([]byte, error)) Rewri
 		return quiet("no input files")
 	case s.pass != "":
 		return passThrough(s.pass)
-	case s.otherMode != "":
+	}
+	// Preprocessing is text, whatever the input (cc -E -dM h.h); other
+	// modes are not staged, and never given a link's "-o a.out".
+	if s.stop != 'E' && s.otherMode != "" {
 		return passThrough(s.otherMode + ": a mode ldwrap does not stage")
 	}
 	if s.stop != 0 {
