@@ -48,6 +48,7 @@ import (
 
 	"github.com/ldwrap/ldwrap/ldwrap/cmdline"
 	"github.com/ldwrap/ldwrap/ldwrap/engine"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/stale"
 	"github.com/ldwrap/ldwrap/ldwrap/wrap"
 )
 
@@ -347,4 +348,29 @@ func Run(outputs []string, argv []string, opts ...Option) error {
 		return &ExitError{Argv: argv, Status: out.Status}
 	}
 	return nil
+}
+
+// StaleUse is a process that still uses an old version of a file that was
+// replaced by rename (by ldwrap or anything else).
+type StaleUse struct {
+	PID  int
+	Comm string // command name
+	// Kind is "executable" (the process runs it), "mapping" (a loaded
+	// library) or "descriptor" (open).
+	Kind string
+	Path string
+	Unit string // the systemd unit to restart, when the process is in one
+}
+
+// StaleUsers returns the processes that still run, map or hold open an old
+// version of one of paths: files, or directories meaning every file under
+// them. A deleted file is an old version of its path when that path now
+// names another file. uninspected counts the processes whose /proc entries
+// could not be read (other users', when not root); they may be users too.
+func StaleUsers(paths ...string) (uses []StaleUse, uninspected int, err error) {
+	res, err := stale.UnderPaths(paths)
+	for _, u := range res.Uses {
+		uses = append(uses, StaleUse{PID: u.PID, Comm: u.Comm, Kind: u.Kind.String(), Path: u.Path, Unit: u.Unit})
+	}
+	return uses, res.Denied, err
 }

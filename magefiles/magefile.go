@@ -58,7 +58,7 @@ func Build() error {
 // is running.
 func Install() error {
 	atomicmage.Binaries = map[string]string{}
-	for _, c := range []string{"ldwrap", "ldwrap-cc", "ldwrap-c++", "ldwrap-install", "ldwrap-run"} {
+	for _, c := range []string{"ldwrap", "ldwrap-cc", "ldwrap-c++", "ldwrap-install", "ldwrap-run", "ldwrap-stale"} {
 		atomicmage.Binaries[c] = "./ldwrap/cmd/" + c
 	}
 	return atomicmage.Install()

@@ -7,6 +7,7 @@ remote executors as well as locally.
 
 _LDWRAP_RUN = Label("//ldwrap/cmd/ldwrap-run")
 _LDWRAP_INSTALL = Label("//ldwrap/cmd/ldwrap-install")
+_LDWRAP_STALE = Label("//ldwrap/cmd/ldwrap-stale")
 
 def _expand_cmd(ctx, outs):
     """Expands cmd the way genrule does, with outputs as staged-path variables.
@@ -89,11 +90,17 @@ case "$dest" in
   *) dest="${BUILD_WORKING_DIRECTORY:-$PWD}/$dest" ;;
 esac
 install="%s"
+stale="%s"
+installed=()
 while read -r mode src name; do
   "$install" -D -m "$mode" "$src" "$dest/$name"
   echo "installed $dest/$name"
+  installed+=("$dest/$name")
 done <<'LDWRAP_FILES'
 %sLDWRAP_FILES
+# Once, after every file is in place: the processes that still run or map
+# an old version, so the user knows what to restart. A report, not a failure.
+"$stale" "${installed[@]}" || true
 """
 
 def _atomic_install_impl(ctx):
@@ -112,11 +119,12 @@ def _atomic_install_impl(ctx):
     script = ctx.actions.declare_file(ctx.label.name + ".sh")
     ctx.actions.write(
         output = script,
-        content = _INSTALL_SCRIPT % (ctx.attr.dest, ctx.executable._ldwrap_install.short_path, "".join(lines)),
+        content = _INSTALL_SCRIPT % (ctx.attr.dest, ctx.executable._ldwrap_install.short_path, ctx.executable._ldwrap_stale.short_path, "".join(lines)),
         is_executable = True,
     )
-    runfiles = ctx.runfiles(files = files + [ctx.executable._ldwrap_install])
+    runfiles = ctx.runfiles(files = files + [ctx.executable._ldwrap_install, ctx.executable._ldwrap_stale])
     runfiles = runfiles.merge(ctx.attr._ldwrap_install[DefaultInfo].default_runfiles)
+    runfiles = runfiles.merge(ctx.attr._ldwrap_stale[DefaultInfo].default_runfiles)
     return [DefaultInfo(executable = script, runfiles = runfiles)]
 
 atomic_install = rule(
@@ -127,12 +135,15 @@ atomic_install = rule(
 Each file is copied beside its destination by ldwrap-install, given its mode
 before the rename, and renamed into place: safe over running binaries and
 in-use libraries, and unaffected by Bazel's read-only (0555) outputs. A
-relative DIR is taken from the directory `bazel run` was started in.
+relative DIR is taken from the directory `bazel run` was started in. After
+the last file, ldwrap-stale lists the processes that still run or map an old
+version of an installed file (one /proc scan).
 """,
     attrs = {
         "srcs": attr.label_list(allow_files = True, mandatory = True, doc = "Files and targets to install; every file of each target's default outputs is installed under its basename."),
         "dest": attr.string(default = "/usr/local/bin", doc = "The destination directory when `bazel run` gets no argument."),
         "mode": attr.string(default = "", doc = "The mode of every installed file (octal, e.g. \"0640\"). Default: 0755 for the executable of a rule (cc_binary, go_binary, sh_binary...), 0644 for other files, source files included."),
         "_ldwrap_install": attr.label(default = _LDWRAP_INSTALL, executable = True, cfg = "target", doc = "The ldwrap-install tool."),
+        "_ldwrap_stale": attr.label(default = _LDWRAP_STALE, executable = True, cfg = "target", doc = "The ldwrap-stale tool, run once after the install."),
     },
 )

@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/ldwrap/ldwrap/ldwrap"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/stale"
 )
 
 // Binaries maps an installed name to the Go package that builds it.
@@ -55,6 +56,7 @@ func InstallTo(dir string) error {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	var installed []string
 	for _, n := range names {
 		dst := filepath.Join(dir, n)
 		argv := append(append([]string{"go", "build"}, GoFlags...), "-o", dst, Binaries[n])
@@ -62,9 +64,21 @@ func InstallTo(dir string) error {
 			return fmt.Errorf("install %s: %w", dst, err)
 		}
 		fmt.Println("installed", dst)
+		installed = append(installed, dst)
+	}
+	// Once, after every binary is in place: which running processes still
+	// use an old version, so the user knows what to restart.
+	if ReportStale {
+		res, err := stale.UnderPaths(installed)
+		stale.Print(os.Stderr, res, err)
 	}
 	return nil
 }
+
+// ReportStale names, after an install, the processes that still run an
+// old version of an installed binary ("ldwrap: PATH: old version still in
+// use by PID (COMM)"). On by default; set it false to skip the /proc scan.
+var ReportStale = true
 
 func binDir() (string, error) {
 	out, err := exec.Command("go", "env", "GOBIN", "GOPATH").Output()

@@ -129,11 +129,22 @@ type Output struct {
 
 // Txn is one step's set of staged outputs. It is not safe for concurrent use.
 type Txn struct {
-	opts    Options
-	stages  []*stagingDir
-	outputs []*Output
-	done    bool
+	opts     Options
+	stages   []*stagingDir
+	outputs  []*Output
+	replaced []Replaced
+	done     bool
 }
+
+// Replaced is a regular file that Commit replaced: its inode lives on for
+// the processes that still have it open, mapped or running.
+type Replaced struct {
+	Path     string
+	Dev, Ino uint64
+}
+
+// Replaced lists the regular files Commit replaced, in commit order.
+func (t *Txn) Replaced() []Replaced { return t.replaced }
 
 // New starts a transaction.
 func New(opts Options) *Txn { return &Txn{opts: opts} }
@@ -524,7 +535,13 @@ func (t *Txn) replace(p *pending) error {
 	err = unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_EXCHANGE)
 	switch err {
 	case nil:
-	case unix.EINVAL, unix.ENOSYS, unix.EOPNOTSUPP, unix.ENOENT:
+	case unix.EINVAL, unix.ENOSYS, unix.EOPNOTSUPP:
+		if err := os.Rename(from, to); err != nil {
+			return err
+		}
+		t.noteReplaced(to, old)
+		return nil
+	case unix.ENOENT:
 		return os.Rename(from, to)
 	default:
 		return err
@@ -536,6 +553,7 @@ func (t *Txn) replace(p *pending) error {
 		if err := unix.Unlink(from); err != nil && err != unix.ENOENT {
 			return err
 		}
+		t.noteReplaced(to, old)
 		return nil
 	}
 	// Not what was approved: undo. If even that fails, the foreign entry
@@ -545,6 +563,12 @@ func (t *Txn) replace(p *pending) error {
 		return fmt.Errorf("%s changed during the commit and could not be put back: it is at %s", to, p.o.stage.path)
 	}
 	return fmt.Errorf("%w: changed during the commit; left as it is", syscall.EEXIST)
+}
+
+func (t *Txn) noteReplaced(path string, old os.FileInfo) {
+	if st, ok := old.Sys().(*syscall.Stat_t); ok && old.Mode().IsRegular() {
+		t.replaced = append(t.replaced, Replaced{Path: path, Dev: uint64(st.Dev), Ino: st.Ino})
+	}
 }
 
 // sameEntry says whether a and b are one unchanged file: the inode number

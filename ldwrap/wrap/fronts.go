@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ldwrap/ldwrap/ldwrap/cmdline"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/stale"
 )
 
 // LinkerNames are the names under which ldwrap stands in for a linker in a
@@ -208,4 +209,52 @@ cmd:
 		Fatalf(exitCodeOf(err), "%v", err)
 	}
 	Step{Tool: tool, Args: args[1:], Plan: plan, Stdout: stdout, EnvOutputs: envOutputs}.Run()
+}
+
+const staleUsage = `usage: ldwrap-stale [PATH...]
+
+Lists the running processes that still use an old version of a file under
+PATH (default: the current directory): a file that was replaced by rename,
+as ldwrap replaces it, while a process ran it, mapped it or held it open.
+One line each: PID (COMMAND) KIND PATH [unit=UNIT], where KIND is
+executable, mapping or descriptor and UNIT the systemd unit to restart.
+
+Exit status: 0 when none, 1 when some, 2 on error.
+`
+
+// StaleMain is ldwrap-stale.
+func StaleMain() {
+	roots := os.Args[1:]
+	switch {
+	case len(roots) == 1 && roots[0] == "--help":
+		fmt.Print(staleUsage)
+		os.Exit(0)
+	case len(roots) == 1 && roots[0] == "--version":
+		fmt.Printf("ldwrap-stale %s\n", Version)
+		os.Exit(0)
+	case len(roots) == 0:
+		roots = []string{"."}
+	}
+	if len(roots) > 0 && roots[0] == "--" {
+		roots = roots[1:]
+	}
+	for _, r := range roots {
+		if _, err := os.Stat(r); err != nil {
+			Fatalf(2, "stat %s: %v", r, unwrapPath(err))
+		}
+	}
+	res, err := stale.UnderPaths(roots)
+	if err != nil {
+		Fatalf(2, "scan /proc: %v", unwrapPath(err))
+	}
+	for _, u := range res.Uses {
+		fmt.Println(u.Format())
+	}
+	if res.Denied > 0 {
+		fmt.Fprintf(os.Stderr, "ldwrap-stale: %d processes could not be inspected (permission denied)\n", res.Denied)
+	}
+	if len(res.Uses) > 0 {
+		os.Exit(1)
+	}
+	os.Exit(0)
 }

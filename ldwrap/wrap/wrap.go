@@ -21,6 +21,7 @@ import (
 
 	"github.com/ldwrap/ldwrap/ldwrap/cmdline"
 	"github.com/ldwrap/ldwrap/ldwrap/engine"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/stale"
 )
 
 // Version is the version of every ldwrap command.
@@ -237,6 +238,9 @@ type Step struct {
 	// program's signal handling alone).
 	Forward bool
 	Options engine.Options
+	// ReportStale: after the commit, name the processes that still use a
+	// replaced file (LDWRAP_STALE=1).
+	ReportStale bool
 }
 
 // Outcome is how the tool ended.
@@ -311,7 +315,38 @@ func (s Step) Execute() (Outcome, error) {
 		txn.Abort()
 		return out, err
 	}
-	return out, txn.Commit()
+	if err := txn.Commit(); err != nil {
+		return out, err
+	}
+	if s.ReportStale {
+		ReportStale(txn.Replaced())
+	}
+	return out, nil
+}
+
+// ReportStale prints, for each replaced file still in use, "ldwrap: <path>:
+// old version still in use by PID (COMM)[, ...]", and how many processes
+// could not be inspected. It never fails the step.
+func ReportStale(replaced []engine.Replaced) {
+	if len(replaced) == 0 {
+		return
+	}
+	olds := make([]stale.Inode, len(replaced))
+	for i, r := range replaced {
+		olds[i] = stale.Inode{Path: r.Path, Dev: r.Dev, Ino: r.Ino}
+	}
+	res, err := stale.ByInode(olds)
+	stale.Print(os.Stderr, res, err)
+}
+
+// staleEnv is LDWRAP_STALE=1.
+var staleEnv = StaleRequested()
+
+// StaleRequested reports whether LDWRAP_STALE asks for the report after a
+// replacement.
+func StaleRequested() bool {
+	v := os.Getenv("LDWRAP_STALE")
+	return v != "" && v != "0"
 }
 
 // Run carries out the step and exits the process: with the tool's status,
@@ -332,7 +367,7 @@ func (s Step) Run() {
 	if err != nil {
 		Fatalf(ExitCannotRun, "config: %v", err)
 	}
-	s.Options, s.Forward = opts, true
+	s.Options, s.Forward, s.ReportStale = opts, true, staleEnv
 	out, err := s.Execute()
 	if errors.Is(err, engine.ErrSpecial) && s.Stdout == "" {
 		Logf("passing through untouched: %v", err)

@@ -19,6 +19,7 @@ import (
 	"github.com/ldwrap/ldwrap/ldwrap"
 	"github.com/ldwrap/ldwrap/ldwrap/cmdline"
 	"github.com/ldwrap/ldwrap/ldwrap/engine"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/stale"
 	"github.com/ldwrap/ldwrap/ldwrap/wrap"
 )
 
@@ -122,6 +123,10 @@ func main() {
 				fmt.Printf("'%s' -> '%s'\n", p[0], p[1])
 			}
 		}
+	}
+	if wrap.StaleRequested() {
+		res, serr := stale.UnderPaths(dests)
+		stale.Print(os.Stderr, res, serr)
 	}
 	if err != nil {
 		os.Exit(exitFailure)
