@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,18 +34,24 @@ func TestBazelProject(t *testing.T) {
 	root := repoRoot()
 	bazel(t, root, "build", "//...")
 	out := bazel(t, root, "test", "--test_output=errors", "//...")
-	assert.Contains(t, out, "4 tests pass") // cmdline, engine, wrap, the Go API
+	assert.Contains(t, out, "5 tests pass") // cmdline, engine, wrap, stale, the Go API
 
 	dest := t.TempDir()
 	bazel(t, root, "run", "//:install", "--", dest)
-	running := startGroup(dest, filepath.Join(dest, "ldwrap-run"), "--", "sleep", "2")
+	// It runs (cat) until its standard input closes, so it outlives the installs.
+	running := startGroup(dest, filepath.Join(dest, "ldwrap-run"), "--", "cat")
+	release, err := running.StdinPipe()
+	require.NoError(t, err)
 	require.NoError(t, running.Start())
 	time.Sleep(100 * time.Millisecond)
 	before := inode(t, filepath.Join(dest, "ldwrap-run"))
-	bazel(t, root, "run", "//:install", "--", dest)
+	out = bazel(t, root, "run", "//:install", "--", dest)
 	assert.NotEqual(t, before, inode(t, filepath.Join(dest, "ldwrap-run")))
+	// ldwrap-stale runs once after the install and names the running copy.
+	assert.Contains(t, out, fmt.Sprintf("%d (ldwrap-run) executable %s\n", running.Process.Pid, filepath.Join(dest, "ldwrap-run")))
+	release.Close()
 	require.NoError(t, running.Wait(), "the running copy finishes normally")
-	for _, c := range []string{"ldwrap", "ldwrap-cc", "ldwrap-c++", "ldwrap-install", "ldwrap-run"} {
+	for _, c := range []string{"ldwrap", "ldwrap-cc", "ldwrap-c++", "ldwrap-install", "ldwrap-run", "ldwrap-stale"} {
 		fi, err := os.Stat(filepath.Join(dest, c))
 		require.NoError(t, err)
 		assert.Equal(t, os.FileMode(0o755), fi.Mode().Perm(), c)

@@ -374,3 +374,35 @@ func BenchmarkInstall(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkStaleScan: what LDWRAP_STALE=1 adds to a replacement (one /proc
+// scan) as the number of processes grows: ldwrap-install of one file with
+// and without it, beside N sleeping processes.
+func BenchmarkStaleScan(b *testing.B) {
+	counts := []int{50, 500, 2000}
+	if testing.Short() {
+		counts = counts[:1]
+	}
+	for _, n := range counts {
+		b.Run(fmt.Sprintf("%dprocs", n), func(b *testing.B) {
+			var sleepers []*exec.Cmd
+			defer func() {
+				for _, c := range sleepers {
+					c.Process.Kill()
+					c.Wait()
+				}
+			}()
+			for i := 0; i < n; i++ {
+				c := exec.Command("sleep", "600")
+				require.NoError(b, c.Start())
+				sleepers = append(sleepers, c)
+			}
+			dir := b.TempDir()
+			writeFile(b, filepath.Join(dir, "f"), "content\n")
+			argv := []string{ldwrap("ldwrap-install"), "-m", "644", "f", "dest"}
+			pairs(b, dir, fmt.Sprintf("LDWRAP_STALE=1 vs off, ldwrap-install of one file, %d sleeping processes", n), "stale", 0, 10,
+				benchCmd{argv: argv, env: []string{"LDWRAP_STALE=1", "LDWRAP_DURABLE=0"}},
+				benchCmd{argv: argv, env: []string{"LDWRAP_DURABLE=0"}})
+		})
+	}
+}

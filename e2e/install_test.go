@@ -225,16 +225,23 @@ func TestMageInstallWhileRunning(t *testing.T) {
 	gobin := t.TempDir()
 	env := []string{"GOBIN=" + gobin}
 	run(t, repoRoot(), env, "go", "run", "mage.go", "install")
-	running := startGroup(gobin, filepath.Join(gobin, "ldwrap-run"), "--", "sleep", "3")
+	// It runs (cat) until its standard input closes, so it outlives the installs.
+	running := startGroup(gobin, filepath.Join(gobin, "ldwrap-run"), "--", "cat")
+	release, err := running.StdinPipe()
+	require.NoError(t, err)
 	require.NoError(t, running.Start())
 	before := inode(t, filepath.Join(gobin, "ldwrap-run"))
 	for i := 0; i < 2; i++ {
 		out := run(t, repoRoot(), env, "go", "run", "mage.go", "install")
 		assert.Contains(t, out, "installed "+filepath.Join(gobin, "ldwrap-run"))
+		// The report, on by default: the running copy still runs the
+		// version it started with.
+		assert.Contains(t, out, fmt.Sprintf("ldwrap: %s: old version still in use by %d (ldwrap-run)\n", filepath.Join(gobin, "ldwrap-run"), running.Process.Pid))
 	}
 	assert.NotEqual(t, before, inode(t, filepath.Join(gobin, "ldwrap-run")), "replaced, not rewritten")
+	release.Close()
 	require.NoError(t, running.Wait(), "the running ldwrap finishes normally")
-	for _, c := range []string{"ldwrap", "ldwrap-cc", "ldwrap-c++", "ldwrap-install", "ldwrap-run"} {
+	for _, c := range []string{"ldwrap", "ldwrap-cc", "ldwrap-c++", "ldwrap-install", "ldwrap-run", "ldwrap-stale"} {
 		fi, err := os.Stat(filepath.Join(gobin, c))
 		require.NoError(t, err)
 		assert.Equal(t, os.FileMode(0o755), fi.Mode().Perm(), c)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -385,7 +386,13 @@ func TestFollowLinkProtectedSymlinks(t *testing.T) {
 	write(t, victim, "precious")
 	link := filepath.Join(pub, "out")
 	require.NoError(t, os.Symlink(victim, link))
-	require.NoError(t, os.Lchown(link, 65534, 65534))
+	if err := os.Lchown(link, 65534, 65534); errors.Is(err, syscall.EINVAL) {
+		// A user namespace without uid 65534 (Bazel's sandbox); the e2e
+		// test TestFollowRefusesPlantedSymlink runs this as real root.
+		t.Skip("uid 65534 is not mapped here")
+	} else {
+		require.NoError(t, err)
+	}
 
 	txn := New(Options{Symlinks: FollowLink})
 	_, err := txn.Stage(link)
