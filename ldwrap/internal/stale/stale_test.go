@@ -115,3 +115,11 @@ func TestUnitAndFormats(t *testing.T) {
 	assert.Equal(t, []string{"ldwrap: /a: old version still in use by 7 (p), 9 (q)", "ldwrap: /b: old version still in use by 7 (p)"},
 		Report([]Use{{PID: 7, Comm: "p", Path: "/a"}, {PID: 7, Comm: "p", Path: "/a", Kind: Mapping}, {PID: 9, Comm: "q", Path: "/a"}, {PID: 7, Comm: "p", Path: "/b"}}))
 }
+
+func BenchmarkUnderPaths(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, err := UnderPaths([]string{"/tmp"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
