@@ -23,10 +23,71 @@ load("@ldwrap//rules:setup.bzl", "ldwrap_setup")
 ldwrap_setup()
 `
 
+// readmeModuleSnippet is the README's MODULE.bazel snippet; the test uses
+// it verbatim with the path filled in.
+const readmeModuleSnippet = `bazel_dep(name = "ldwrap", version = "0.1.0")
+local_path_override(module_name = "ldwrap", path = "/path/to/ldwrap")  # or git_override, archive_override
+
+# Only without network access to Go's downloads: build with the Go on PATH.
+bazel_dep(name = "rules_go", version = "0.59.0")
+go_sdk = use_extension("@rules_go//go:extensions.bzl", "go_sdk")
+go_sdk.host()
+`
+
 func bazel(t *testing.T, dir string, args ...string) string {
 	t.Helper()
 	return run(t, dir, nil, append([]string{"bazel"}, args...)...)
 }
+
+// bazelGen is one Bazel generation: the host's Bazel 4.2.3 with WORKSPACE,
+// or Bazel 7 with Bzlmod (WORKSPACE off) in the sid chroot, whose files the
+// test reaches under root.
+type bazelGen struct {
+	name string
+	root string // the chroot as the host sees it; "" for the host
+}
+
+var (
+	bazelWorkspace = bazelGen{name: "workspace"}
+	bazelBzlmod    = bazelGen{name: "bzlmod", root: sidRoot}
+)
+
+// argv runs argv in dir (a path as this generation sees it).
+func (g bazelGen) argv(dir string, argv ...string) (string, []string) {
+	if g.root == "" {
+		return dir, argv
+	}
+	return "/", append([]string{"chroot", g.root, "env", "-C", dir}, argv...)
+}
+
+func (g bazelGen) run(t *testing.T, dir string, argv ...string) string {
+	t.Helper()
+	d, a := g.argv(dir, argv...)
+	return run(t, d, nil, a...)
+}
+
+func (g bazelGen) runErr(dir string, argv ...string) (string, error) {
+	d, a := g.argv(dir, argv...)
+	return runErr(d, nil, a...)
+}
+
+// host is where the test finds a path of this generation.
+func (g bazelGen) host(p string) string { return g.root + p }
+
+// tempDir is a fresh directory, as this generation sees it.
+func (g bazelGen) tempDir(t *testing.T) string {
+	if g.root == "" {
+		return t.TempDir()
+	}
+	require.NoError(t, os.MkdirAll(g.root+"/work", 0o755))
+	d, err := os.MkdirTemp(g.root+"/work", strings.ReplaceAll(t.Name(), "/", "-"))
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return strings.TrimPrefix(d, g.root)
+}
+
+// sidRoot is the Debian sid chroot that go run mage.go sid prepares.
+const sidRoot = "/var/cache/ldwrap-sid/root"
 
 // The project builds and tests under Bazel, and bazel run //:install puts
 // the commands in place over a running one.
@@ -61,15 +122,25 @@ func TestBazelProject(t *testing.T) {
 }
 
 // A separate workspace consumes ldwrap with the README's snippet and uses
-// both rules.
-func TestBazelConsumer(t *testing.T) {
-	readme := string(readFile(t, filepath.Join(repoRoot(), "README.md")))
-	require.True(t, strings.Contains(readme, readmeBazelSnippet), "the README shows the snippet this test uses")
+// both rules: WORKSPACE on Bazel 4.2.3.
+func TestBazelConsumer(t *testing.T) { bazelConsumer(t, bazelWorkspace) }
 
-	dir := t.TempDir()
-	t.Cleanup(func() { runErr(dir, nil, "bazel", "shutdown") })
-	writeFile(t, filepath.Join(dir, "WORKSPACE"), `local_repository(name = "ldwrap", path = "`+repoRoot()+"\")\n\n"+readmeBazelSnippet)
-	writeFile(t, filepath.Join(dir, "BUILD.bazel"), `load("@ldwrap//rules:defs.bzl", "atomic_install", "atomic_output")
+// The same with Bzlmod on Bazel 7, WORKSPACE off, using only the README's
+// MODULE.bazel snippet.
+func TestBzlmodConsumer(t *testing.T) { bazelConsumer(t, bazelBzlmod) }
+
+func bazelConsumer(t *testing.T, g bazelGen) {
+	readme := string(readFile(t, filepath.Join(repoRoot(), "README.md")))
+	dir := g.tempDir(t)
+	t.Cleanup(func() { g.runErr(dir, "bazel", "shutdown") })
+	if g.root == "" {
+		require.True(t, strings.Contains(readme, readmeBazelSnippet), "the README shows the snippet this test uses")
+		writeFile(t, filepath.Join(dir, "WORKSPACE"), `local_repository(name = "ldwrap", path = "`+repoRoot()+"\")\n\n"+readmeBazelSnippet)
+	} else {
+		require.True(t, strings.Contains(readme, readmeModuleSnippet), "the README shows the snippet this test uses")
+		writeFile(t, g.host(dir+"/MODULE.bazel"), strings.Replace(readmeModuleSnippet, "/path/to/ldwrap", copyRepoInto(t, g), 1))
+	}
+	writeFile(t, g.host(dir+"/BUILD.bazel"), `load("@ldwrap//rules:defs.bzl", "atomic_install", "atomic_output")
 
 atomic_output(
     name = "gen",
@@ -93,45 +164,92 @@ cc_binary(name = "prog", srcs = ["prog.c"])
 
 atomic_install(name = "install", srcs = [":prog", "data.txt"], dest = "installed")
 `)
-	writeFile(t, filepath.Join(dir, "in.txt"), "hello\n")
-	writeFile(t, filepath.Join(dir, "VERSION"), "42\n")
-	writeFile(t, filepath.Join(dir, "data.txt"), "data\n")
-	writeFile(t, filepath.Join(dir, "prog.c"), strings.Replace(waitingMain, "VERSION", "v1", 1))
+	writeFile(t, g.host(dir+"/in.txt"), "hello\n")
+	writeFile(t, g.host(dir+"/VERSION"), "42\n")
+	writeFile(t, g.host(dir+"/data.txt"), "data\n")
+	writeFile(t, g.host(dir+"/prog.c"), strings.Replace(waitingMain, "VERSION", "v1", 1))
 
-	bazel(t, dir, "build", "//:gen", "//:version")
-	assert.Equal(t, "#define VERSION 42\n", string(readFile(t, filepath.Join(dir, "bazel-bin", "version.h"))))
-	assert.Equal(t, "HELLO\n", string(readFile(t, filepath.Join(dir, "bazel-bin", "upper.txt"))))
-	assert.Equal(t, "hello\n", string(readFile(t, filepath.Join(dir, "bazel-bin", "sub", "lower.txt"))))
+	t.Log(g.run(t, dir, "bazel", "--version"))
+	g.run(t, dir, "bazel", "build", "//:gen", "//:version")
+	bin := g.host(dir + "/bazel-bin")
+	assert.Equal(t, "#define VERSION 42\n", string(readFile(t, filepath.Join(bin, "version.h"))))
+	assert.Equal(t, "HELLO\n", string(readFile(t, filepath.Join(bin, "upper.txt"))))
+	assert.Equal(t, "hello\n", string(readFile(t, filepath.Join(bin, "sub", "lower.txt"))))
 
 	// A failing command leaves no partial output, even run locally.
-	_, err := runErr(dir, nil, "bazel", "build", "--spawn_strategy=local", "//:fail")
+	_, err := g.runErr(dir, "bazel", "build", "--spawn_strategy=local", "//:fail")
 	require.Error(t, err)
-	_, err = os.Stat(filepath.Join(dir, "bazel-bin", "partial.txt"))
+	_, err = os.Stat(filepath.Join(bin, "partial.txt"))
 	assert.True(t, os.IsNotExist(err), "atomic_output left a partial output")
-	_, err = runErr(dir, nil, "bazel", "build", "--spawn_strategy=local", "//:fail_control")
+	_, err = g.runErr(dir, "bazel", "build", "--spawn_strategy=local", "//:fail_control")
 	require.Error(t, err)
-	_, err = os.Stat(filepath.Join(dir, "bazel-bin", "partial_control.txt"))
+	_, err = os.Stat(filepath.Join(bin, "partial_control.txt"))
 	assert.NoError(t, err, "control: genrule leaves its partial output")
-	assert.Empty(t, leftovers(t, filepath.Join(dir, "bazel-bin")+"/"))
+	assert.Empty(t, leftovers(t, bin+"/"))
 
 	// bazel run //:install -- DIR over a running binary.
-	dest := filepath.Join(dir, "dest")
-	bazel(t, dir, "run", "//:install", "--", dest)
-	p := startWaiting(t, dir, filepath.Join(dest, "prog"))
-	writeFile(t, filepath.Join(dir, "prog.c"), strings.Replace(waitingMain, "VERSION", "v2", 1))
-	bazel(t, dir, "run", "//:install", "--", dest)
-	code, out := p.finish()
+	dest := dir + "/dest"
+	g.run(t, dir, "bazel", "run", "//:install", "--", dest)
+	d, argv := g.argv(dir, dest+"/prog")
+	p := startWaiting(t, d, argv...)
+	writeFile(t, g.host(dir+"/prog.c"), strings.Replace(waitingMain, "VERSION", "v2", 1))
+	out := g.run(t, dir, "bazel", "run", "//:install", "--", dest)
+	assert.Contains(t, out, fmt.Sprintf("%d (prog) executable %s/prog\n", p.cmd.Process.Pid, dest), "ldwrap-stale names the running old version")
+	code, pout := p.finish()
 	assert.Equal(t, 0, code)
-	assert.Contains(t, out, "v1")
-	assert.Equal(t, "v2\n", run(t, dir, nil, filepath.Join(dest, "prog")))
+	assert.Contains(t, pout, "v1")
+	assert.Equal(t, "v2\n", g.run(t, dir, dest+"/prog"))
 	for name, mode := range map[string]os.FileMode{"prog": 0o755, "data.txt": 0o644} {
-		fi, err := os.Stat(filepath.Join(dest, name))
+		fi, err := os.Stat(g.host(dest + "/" + name))
 		require.NoError(t, err)
 		assert.Equal(t, mode, fi.Mode().Perm(), name)
 	}
 	// The default destination, relative to where bazel run was started.
-	bazel(t, dir, "run", "//:install")
-	_, err = os.Stat(filepath.Join(dir, "installed", "prog"))
+	g.run(t, dir, "bazel", "run", "//:install")
+	_, err = os.Stat(g.host(dir + "/installed/prog"))
 	assert.NoError(t, err)
-	assert.Empty(t, leftovers(t, dest))
+	assert.Empty(t, leftovers(t, g.host(dest)))
+}
+
+// copyRepoInto copies this repository (its files, not .git or Bazel's
+// output links) into generation g and returns the copy's path there.
+func copyRepoInto(t *testing.T, g bazelGen) string {
+	t.Helper()
+	dst := g.tempDir(t) + "/ldwrap"
+	require.NoError(t, os.MkdirAll(g.host(dst), 0o755))
+	run(t, repoRoot(), nil, "sh", "-c", `tar --exclude=./.git --exclude='./bazel-*' -cf - . | tar -C "$0" -xf -`, g.host(dst))
+	return dst
+}
+
+// The project builds and its Go tests pass with Bazel 7, Bzlmod on and
+// WORKSPACE off; bazel run //:install puts the commands in place over a
+// running one.
+func TestBzlmodProject(t *testing.T) {
+	g := bazelBzlmod
+	root := copyRepoInto(t, g)
+	t.Cleanup(func() { g.runErr(root, "bazel", "shutdown") })
+	t.Log(g.run(t, root, "bazel", "--version"))
+	g.run(t, root, "bazel", "build", "//...")
+	out := g.run(t, root, "bazel", "test", "--test_output=errors", "--test_summary=detailed", "//...")
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "PASSED") || strings.Contains(line, "FAILED") {
+			t.Log(strings.TrimSpace(line))
+		}
+	}
+	assert.Contains(t, out, "5 tests pass") // cmdline, engine, wrap, stale, the Go API
+
+	dest := root + "/dest"
+	g.run(t, root, "bazel", "run", "//:install", "--", dest)
+	d, argv := g.argv(root, dest+"/ldwrap-run", "--", "cat")
+	running := startGroup(d, argv...)
+	release, err := running.StdinPipe()
+	require.NoError(t, err)
+	require.NoError(t, running.Start())
+	before := inode(t, g.host(dest+"/ldwrap-run"))
+	out = g.run(t, root, "bazel", "run", "//:install", "--", dest)
+	assert.NotEqual(t, before, inode(t, g.host(dest+"/ldwrap-run")))
+	assert.Contains(t, out, fmt.Sprintf("%d (ldwrap-run) executable %s/ldwrap-run\n", running.Process.Pid, dest))
+	release.Close()
+	require.NoError(t, running.Wait(), "the running copy finishes normally")
+	assert.Empty(t, leftovers(t, g.host(dest)))
 }

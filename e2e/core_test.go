@@ -38,9 +38,9 @@ type running struct {
 }
 
 // startWaiting starts prog (which waits on stdin) and returns once it runs.
-func startWaiting(t *testing.T, dir, prog string) *running {
+func startWaiting(t *testing.T, dir string, prog ...string) *running {
 	t.Helper()
-	cmd := exec.Command(prog, "wait")
+	cmd := exec.Command(prog[0], append(prog[1:], "wait")...)
 	cmd.Dir = dir
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
@@ -48,7 +48,7 @@ func startWaiting(t *testing.T, dir, prog string) *running {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())
 	r := &running{cmd, stdin, &out}
-	waitFor(t, prog+" to start", 10*time.Second, func() bool { return strings.Contains(r.output(), "started") })
+	waitFor(t, prog[len(prog)-1]+" to start", 10*time.Second, func() bool { return strings.Contains(r.output(), "started") })
 	return r
 }
 

@@ -31,6 +31,9 @@ func TestMain(m *testing.M) {
 			missing = append(missing, t)
 		}
 	}
+	if _, err := os.Stat(sidRoot + "/root/.bazelrc"); err != nil {
+		missing = append(missing, "the sid chroot with Bazel 7 (go run mage.go bazel:bzlmodSetup)")
+	}
 	if len(missing) > 0 {
 		fmt.Fprintf(os.Stderr, "e2e: missing tools %v: run .ci/run or `go run mage.go deps`\n", missing)
 		os.Exit(1)

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -175,4 +176,125 @@ func (Bazel) Build() error {
 func (Bazel) Test() error {
 	mg.Deps(Bazel.Setup)
 	return sh.RunV("bazel", "test", "--test_output=errors", "//...")
+}
+
+// Bazel 7 with Bzlmod runs in the sid chroot (see sid.go). What Bazel would
+// download from the Bazel Central Registry comes from elsewhere: Debian's
+// /etc/bazel/bazelrc in the chroot overrides platforms, rules_cc,
+// bazel_skylib and the like with Debian's copies; rules_go and gazelle are
+// Go modules, fetched here through the Go module proxy and checked against
+// these sums; the modules that stay in the dependency graph but are never
+// built get an empty stub.
+// gazelle is vendored: module zips drop vendor/, and gazelle builds its
+// repository tools (fetch_repo) in GOPATH mode, which needs it.
+var bzlmodModules = []struct {
+	name, module, version, sum string
+	vendor                     bool
+}{
+	{"rules_go", "github.com/bazelbuild/rules_go", "v0.59.0", "h1:RLhOwYIqeMgBpKelHEWTfIPjA37so3oa/rX+/qqq/P4=", false},
+	{"gazelle", "github.com/bazelbuild/bazel-gazelle", "v0.47.0", "h1:g3Rr1ZbkC1Pk20aOgBITxSD/efS1WbaSty5jC786Z3Q=", true},
+}
+
+var bzlmodStubs = []string{"protobuf", "package_metadata", "buildozer", "apple_support", "zlib"}
+
+// bzlmodDir holds the module copies, as the chroot sees it.
+const bzlmodDir = "/opt/ldwrap-bzlmod"
+
+// Bzlmod runs this repository's Bazel build and tests, and a consumer
+// workspace that uses only the README's MODULE.bazel snippet, with Bazel 7
+// (Debian sid's bazel-bootstrap, in the sid chroot), Bzlmod on and
+// WORKSPACE off, as Bazel 8 and 9 behave.
+func (Bazel) Bzlmod() error {
+	mg.Deps(Deps, Bazel.Setup, Sid, Bazel.BzlmodSetup)
+	return sh.RunV("go", "test", "-count=1", "-v", "-timeout=30m", "-run", "^TestBzlmod", "./e2e/")
+}
+
+// BzlmodSetup puts rules_go, gazelle and the stubs into the sid chroot and
+// writes its bazelrc. Safe to run twice: a module already there at the
+// pinned sum is not fetched again.
+func (Bazel) BzlmodSetup() error {
+	mg.Deps(Sid)
+	root := filepath.Join(sidRoot, bzlmodDir)
+	for _, m := range bzlmodModules {
+		if err := fetchModuleInto(filepath.Join(root, m.name), m.module, m.version, m.sum, m.vendor); err != nil {
+			return err
+		}
+	}
+	for _, s := range bzlmodStubs {
+		dir := filepath.Join(root, "stubs", s)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		stub := fmt.Sprintf("# A stub written by ldwrap's bazel:bzlmodSetup: %s stays in the module graph\n# of rules_go and gazelle but nothing here builds it.\nmodule(name = %q, version = \"99\")\n", s, s)
+		if err := ldwrap.WriteFile(filepath.Join(dir, "MODULE.bazel"), []byte(stub), 0o644); err != nil {
+			return err
+		}
+		if err := ldwrap.WriteFile(filepath.Join(dir, "BUILD.bazel"), nil, 0o644); err != nil {
+			return err
+		}
+	}
+	goproxy, err := sh.Output("go", "env", "GOPROXY")
+	if err != nil {
+		return err
+	}
+	var rc strings.Builder
+	rc.WriteString("# Written by ldwrap's bazel:bzlmodSetup: Bazel 7 with Bzlmod, offline but for the Go module proxy.\n")
+	for _, m := range bzlmodModules {
+		fmt.Fprintf(&rc, "common --override_module=%s=%s/%s\n", m.name, bzlmodDir, m.name)
+	}
+	for _, s := range bzlmodStubs {
+		fmt.Fprintf(&rc, "common --override_module=%s=%s/stubs/%s\n", s, bzlmodDir, s)
+	}
+	rc.WriteString("common --override_module=rules_shell=/usr/share/bazel/rules/shell\n")
+	rc.WriteString("common --noenable_workspace\ncommon --lockfile_mode=off\n")
+	fmt.Fprintf(&rc, "common --repo_env=GOPROXY=%s\n", goproxy)
+	return ldwrap.WriteFile(filepath.Join(sidRoot, "root/.bazelrc"), []byte(rc.String()), 0o644)
+}
+
+// fetchModuleInto copies a Go module into dir, writable and with its shell
+// scripts executable (module zips drop the executable bit; rules_go's
+// binary_wrapper.sh then fails with "Permission denied").
+func fetchModuleInto(dir, module, version, sum string, vendor bool) error {
+	if b, err := os.ReadFile(filepath.Join(dir, ".ldwrap-sum")); err == nil && string(b) == sum {
+		return nil
+	}
+	out, err := sh.Output("go", "mod", "download", "-json", module+"@"+version)
+	if err != nil {
+		return err
+	}
+	var info struct{ Dir, Sum string }
+	if err := json.Unmarshal([]byte(out), &info); err != nil {
+		return err
+	}
+	if info.Sum != sum {
+		return fmt.Errorf("fetch %s@%s: checksum %s, want %s", module, version, info.Sum, sum)
+	}
+	tmp := dir + ".new"
+	os.RemoveAll(tmp)
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return err
+	}
+	if err := sh.Run("cp", "-R", info.Dir, tmp); err != nil {
+		return err
+	}
+	if err := sh.Run("chmod", "-R", "u+w", tmp); err != nil {
+		return err
+	}
+	if err := sh.Run("find", tmp, "-name", "*.sh", "-exec", "chmod", "+x", "{}", "+"); err != nil {
+		return err
+	}
+	if vendor {
+		// -e: gazelle's own test data imports packages that exist nowhere.
+		cmd := exec.Command("go", "mod", "vendor", "-e")
+		cmd.Dir = tmp
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("go mod vendor in %s: %v\n%s", module, err, out)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(tmp, ".ldwrap-sum"), []byte(sum), 0o644); err != nil {
+		return err
+	}
+	os.RemoveAll(dir)
+	return os.Rename(tmp, dir)
 }

@@ -34,7 +34,7 @@ type benchResult struct {
 // of per-pair ratios) and writes bench/RESULTS.md, bench/results.jsonl and
 // bench/chart.svg.
 func Bench() error {
-	mg.Deps(Deps, Bazel.Setup) // the e2e package's TestMain requires every tool
+	mg.Deps(Deps, Bazel.Setup, Bazel.BzlmodSetup) // the e2e package's TestMain requires every tool
 	if err := os.MkdirAll("bench", 0o755); err != nil {
 		return err
 	}

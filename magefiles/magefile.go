@@ -78,7 +78,7 @@ func Unit() error {
 
 // E2E runs the end-to-end tests against the real tools.
 func E2E() error {
-	mg.Deps(Deps, Bazel.Setup)
+	mg.Deps(Deps, Bazel.Setup, Bazel.BzlmodSetup)
 	return sh.RunV("go", "test", "-count=1", "-timeout=30m", "./e2e/...")
 }
 
@@ -113,7 +113,7 @@ func Check() error {
 // working; its numbers mean nothing. Check runs it before E2E, so that a
 // run ends on the end-to-end tests' summary.
 func BenchSmoke() error {
-	mg.Deps(Deps, Bazel.Setup) // the e2e package's TestMain requires every tool
+	mg.Deps(Deps, Bazel.Setup, Bazel.BzlmodSetup) // the e2e package's TestMain requires every tool
 	return sh.RunV("go", "test", "-short", "-run", "^$", "-bench", ".", "-benchtime", "1x", "-timeout", "30m", "./e2e/")
 }
 
