@@ -190,6 +190,15 @@ func TestHardLinkWarns(t *testing.T) {
 	require.NoError(t, err)
 	txn.Abort()
 	assert.Contains(t, warned, "hard links")
+
+	// One link: nothing to say.
+	warned = ""
+	write(t, filepath.Join(dir, "single"), "old")
+	txn = New(Options{Warnf: func(f string, a ...interface{}) { warned = f }})
+	_, err = txn.Stage(filepath.Join(dir, "single"))
+	require.NoError(t, err)
+	txn.Abort()
+	assert.Empty(t, warned)
 }
 
 func TestSkipIdentical(t *testing.T) {
@@ -302,6 +311,36 @@ func TestStagingNames(t *testing.T) {
 	assert.False(t, IsStagingName(".ldwrap.a.o.ABCD1234", "a.o"))
 	key := stagingKey(string(bytesOf('x', 250)))
 	assert.LessOrEqual(t, len(stagingPrefix+key+".")+suffixLen, 255)
+	assert.Len(t, key, maxKeyLen, "a long name is cut and hashed to exactly maxKeyLen")
+	assert.Equal(t, string(bytesOf('x', maxKeyLen-17))+"~", key[:maxKeyLen-16])
+	assert.NotEqual(t, key, stagingKey(string(bytesOf('x', 251))), "the hash tells long names apart")
+	exact := string(bytesOf('y', maxKeyLen))
+	assert.Equal(t, exact, stagingKey(exact), "a name of maxKeyLen is kept as it is")
+}
+
+// Ownership: a file the tool wrote beside the output keeps the owner it
+// was written with; an explicit owner, root's uid 0 included, is applied.
+func TestOwnersOfCommittedFiles(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to chown")
+	}
+	dir := t.TempDir()
+	txn := New(Options{})
+	o, err := txn.Stage(filepath.Join(dir, "a.o"))
+	require.NoError(t, err)
+	write(t, o.Temp, "obj")
+	write(t, filepath.Join(filepath.Dir(o.Temp), "a.su"), "side")
+	if err := os.Lchown(o.Temp, 65534, 65534); errors.Is(err, syscall.EINVAL) {
+		t.Skip("uid 65534 is not mapped here")
+	}
+	o.Uid, o.Gid = 0, 0
+	require.NoError(t, txn.Commit())
+	for _, n := range []string{"a.o", "a.su"} {
+		fi, err := os.Stat(filepath.Join(dir, n))
+		require.NoError(t, err)
+		st := fi.Sys().(*syscall.Stat_t)
+		assert.Equal(t, [2]uint32{0, 0}, [2]uint32{st.Uid, st.Gid}, n)
+	}
 }
 
 func bytesOf(c byte, n int) []byte {
