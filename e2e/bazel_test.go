@@ -74,16 +74,18 @@ func (g bazelGen) runErr(dir string, argv ...string) (string, error) {
 // host is where the test finds a path of this generation.
 func (g bazelGen) host(p string) string { return g.root + p }
 
-// tempDir is a fresh directory, as this generation sees it.
-func (g bazelGen) tempDir(t *testing.T) string {
+// workDir is an empty directory named name, as this generation sees it.
+// In the chroot the name is fixed, not random: Bazel keys its output base
+// (and the Go SDK's compiled standard library, 80 s here) on the workspace
+// path, so the next run starts warm.
+func (g bazelGen) workDir(t *testing.T, name string) string {
 	if g.root == "" {
-		return t.TempDir()
+		return filepath.Join(t.TempDir(), name)
 	}
-	require.NoError(t, os.MkdirAll(g.root+"/work", 0o755))
-	d, err := os.MkdirTemp(g.root+"/work", strings.ReplaceAll(t.Name(), "/", "-"))
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(d) })
-	return strings.TrimPrefix(d, g.root)
+	d := "/work/" + name
+	require.NoError(t, os.RemoveAll(g.host(d)))
+	require.NoError(t, os.MkdirAll(g.host(d), 0o755))
+	return d
 }
 
 // sidRoot is the Debian sid chroot that go run mage.go sid prepares.
@@ -131,7 +133,8 @@ func TestBzlmodConsumer(t *testing.T) { bazelConsumer(t, bazelBzlmod) }
 
 func bazelConsumer(t *testing.T, g bazelGen) {
 	readme := string(readFile(t, filepath.Join(repoRoot(), "README.md")))
-	dir := g.tempDir(t)
+	dir := g.workDir(t, "consumer")
+	require.NoError(t, os.MkdirAll(g.host(dir), 0o755))
 	t.Cleanup(func() { g.runErr(dir, "bazel", "shutdown") })
 	if g.root == "" {
 		require.True(t, strings.Contains(readme, readmeBazelSnippet), "the README shows the snippet this test uses")
@@ -215,8 +218,7 @@ atomic_install(name = "install", srcs = [":prog", "data.txt"], dest = "installed
 // output links) into generation g and returns the copy's path there.
 func copyRepoInto(t *testing.T, g bazelGen) string {
 	t.Helper()
-	dst := g.tempDir(t) + "/ldwrap"
-	require.NoError(t, os.MkdirAll(g.host(dst), 0o755))
+	dst := g.workDir(t, "ldwrap")
 	run(t, repoRoot(), nil, "sh", "-c", `tar --exclude=./.git --exclude='./bazel-*' -cf - . | tar -C "$0" -xf -`, g.host(dst))
 	return dst
 }

@@ -197,6 +197,20 @@ var bzlmodModules = []struct {
 
 var bzlmodStubs = []string{"protobuf", "package_metadata", "buildozer", "apple_support", "zlib"}
 
+// bzlmodStubFiles: the stubs that something does load. gazelle's go_deps
+// stamps each Go module's repository with package_metadata(...), so that
+// one gets a rule that records nothing.
+var bzlmodStubFiles = map[string]map[string]string{
+	"package_metadata": {
+		"rules/BUILD.bazel": "",
+		"rules/package_metadata.bzl": `"""A stub of package_metadata (ldwrap's bazel:bzlmodSetup): records nothing."""
+
+def package_metadata(name, visibility = None, **kwargs):
+    native.filegroup(name = name, srcs = [], visibility = visibility, applicable_licenses = [])
+`,
+	},
+}
+
 // bzlmodDir holds the module copies, as the chroot sees it.
 const bzlmodDir = "/opt/ldwrap-bzlmod"
 
@@ -231,6 +245,14 @@ func (Bazel) BzlmodSetup() error {
 		}
 		if err := ldwrap.WriteFile(filepath.Join(dir, "BUILD.bazel"), nil, 0o644); err != nil {
 			return err
+		}
+		for name, content := range bzlmodStubFiles[s] {
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+				return err
+			}
+			if err := ldwrap.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+				return err
+			}
 		}
 	}
 	goproxy, err := sh.Output("go", "env", "GOPROXY")
