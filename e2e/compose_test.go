@@ -2,12 +2,16 @@ package e2e
 
 import (
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -79,4 +83,63 @@ func TestParallelMake(t *testing.T) {
 	identical(t, dir, keep, []string{"make", "-j2", "CC=gcc", "CXX=g++"},
 		[]string{"make", "-j2", "CC=" + ldwrap("ldwrap-cc"), "CXX=" + ldwrap("ldwrap-c++")}, nil)
 	run(t, dir, nil, "./prog")
+}
+
+// distcc over loopback: a real distccd on 127.0.0.1, started here and
+// stopped by its PID. LDWRAP_CC='distcc gcc' compiles through the daemon
+// (its log counts one more job per compile, and DISTCC_FALLBACK=0 forbids
+// a local compile), and the object and depfile equal a distcc build
+// without ldwrap.
+func TestDistcc(t *testing.T) {
+	dir := t.TempDir()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	logFile := filepath.Join(publicDir(t), "distccd.log") // distccd logs as nobody
+	require.NoError(t, os.WriteFile(logFile, nil, 0o644))
+	require.NoError(t, os.Chmod(logFile, 0o666)) // past the umask
+	daemon := exec.Command("distccd", "--daemon", "--no-detach", "--user", "nobody", "--allow", "127.0.0.1",
+		"--listen", "127.0.0.1", "--port", fmt.Sprint(port), "--log-file="+logFile, "--log-level=info", "--jobs", "2")
+	require.NoError(t, daemon.Start())
+	t.Cleanup(func() {
+		syscall.Kill(daemon.Process.Pid, syscall.SIGTERM)
+		daemon.Wait()
+	})
+	waitFor(t, "distccd to listen", 10*time.Second, func() bool {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	env := []string{"DISTCC_HOSTS=127.0.0.1:" + fmt.Sprint(port), "DISTCC_FALLBACK=0", "DISTCC_SKIP_LOCAL_RETRY=1",
+		"DISTCC_DIR=" + t.TempDir(), "LDWRAP_CC=distcc gcc"}
+	jobs := func() int { return strings.Count(string(readFile(t, logFile)), "COMPILE_OK") }
+	writeFile(t, filepath.Join(dir, "a.c"), matrixC)
+	keep := map[string]bool{"a.c": true}
+	for _, flags := range [][]string{{"-c", "-O2"}, {"-c", "-MD"}} {
+		args := append(append([]string{}, flags...), "a.c", "-o", "sub/a.o")
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, "sub"), 0o755))
+		clean(t, dir, keep)
+		before := jobs()
+		run(t, dir, env, append([]string{"distcc", "gcc"}, args...)...)
+		// The daemon logs a job just after its client returns.
+		waitFor(t, "control: the bare distcc compile in the daemon's log", 10*time.Second, func() bool { return jobs() == before+1 })
+		bare := without(snapshot(t, dir), keep)
+		clean(t, dir, keep)
+		out := run(t, dir, append(env, "LDWRAP_VERBOSE=1"), append([]string{ldwrap("ldwrap-cc")}, args...)...)
+		waitFor(t, "the compile through ldwrap-cc in the daemon's log", 10*time.Second, func() bool { return jobs() == before+2 })
+		got := without(snapshot(t, dir), keep)
+		assert.Empty(t, diffSnapshots(bare, got), "%v\n%s", flags, out)
+		want := "staged"
+		if flags[1] == "-MD" {
+			// distcc names the depfile after the source (a.d here, target
+			// a.o), bare or not; ldwrap leaves it to distcc.
+			want = "staged; side files in place"
+			assert.True(t, strings.HasPrefix(string(got["a.d"]), "a.o: a.c "), "%q", got["a.d"])
+		}
+		assert.Equal(t, want, how(out), out)
+		assert.Empty(t, leftovers(t, dir))
+	}
 }

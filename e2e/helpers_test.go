@@ -22,7 +22,7 @@ import (
 var bin string
 
 // requiredTools are the programs these tests drive. .ci/run installs them.
-var requiredTools = []string{"gcc", "g++", "clang", "ld.bfd", "ld.gold", "ld.lld", "mold", "make", "ccache", "install", "setpriv", "bazel"}
+var requiredTools = []string{"gcc", "g++", "clang", "ld.bfd", "ld.gold", "ld.lld", "mold", "make", "ccache", "distcc", "distccd", "install", "setpriv", "bazel"}
 
 func TestMain(m *testing.M) {
 	var missing []string

@@ -21,7 +21,7 @@ import (
 // that checks the code still builds for rules_go v0.34.
 var debianPackages = map[string]string{
 	"gcc": "gcc", "g++": "g++", "clang": "clang", "ld.bfd": "binutils", "ld.gold": "binutils",
-	"ld.lld": "lld", "mold": "mold", "make": "make", "ccache": "ccache", "setpriv": "util-linux",
+	"ld.lld": "lld", "mold": "mold", "make": "make", "ccache": "ccache", "distccd": "distcc", "setpriv": "util-linux",
 	"pgrep": "procps", "/usr/lib/go-1.19/bin/go": "golang-1.19-go", "install": "coreutils",
 }
 

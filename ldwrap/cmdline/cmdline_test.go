@@ -239,6 +239,15 @@ func TestDriverAliasesAndValues(t *testing.T) {
 	assert.NotEmpty(t, Driver{}.Plan([]string{"a.o", "--for-linker", "-Map=m", "-o", "p"}, files(nil)).Pass)
 }
 
+// Under distcc, the -MD depfile is distcc's business: no -MF, no -MQ.
+func TestDriverDistcc(t *testing.T) {
+	d := Driver{Distcc: true}
+	argv := []string{"-c", "-MD", "a.c", "-o", "sub/a.o"}
+	assert.Equal(t, []string{"-c", "-MD", "a.c", "-o", "T/sub/a.o"}, apply(t, d.Plan(argv, files(nil)), argv))
+	argv = []string{"-c", "-MD", "-MF", "x.d", "a.c", "-o", "sub/a.o"}
+	assert.Equal(t, []string{"-c", "-MD", "-MF", "T/x.d", "a.c", "-o", "T/sub/a.o"}, apply(t, d.Plan(argv, files(nil)), argv))
+}
+
 func TestDriverResponseFiles(t *testing.T) {
 	read := files(map[string]string{"c.rsp": "-c a.c -o 'o dir/a.o'", "md.rsp": "-MD -MF a.d"})
 	argv := []string{"@c.rsp"}

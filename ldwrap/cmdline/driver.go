@@ -9,6 +9,11 @@ import (
 // from -o in the same places but differ in which derived names we can keep.
 type Driver struct {
 	Clang bool
+	// Distcc: the compiler runs under distcc, which preprocesses without
+	// -o, so an -MD depfile is named after the source (a.d in the current
+	// directory) with target a.o, whatever -o says. Bare distcc does that,
+	// so ldwrap adds neither -MF nor -MQ there.
+	Distcc bool
 }
 
 // driverValueOptions take their value in the next argument when written alone.
@@ -359,7 +364,14 @@ func (d Driver) planCompile(s driverScan) Rewrite {
 		e = Edit{Top: -1, Flag: "-o", Target: out}
 	}
 	r.Edits = append(r.Edits, e)
-	if s.md {
+	switch {
+	case s.md && d.Distcc:
+		if s.mf != nil {
+			r.Edits = append(r.Edits, *s.mf)
+		} else {
+			r.Notes = append(r.Notes, "distcc names the -MD depfile after the source, not -o: it writes it in place (not atomically)")
+		}
+	case s.md:
 		if s.mf != nil {
 			r.Edits = append(r.Edits, *s.mf)
 		} else {

@@ -82,7 +82,7 @@ func DriverMain(envVar, def string) {
 	if err != nil {
 		Fatalf(exitCodeOf(err), "%v", err)
 	}
-	d := cmdline.Driver{Clang: isClang(tool)}
+	d := cmdline.Driver{Clang: isClang(tool), Distcc: isDistcc(tool)}
 	Step{Tool: tool, Args: os.Args[1:], Plan: d.Plan(os.Args[1:], nil)}.Run()
 }
 
@@ -104,6 +104,21 @@ func isClang(t Tool) bool {
 		path = p
 	}
 	return strings.Contains(filepath.Base(resolved(path)), "clang")
+}
+
+// isDistcc: a word of the command before the compiler is distcc
+// (LDWRAP_CC='distcc gcc'), or the command is distcc's masquerade link
+// (/usr/lib/distcc/gcc -> ../../bin/distcc).
+func isDistcc(t Tool) bool {
+	if filepath.Base(resolved(t.Path)) == "distcc" {
+		return true
+	}
+	for _, w := range t.Words[1:] {
+		if filepath.Base(w) == "distcc" {
+			return true
+		}
+	}
+	return false
 }
 
 func resolved(path string) string {
