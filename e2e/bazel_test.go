@@ -39,57 +39,6 @@ func bazel(t *testing.T, dir string, args ...string) string {
 	return run(t, dir, nil, append([]string{"bazel"}, args...)...)
 }
 
-// bazelGen is one Bazel generation: the host's Bazel 4.2.3 with WORKSPACE,
-// or Bazel 7 with Bzlmod (WORKSPACE off) in the sid chroot, whose files the
-// test reaches under root.
-type bazelGen struct {
-	name string
-	root string // the chroot as the host sees it; "" for the host
-}
-
-var (
-	bazelWorkspace = bazelGen{name: "workspace"}
-	bazelBzlmod    = bazelGen{name: "bzlmod", root: sidRoot}
-)
-
-// argv runs argv in dir (a path as this generation sees it).
-func (g bazelGen) argv(dir string, argv ...string) (string, []string) {
-	if g.root == "" {
-		return dir, argv
-	}
-	return "/", append([]string{"chroot", g.root, "env", "-C", dir}, argv...)
-}
-
-func (g bazelGen) run(t *testing.T, dir string, argv ...string) string {
-	t.Helper()
-	d, a := g.argv(dir, argv...)
-	return run(t, d, nil, a...)
-}
-
-func (g bazelGen) runErr(dir string, argv ...string) (string, error) {
-	d, a := g.argv(dir, argv...)
-	return runErr(d, nil, a...)
-}
-
-// host is where the test finds a path of this generation.
-func (g bazelGen) host(p string) string { return g.root + p }
-
-// workDir is an empty directory named name, as this generation sees it.
-// In the chroot the name is fixed, not random: Bazel keys its output base
-// (and the Go SDK's compiled standard library, 80 s here) on the workspace
-// path, so the next run starts warm.
-func (g bazelGen) workDir(t *testing.T, name string) string {
-	if g.root == "" {
-		return filepath.Join(t.TempDir(), name)
-	}
-	d := "/work/" + name
-	require.NoError(t, os.RemoveAll(g.host(d)))
-	require.NoError(t, os.MkdirAll(g.host(d), 0o755))
-	return d
-}
-
-// sidRoot is the Debian sid chroot that go run mage.go sid prepares.
-const sidRoot = "/var/cache/ldwrap-sid/root"
 
 // The project builds and tests under Bazel, and bazel run //:install puts
 // the commands in place over a running one.
@@ -125,13 +74,13 @@ func TestBazelProject(t *testing.T) {
 
 // A separate workspace consumes ldwrap with the README's snippet and uses
 // both rules: WORKSPACE on Bazel 4.2.3.
-func TestBazelConsumer(t *testing.T) { bazelConsumer(t, bazelWorkspace) }
+func TestBazelConsumer(t *testing.T) { bazelConsumer(t, bookworm) }
 
 // The same with Bzlmod on Bazel 7, WORKSPACE off, using only the README's
 // MODULE.bazel snippet.
-func TestBzlmodConsumer(t *testing.T) { bazelConsumer(t, bazelBzlmod) }
+func TestBzlmodConsumer(t *testing.T) { bazelConsumer(t, sid) }
 
-func bazelConsumer(t *testing.T, g bazelGen) {
+func bazelConsumer(t *testing.T, g generation) {
 	readme := string(readFile(t, filepath.Join(repoRoot(), "README.md")))
 	dir := g.workDir(t, "consumer")
 	require.NoError(t, os.MkdirAll(g.host(dir), 0o755))
@@ -172,8 +121,8 @@ atomic_install(name = "install", srcs = [":prog", "data.txt"], dest = "installed
 	writeFile(t, g.host(dir+"/data.txt"), "data\n")
 	writeFile(t, g.host(dir+"/prog.c"), strings.Replace(waitingMain, "VERSION", "v1", 1))
 
-	t.Log(g.run(t, dir, "bazel", "--version"))
-	g.run(t, dir, "bazel", "build", "//:gen", "//:version")
+	t.Log(g.run(t, dir, nil, "bazel", "--version"))
+	g.run(t, dir, nil, "bazel", "build", "//:gen", "//:version")
 	bin := g.host(dir + "/bazel-bin")
 	assert.Equal(t, "#define VERSION 42\n", string(readFile(t, filepath.Join(bin, "version.h"))))
 	assert.Equal(t, "HELLO\n", string(readFile(t, filepath.Join(bin, "upper.txt"))))
@@ -192,23 +141,23 @@ atomic_install(name = "install", srcs = [":prog", "data.txt"], dest = "installed
 
 	// bazel run //:install -- DIR over a running binary.
 	dest := dir + "/dest"
-	g.run(t, dir, "bazel", "run", "//:install", "--", dest)
+	g.run(t, dir, nil, "bazel", "run", "//:install", "--", dest)
 	d, argv := g.argv(dir, dest+"/prog")
 	p := startWaiting(t, d, argv...)
 	writeFile(t, g.host(dir+"/prog.c"), strings.Replace(waitingMain, "VERSION", "v2", 1))
-	out := g.run(t, dir, "bazel", "run", "//:install", "--", dest)
+	out := g.run(t, dir, nil, "bazel", "run", "//:install", "--", dest)
 	assert.Contains(t, out, fmt.Sprintf("%d (prog) executable %s/prog\n", p.cmd.Process.Pid, dest), "ldwrap-stale names the running old version")
 	code, pout := p.finish()
 	assert.Equal(t, 0, code)
 	assert.Contains(t, pout, "v1")
-	assert.Equal(t, "v2\n", g.run(t, dir, dest+"/prog"))
+	assert.Equal(t, "v2\n", g.run(t, dir, nil, dest+"/prog"))
 	for name, mode := range map[string]os.FileMode{"prog": 0o755, "data.txt": 0o644} {
 		fi, err := os.Stat(g.host(dest + "/" + name))
 		require.NoError(t, err)
 		assert.Equal(t, mode, fi.Mode().Perm(), name)
 	}
 	// The default destination, relative to where bazel run was started.
-	g.run(t, dir, "bazel", "run", "//:install")
+	g.run(t, dir, nil, "bazel", "run", "//:install")
 	_, err = os.Stat(g.host(dir + "/installed/prog"))
 	assert.NoError(t, err)
 	assert.Empty(t, leftovers(t, g.host(dest)))
@@ -216,7 +165,7 @@ atomic_install(name = "install", srcs = [":prog", "data.txt"], dest = "installed
 
 // copyRepoInto copies this repository (its files, not .git or Bazel's
 // output links) into generation g and returns the copy's path there.
-func copyRepoInto(t *testing.T, g bazelGen) string {
+func copyRepoInto(t *testing.T, g generation) string {
 	t.Helper()
 	dst := g.workDir(t, "ldwrap")
 	run(t, repoRoot(), nil, "sh", "-c", `tar --exclude=./.git --exclude='./bazel-*' -cf - . | tar -C "$0" -xf -`, g.host(dst))
@@ -227,12 +176,12 @@ func copyRepoInto(t *testing.T, g bazelGen) string {
 // WORKSPACE off; bazel run //:install puts the commands in place over a
 // running one.
 func TestBzlmodProject(t *testing.T) {
-	g := bazelBzlmod
+	g := sid
 	root := copyRepoInto(t, g)
 	t.Cleanup(func() { g.runErr(root, "bazel", "shutdown") })
-	t.Log(g.run(t, root, "bazel", "--version"))
-	g.run(t, root, "bazel", "build", "//...")
-	out := g.run(t, root, "bazel", "test", "--test_output=errors", "--test_summary=detailed", "//...")
+	t.Log(g.run(t, root, nil, "bazel", "--version"))
+	g.run(t, root, nil, "bazel", "build", "//...")
+	out := g.run(t, root, nil, "bazel", "test", "--test_output=errors", "--test_summary=detailed", "//...")
 	for _, line := range strings.Split(out, "\n") {
 		if strings.Contains(line, "PASSED") || strings.Contains(line, "FAILED") {
 			t.Log(strings.TrimSpace(line))
@@ -241,14 +190,14 @@ func TestBzlmodProject(t *testing.T) {
 	assert.Contains(t, out, "5 tests pass") // cmdline, engine, wrap, stale, the Go API
 
 	dest := root + "/dest"
-	g.run(t, root, "bazel", "run", "//:install", "--", dest)
+	g.run(t, root, nil, "bazel", "run", "//:install", "--", dest)
 	d, argv := g.argv(root, dest+"/ldwrap-run", "--", "cat")
 	running := startGroup(d, argv...)
 	release, err := running.StdinPipe()
 	require.NoError(t, err)
 	require.NoError(t, running.Start())
 	before := inode(t, g.host(dest+"/ldwrap-run"))
-	out = g.run(t, root, "bazel", "run", "//:install", "--", dest)
+	out = g.run(t, root, nil, "bazel", "run", "//:install", "--", dest)
 	assert.NotEqual(t, before, inode(t, g.host(dest+"/ldwrap-run")))
 	assert.Contains(t, out, fmt.Sprintf("%d (ldwrap-run) executable %s/ldwrap-run\n", running.Process.Pid, dest))
 	release.Close()

@@ -53,6 +53,10 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	bin = dir
+	if err := copyBinaries(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: copying ldwrap into the sid chroot:", err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

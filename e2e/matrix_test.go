@@ -61,19 +61,26 @@ func diffSnapshots(a, b map[string][]byte) string {
 // It returns ldwrap's verbose output.
 func identical(t *testing.T, dir string, keep map[string]bool, bare, wrapped []string, env []string) string {
 	t.Helper()
-	clean(t, dir, keep)
-	run(t, dir, nil, bare...)
-	first := without(snapshot(t, dir), keep)
-	clean(t, dir, keep)
-	run(t, dir, nil, bare...)
-	second := without(snapshot(t, dir), keep)
+	return identicalIn(t, bookworm, dir, keep, bare, wrapped, env)
+}
+
+// identicalIn is identical for generation g (dir as g sees it).
+func identicalIn(t *testing.T, g generation, dir string, keep map[string]bool, bare, wrapped []string, env []string) string {
+	t.Helper()
+	hostDir := g.host(dir)
+	clean(t, hostDir, keep)
+	g.run(t, dir, nil, bare...)
+	first := without(snapshot(t, hostDir), keep)
+	clean(t, hostDir, keep)
+	g.run(t, dir, nil, bare...)
+	second := without(snapshot(t, hostDir), keep)
 	require.Empty(t, diffSnapshots(first, second), "the bare build is not deterministic: %v", bare)
 	require.NotEmpty(t, first, "the bare build wrote nothing")
-	clean(t, dir, keep)
-	out := run(t, dir, append([]string{"LDWRAP_VERBOSE=1"}, env...), wrapped...)
-	got := without(snapshot(t, dir), keep)
+	clean(t, hostDir, keep)
+	out := g.run(t, dir, append([]string{"LDWRAP_VERBOSE=1"}, env...), wrapped...)
+	got := without(snapshot(t, hostDir), keep)
 	assert.Empty(t, diffSnapshots(first, got), "%v\n%s", wrapped, out)
-	assert.Empty(t, leftovers(t, dir))
+	assert.Empty(t, leftovers(t, hostDir))
 	return out
 }
 
@@ -125,57 +132,63 @@ func TestCompileMatrixByteIdentical(t *testing.T) {
 		{"asm", []string{"-S"}, true, true},
 		{"preprocess", []string{"-E"}, true, true},
 		{"split-dwarf+MD+stack-usage", []string{"-c", "-g", "-gsplit-dwarf", "-MD", "-fstack-usage"}, true, false},
+		// Issue 11's audit: other spellings and newer flags.
+		{"split-dwarf-single", []string{"-c", "-g", "-gsplit-dwarf=single"}, false, true},
+		{"record-command-line-g", []string{"-c", "-g", "-grecord-command-line"}, false, true},
+		{"profile-note", []string{"-c", "--coverage", "-fprofile-note=sub/n.gcno"}, true, false},
 	}
 	keep := map[string]bool{"a.c": true}
 	summary := map[string]string{}
 	// expect is the README table's cell for a case: what ldwrap does.
 	expect := func(compiler, name string) string {
 		switch {
-		case compiler == "gcc" && (strings.HasPrefix(name, "split-dwarf") || name == "coverage" || name == "profile-arcs"):
+		case compiler == "gcc" && (strings.HasPrefix(name, "split-dwarf") || name == "coverage" || name == "profile-arcs" || name == "profile-note"):
 			return "staged; side files in place"
-		case compiler == "clang" && (name == "split-dwarf" || name == "coverage" || name == "record-command-line" || name == "record-switches"):
+		case compiler == "clang" && (strings.HasPrefix(name, "split-dwarf") || name == "coverage" || strings.HasPrefix(name, "record-")):
 			return "passed through"
 		}
 		return "staged"
 	}
-	for _, compiler := range []string{"gcc", "clang"} {
-		for _, c := range cases {
-			if (compiler == "gcc" && !c.gcc) || (compiler == "clang" && !c.clang) {
-				continue
-			}
-			for _, out := range []string{"sub/x.o", ""} {
-				if out == "" && c.name != "plain" && c.name != "MD" && c.name != "split-dwarf" {
+	for _, g := range generations {
+		for _, compiler := range []string{"gcc", "clang"} {
+			for _, c := range cases {
+				if (compiler == "gcc" && !c.gcc) || (compiler == "clang" && !c.clang) {
 					continue
 				}
-				name := compiler + "/" + c.name
-				if out == "" {
-					name += "/no-o"
-				}
-				t.Run(name, func(t *testing.T) {
-					dir := t.TempDir()
-					writeFile(t, filepath.Join(dir, "a.c"), matrixC)
-					require.NoError(t, os.MkdirAll(filepath.Join(dir, "sub"), 0o755))
-					require.NoError(t, os.MkdirAll(filepath.Join(dir, "dep"), 0o755))
-					args := append([]string{}, c.flags...)
-					if compiler == "gcc" {
-						args = append(args, "-frandom-seed=ldwrap")
+				for _, out := range []string{"sub/x.o", ""} {
+					if out == "" && c.name != "plain" && c.name != "MD" && c.name != "split-dwarf" {
+						continue
 					}
-					if out != "" {
-						o := out
-						if c.name == "asm" {
-							o = "sub/x.s"
-						} else if c.name == "preprocess" {
-							o = "sub/x.i"
+					name := g.name + "/" + compiler + "/" + c.name
+					if out == "" {
+						name += "/no-o"
+					}
+					t.Run(name, func(t *testing.T) {
+						dir := g.tempDir(t)
+						writeFile(t, g.host(dir+"/a.c"), matrixC)
+						require.NoError(t, os.MkdirAll(g.host(dir+"/sub"), 0o755))
+						require.NoError(t, os.MkdirAll(g.host(dir+"/dep"), 0o755))
+						args := append([]string{}, c.flags...)
+						if compiler == "gcc" {
+							args = append(args, "-frandom-seed=ldwrap")
 						}
-						args = append(args, "-o", o)
-					}
-					args = append(args, "a.c")
-					bare := append([]string{compiler}, args...)
-					wrapped := append([]string{ldwrap("ldwrap-cc")}, args...)
-					v := identical(t, dir, keep, bare, wrapped, []string{"LDWRAP_CC=" + compiler})
-					summary[name] = how(v)
-					assert.Equal(t, expect(compiler, c.name), summary[name], "the README's cell for %s", name)
-				})
+						if out != "" {
+							o := out
+							if c.name == "asm" {
+								o = "sub/x.s"
+							} else if c.name == "preprocess" {
+								o = "sub/x.i"
+							}
+							args = append(args, "-o", o)
+						}
+						args = append(args, "a.c")
+						bare := append([]string{compiler}, args...)
+						wrapped := append([]string{g.ldwrap("ldwrap-cc")}, args...)
+						v := identicalIn(t, g, dir, keep, bare, wrapped, []string{"LDWRAP_CC=" + compiler})
+						summary[name] = how(v)
+						assert.Equal(t, expect(compiler, c.name), summary[name], "the README's cell for %s", name)
+					})
+				}
 			}
 		}
 	}
@@ -234,57 +247,70 @@ func TestLinkMatrixByteIdentical(t *testing.T) {
 		{"shared", []string{"-shared"}, "sub/libx.so", all},
 		{"map", []string{"-Wl,-Map=sub/prog.map"}, "sub/prog", all},
 		{"dependency-file", []string{"-Wl,--dependency-file=sub/prog.dep"}, "sub/prog", func(cc, ld string) bool { return ld == "bfd" || ld == "lld" }},
+		{"why-extract", []string{"-Wl,--why-extract=sub/why.txt"}, "sub/prog", func(cc, ld string) bool { return ld == "lld" }},
+		// gcc+lld: the archive holds collect2's temporary names, so it differs run to run even bare.
+		{"reproduce", []string{"-Wl,--reproduce=sub/repro.tar"}, "sub/prog", func(cc, ld string) bool { return ld == "lld" && cc == "clang" }},
 		{"lto", []string{"-flto"}, "sub/prog", func(cc, ld string) bool {
 			return (cc == "gcc" && ld != "lld") || (cc == "clang" && ld == "lld")
 		}},
 	}
 	summary := map[string]string{}
-	for _, cc := range []string{"gcc", "clang"} {
-		for _, ld := range []string{"bfd", "gold", "lld", "mold"} {
-			for _, v := range variants {
-				if !v.only(cc, ld) {
-					continue
+	for _, g := range generations {
+		for _, cc := range []string{"gcc", "clang"} {
+			for _, ld := range []string{"bfd", "gold", "lld", "mold"} {
+				if ld == "gold" && g.root != "" {
+					continue // binutils 2.47 (sid) no longer ships gold
 				}
-				for _, front := range []string{"ldwrap-cc", "ldwrap"} {
-					name := cc + "/" + ld + "/" + v.name + "/" + front
-					t.Run(name, func(t *testing.T) {
-						dir := t.TempDir()
-						writeFile(t, filepath.Join(dir, "a.c"), matrixC)
-						require.NoError(t, os.MkdirAll(filepath.Join(dir, "sub"), 0o755))
-						cflags := []string{"-c", "-fPIC", "-O1"}
-						if v.name == "lto" {
-							cflags = append(cflags, "-flto")
-						}
-						if strings.HasPrefix(v.name, "shared") {
-							cflags = append(cflags, "-DNOMAIN")
-						}
-						run(t, dir, nil, append(append([]string{cc}, cflags...), "a.c", "-o", "a.o")...)
-						keep := map[string]bool{"a.c": true, "a.o": true}
-						args := append([]string{"-fuse-ld=" + ld}, v.flags...)
-						if v.out != "" {
-							args = append(args, "-o", v.out)
-						}
-						args = append(args, "a.o")
-						bare := append([]string{cc}, args...)
-						var wrapped, env []string
-						if front == "ldwrap-cc" {
-							wrapped = append([]string{ldwrap("ldwrap-cc")}, args...)
-							env = []string{"LDWRAP_CC=" + cc}
-						} else if cc == "gcc" {
-							links := filepath.Join(t.TempDir(), "links")
-							run(t, dir, nil, ldwrap("ldwrap"), "--install-links", links)
-							wrapped = append([]string{cc, "-B", links}, args...)
-						} else {
-							wrapped = append([]string{cc, "--ld-path=" + ldwrap("ldwrap")}, args...)
-							env = []string{"LDWRAP_LD=ld." + ld}
-						}
-						summary[name] = how(identical(t, dir, keep, bare, wrapped, env))
-						want := "staged"
-						if (v.name == "map" && ld == "bfd") || v.name == "dependency-file" || (v.name == "shared" && ld == "gold") {
-							want = "passed through"
-						}
-						assert.Equal(t, want, summary[name], "the README's cell for %s", name)
-					})
+				for _, v := range variants {
+					if !v.only(cc, ld) {
+						continue
+					}
+					for _, front := range []string{"ldwrap-cc", "ldwrap"} {
+						name := g.name + "/" + cc + "/" + ld + "/" + v.name + "/" + front
+						t.Run(name, func(t *testing.T) {
+							dir := g.tempDir(t)
+							writeFile(t, g.host(dir+"/a.c"), matrixC)
+							require.NoError(t, os.MkdirAll(g.host(dir+"/sub"), 0o755))
+							cflags := []string{"-c", "-fPIC", "-O1"}
+							if v.name == "lto" {
+								cflags = append(cflags, "-flto")
+							}
+							if strings.HasPrefix(v.name, "shared") {
+								cflags = append(cflags, "-DNOMAIN")
+							}
+							g.run(t, dir, nil, append(append([]string{cc}, cflags...), "a.c", "-o", "a.o")...)
+							keep := map[string]bool{"a.c": true, "a.o": true}
+							args := append([]string{"-fuse-ld=" + ld}, v.flags...)
+							if v.out != "" {
+								args = append(args, "-o", v.out)
+							}
+							args = append(args, "a.o")
+							bare := append([]string{cc}, args...)
+							var wrapped, env []string
+							if front == "ldwrap-cc" {
+								wrapped = append([]string{g.ldwrap("ldwrap-cc")}, args...)
+								env = []string{"LDWRAP_CC=" + cc}
+							} else if cc == "gcc" {
+								links := dir + "-links"
+								if g.root == "" {
+									links = filepath.Join(t.TempDir(), "links")
+								} else {
+									t.Cleanup(func() { os.RemoveAll(g.host(links)) })
+								}
+								g.run(t, dir, nil, g.ldwrap("ldwrap"), "--install-links", links)
+								wrapped = append([]string{cc, "-B", links}, args...)
+							} else {
+								wrapped = append([]string{cc, "--ld-path=" + g.ldwrap("ldwrap")}, args...)
+								env = []string{"LDWRAP_LD=ld." + ld}
+							}
+							summary[name] = how(identicalIn(t, g, dir, keep, bare, wrapped, env))
+							want := "staged"
+							if (v.name == "map" && ld == "bfd") || v.name == "dependency-file" || (v.name == "shared" && ld == "gold") || v.name == "reproduce" {
+								want = "passed through"
+							}
+							assert.Equal(t, want, summary[name], "the README's cell for %s", name)
+						})
+					}
 				}
 			}
 		}

@@ -191,6 +191,11 @@ func TestDriverPassThrough(t *testing.T) {
 		{clang, []string{"-c", "-ftime-trace", "a.c", "-o", "a.o"}, false},
 		{clang, []string{"-c", "-MJ", "cc.json", "a.c", "-o", "a.o"}, false},
 		{gcc, []string{"-c", "-Xclang", "-foo", "a.c", "-o", "a.o"}, false},
+		{gcc, []string{"-c", "-fdiagnostics-format=sarif-file", "a.c", "-o", "a.o"}, false},
+		{gcc, []string{"-c", "-fdiagnostics-add-output=sarif", "a.c", "-o", "a.o"}, false},
+		{clang, []string{"-c", "-g", "-gsplit-dwarf=single", "a.c", "-o", "a.o"}, false},
+		{clang, []string{"-c", "-ftime-trace=t.json", "a.c", "-o", "a.o"}, false},
+		{clang, []string{"-a.o", "-fuse-ld=lld", "-Wl,--reproduce=r.tar", "a.o", "-o", "p"}, false},
 		// Issue 14: calls that are not links never get "-o a.out".
 		{gcc, []string{"-MM", "a.c", "b.c"}, true},
 		{gcc, []string{"-M", "a.c"}, true},

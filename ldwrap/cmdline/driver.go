@@ -88,8 +88,12 @@ var (
 	// line) in a way no rewrite of ours can keep byte-identical.
 	clangPassThrough = []string{"-gsplit-dwarf", "--coverage", "-ftest-coverage", "-fprofile-arcs",
 		"-ftime-trace", "-MJ", "-frecord-command-line", "-grecord-command-line", "-frecord-gcc-switches"}
-	// alwaysPassThrough for both families.
-	alwaysPassThrough = []string{"-serialize-diagnostics", "--serialize-diagnostics", "-working-directory", "-Xclang"}
+	// alwaysPassThrough for both families. GCC's SARIF and JSON diagnostic
+	// files (GCC 13+) record cc1's arguments, -dumpdir taken from -o among
+	// them (and times and temporary names besides).
+	alwaysPassThrough = []string{"-serialize-diagnostics", "--serialize-diagnostics", "-working-directory", "-Xclang",
+		"-fdiagnostics-format=sarif-file", "-fdiagnostics-format=json-file", "-fdiagnostics-add-output",
+		"-fdiagnostics-set-output"}
 )
 
 func matchFlag(arg string, flags []string) string {

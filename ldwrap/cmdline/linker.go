@@ -141,6 +141,8 @@ func scanLinker(kind Linker, args []Arg) linkScan {
 			s.passReason = "--dependency-file: the file's first line names the output"
 		case "save-temps":
 			s.passReason = a + ": temporary files are named after the output"
+		case "reproduce":
+			s.passReason = a + ": the archive records the command line, output name included"
 		case "separate-debug-file":
 			s.passReason = a + ": the debug file is named after the output (untested with the mold here)"
 		case "plugin-opt":
