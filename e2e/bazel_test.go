@@ -39,7 +39,6 @@ func bazel(t *testing.T, dir string, args ...string) string {
 	return run(t, dir, nil, append([]string{"bazel"}, args...)...)
 }
 
-
 // The project builds and tests under Bazel, and bazel run //:install puts
 // the commands in place over a running one.
 func TestBazelProject(t *testing.T) {
