@@ -67,7 +67,7 @@ func Sid() error {
 	}
 	if len(missing) > 0 {
 		fmt.Println("sid chroot: installing", strings.Join(missing, " "))
-		script := "export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends " + strings.Join(missing, " ")
+		script := "export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q --no-install-recommends " + strings.Join(missing, " ") + " && apt-get clean"
 		if err := sh.RunV("chroot", sidRoot, "sh", "-c", script); err != nil {
 			return err
 		}
