@@ -122,7 +122,7 @@ atomic_install(name = "install", srcs = [":prog", "data.txt"], dest = "installed
 
 	t.Log(g.run(t, dir, nil, "bazel", "--version"))
 	g.run(t, dir, nil, "bazel", "build", "//:gen", "//:version")
-	bin := g.host(dir + "/bazel-bin")
+	bin := g.hostLink(t, dir+"/bazel-bin")
 	assert.Equal(t, "#define VERSION 42\n", string(readFile(t, filepath.Join(bin, "version.h"))))
 	assert.Equal(t, "HELLO\n", string(readFile(t, filepath.Join(bin, "upper.txt"))))
 	assert.Equal(t, "hello\n", string(readFile(t, filepath.Join(bin, "sub", "lower.txt"))))

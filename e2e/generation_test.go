@@ -54,6 +54,17 @@ func (g generation) runErr(dir string, argv ...string) (string, error) {
 // host is where the test finds a path of this generation.
 func (g generation) host(p string) string { return g.root + p }
 
+// hostLink is where the host finds the target of the symlink at p (Bazel's
+// bazel-bin, an absolute link inside the chroot).
+func (g generation) hostLink(t *testing.T, p string) string {
+	target, err := os.Readlink(g.host(p))
+	require.NoError(t, err)
+	if filepath.IsAbs(target) {
+		return g.host(target)
+	}
+	return filepath.Join(filepath.Dir(g.host(p)), target)
+}
+
 // ldwrap is an ldwrap command as this generation runs it.
 func (g generation) ldwrap(name string) string {
 	if g.root == "" {
