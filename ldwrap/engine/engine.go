@@ -559,7 +559,7 @@ func (t *Txn) replace(p *pending) error {
 	// Not what was approved: undo. If even that fails, the foreign entry
 	// stays in the staging directory, which is then kept, never removed.
 	if uerr := unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_EXCHANGE); uerr != nil {
-		p.o.stage.keep(from)
+		p.o.stage.keep()
 		return fmt.Errorf("%s changed during the commit and could not be put back: it is at %s", to, p.o.stage.path)
 	}
 	return fmt.Errorf("%w: changed during the commit; left as it is", syscall.EEXIST)

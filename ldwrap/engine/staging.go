@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
 // A staging directory is named ".ldwrap.<key>.<suffix>": key is the basename
@@ -150,7 +152,7 @@ func sweep(dir, base string, logf func(string, ...interface{})) {
 	if unix.Stat(dir, &st) == nil && st.Nlink == 2 {
 		return
 	}
-	names, err := readDirNames(dir)
+	names, err := rawio.ReadDirNames(dir)
 	if err != nil {
 		return
 	}
@@ -184,44 +186,14 @@ func sweep(dir, base string, logf func(string, ...interface{})) {
 // list reads the staging directory through the descriptor we hold (its
 // offset is still 0: nothing else reads it).
 func (sd *stagingDir) list() ([]string, error) {
-	names, err := direntNames(int(sd.lock.Fd()))
+	names, err := rawio.DirentNames(int(sd.lock.Fd()))
 	return sortedNames(names), err
-}
-
-// readDirNames lists a directory with plain system calls: os.Open would
-// start Go's network poller (epoll) for a descriptor it cannot poll, which
-// costs more than the listing on the path of every wrapped call.
-func readDirNames(dir string) ([]string, error) {
-	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	return direntNames(fd)
-}
-
-func direntNames(fd int) ([]string, error) {
-	var names []string
-	buf := make([]byte, 8192)
-	for {
-		n, err := unix.Getdents(fd, buf)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return names, err
-		}
-		if n <= 0 {
-			return names, nil
-		}
-		_, _, names = unix.ParseDirent(buf[:n], -1, names)
-	}
 }
 
 // keep marks the staging directory as holding something ldwrap did not
 // create, and moves it out of the sweep's way. The foreign entry is at
 // sd.path afterwards.
-func (sd *stagingDir) keep(foreign string) {
+func (sd *stagingDir) keep() {
 	kept := filepath.Join(sd.dir, keptPrefix+strings.TrimPrefix(filepath.Base(sd.path), stagingPrefix))
 	if os.Rename(sd.path, kept) == nil {
 		sd.path = kept

@@ -25,6 +25,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
 // Kind is how a process uses a file.
@@ -165,7 +167,7 @@ func scan(match func(path string, dev, ino uint64) (string, bool)) (Result, erro
 }
 
 func readPIDs() ([]int, error) {
-	names, err := readDirNames("/proc")
+	names, err := rawio.ReadDirNames("/proc")
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +199,7 @@ func scanProcess(pid int, match func(string, uint64, uint64) (string, bool)) (us
 		}
 	}
 
-	exe, err := readlink(base + "/exe")
+	exe, err := rawio.Readlink(base + "/exe")
 	if isDenied(err) {
 		return nil, true
 	}
@@ -207,7 +209,7 @@ func scanProcess(pid int, match func(string, uint64, uint64) (string, bool)) (us
 		}
 	}
 
-	maps, err := readFile(base + "/maps")
+	maps, err := rawio.ReadFile(base + "/maps")
 	if isDenied(err) {
 		return nil, true
 	}
@@ -235,12 +237,12 @@ func scanProcess(pid int, match func(string, uint64, uint64) (string, bool)) (us
 		add(Mapping, strings.TrimSuffix(path, deleted), dev, ino)
 	}
 
-	fds, err := readDirNames(base + "/fd")
+	fds, err := rawio.ReadDirNames(base + "/fd")
 	if isDenied(err) {
 		return nil, true
 	}
 	for _, fd := range fds {
-		link, err := readlink(base + "/fd/" + fd)
+		link, err := rawio.Readlink(base + "/fd/" + fd)
 		if err != nil || !strings.HasPrefix(link, "/") || !strings.HasSuffix(link, deleted) {
 			continue
 		}
@@ -253,47 +255,6 @@ func scanProcess(pid int, match func(string, uint64, uint64) (string, bool)) (us
 
 func isDenied(err error) bool {
 	return err == syscall.EACCES || err == syscall.EPERM
-}
-
-// The /proc readers below use plain system calls: os.Open would set each
-// descriptor non-blocking and try to register it with Go's poller (two
-// more system calls per file, thousands per scan).
-
-func readlink(path string) (string, error) {
-	var buf [unix.PathMax]byte
-	for {
-		n, err := unix.Readlink(path, buf[:])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return "", err
-		}
-		return string(buf[:n]), nil
-	}
-}
-
-func readFile(path string) ([]byte, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	var out []byte
-	buf := make([]byte, 16<<10)
-	for {
-		n, err := unix.Read(fd, buf)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return out, err
-		}
-		if n <= 0 {
-			return out, nil
-		}
-		out = append(out, buf[:n]...)
-	}
 }
 
 func statRegular(path string) (dev, ino uint64, ok bool) {
@@ -318,36 +279,13 @@ func parseDev(s string) (uint64, bool) {
 	return unix.Mkdev(uint32(major), uint32(minor)), true
 }
 
-func readDirNames(dir string) ([]string, error) {
-	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	var names []string
-	buf := make([]byte, 8192)
-	for {
-		n, err := unix.Getdents(fd, buf)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return names, err
-		}
-		if n <= 0 {
-			return names, nil
-		}
-		_, _, names = unix.ParseDirent(buf[:n], -1, names)
-	}
-}
-
 // describe reads pid's command name and systemd unit.
 func describe(pid int) (comm, unit string) {
 	base := "/proc/" + strconv.Itoa(pid)
-	if b, err := readFile(base + "/comm"); err == nil {
+	if b, err := rawio.ReadFile(base + "/comm"); err == nil {
 		comm = strings.TrimSuffix(string(b), "\n")
 	}
-	if b, err := readFile(base + "/cgroup"); err == nil {
+	if b, err := rawio.ReadFile(base + "/cgroup"); err == nil {
 		unit = unitOf(string(b))
 	}
 	return comm, unit
