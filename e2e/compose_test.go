@@ -112,7 +112,7 @@ func TestDistcc(t *testing.T) {
 		syscall.Kill(daemon.Process.Pid, syscall.SIGTERM)
 		daemon.Wait()
 	})
-	waitFor(t, "distccd to listen", 10*time.Second, func() bool {
+	waitFor(t, "distccd to listen", 60*time.Second, func() bool {
 		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err == nil {
 			c.Close()
@@ -131,11 +131,11 @@ func TestDistcc(t *testing.T) {
 		before := jobs()
 		run(t, dir, env, append([]string{"distcc", "gcc"}, args...)...)
 		// The daemon logs a job just after its client returns.
-		waitFor(t, "control: the bare distcc compile in the daemon's log", 10*time.Second, func() bool { return jobs() == before+1 })
+		waitFor(t, "control: the bare distcc compile in the daemon's log", 60*time.Second, func() bool { return jobs() == before+1 })
 		bare := without(snapshot(t, dir), keep)
 		clean(t, dir, keep)
 		out := run(t, dir, append(env, "LDWRAP_VERBOSE=1"), append([]string{ldwrap("ldwrap-cc")}, args...)...)
-		waitFor(t, "the compile through ldwrap-cc in the daemon's log", 10*time.Second, func() bool { return jobs() == before+2 })
+		waitFor(t, "the compile through ldwrap-cc in the daemon's log", 60*time.Second, func() bool { return jobs() == before+2 })
 		got := without(snapshot(t, dir), keep)
 		assert.Empty(t, diffSnapshots(bare, got), "%v\n%s", flags, out)
 		want := "staged"

@@ -17,10 +17,17 @@ import (
 // The Debian sid chroot: today's toolchains (gcc 16, clang and lld 21,
 // mold 3, binutils 2.47) and Bazel 7, which needs sid's libc. The e2e tests
 // use it for the second toolchain generation and for Bazel with Bzlmod.
-const (
-	sidRoot   = "/var/cache/ldwrap-sid/root"
+var (
+	sidRoot   = envOr("LDWRAP_SID_ROOT", "/var/cache/ldwrap-sid/root") // the e2e tests use the default
 	sidMarker = sidRoot + "/.ldwrap-base"
 )
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
 
 // sidPackages are installed in the chroot (with --no-install-recommends).
 var sidPackages = []string{

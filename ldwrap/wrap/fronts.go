@@ -82,14 +82,15 @@ func DriverMain(envVar, def string) {
 	if err != nil {
 		Fatalf(exitCodeOf(err), "%v", err)
 	}
-	d := cmdline.Driver{Clang: isClang(tool), Distcc: isDistcc(tool)}
+	exe := resolved(tool.Path) // once: both questions start from it
+	d := cmdline.Driver{Clang: isClang(tool, exe), Distcc: isDistcc(tool, exe)}
 	Step{Tool: tool, Args: os.Args[1:], Plan: d.Plan(os.Args[1:], nil)}.Run()
 }
 
 // isClang looks at the compiler word of the command: the last word that
 // is not an option ("ccache clang" -> clang), resolved through symlinks
-// (cc -> /etc/alternatives/cc -> gcc).
-func isClang(t Tool) bool {
+// (cc -> /etc/alternatives/cc -> gcc). exe is t.Path resolved.
+func isClang(t Tool, exe string) bool {
 	word := t.Words[0]
 	for i := len(t.Words) - 1; i > 0; i-- {
 		if !strings.HasPrefix(t.Words[i], "-") {
@@ -97,10 +98,11 @@ func isClang(t Tool) bool {
 			break
 		}
 	}
-	path := word
 	if word == t.Words[0] {
-		path = t.Path
-	} else if p, err := lookPathNotSelf(word); err == nil {
+		return strings.Contains(filepath.Base(exe), "clang")
+	}
+	path := word
+	if p, err := lookPathNotSelf(word); err == nil {
 		path = p
 	}
 	return strings.Contains(filepath.Base(resolved(path)), "clang")
@@ -108,9 +110,9 @@ func isClang(t Tool) bool {
 
 // isDistcc: a word of the command before the compiler is distcc
 // (LDWRAP_CC='distcc gcc'), or the command is distcc's masquerade link
-// (/usr/lib/distcc/gcc -> ../../bin/distcc).
-func isDistcc(t Tool) bool {
-	if filepath.Base(resolved(t.Path)) == "distcc" {
+// (/usr/lib/distcc/gcc -> ../../bin/distcc). exe is t.Path resolved.
+func isDistcc(t Tool, exe string) bool {
+	if filepath.Base(exe) == "distcc" {
 		return true
 	}
 	for _, w := range t.Words[1:] {
