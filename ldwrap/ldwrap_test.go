@@ -2,9 +2,11 @@ package ldwrap
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -105,4 +107,26 @@ func TestRunStdoutAndMissingOutput(t *testing.T) {
 	assert.Equal(t, 2, ee.Status.ExitStatus())
 	b, _ = os.ReadFile(out)
 	assert.Equal(t, "hello\n", string(b))
+}
+
+// StaleUsers names a process that still runs a program Install replaced.
+func TestStaleUsersAfterInstall(t *testing.T) {
+	dir := t.TempDir()
+	sleep, err := exec.LookPath("sleep")
+	require.NoError(t, err)
+	prog := filepath.Join(dir, "prog")
+	require.NoError(t, Install(sleep, prog, WithMode(0o755), Durable(false)))
+	cmd := exec.Command(prog, "30")
+	require.NoError(t, cmd.Start())
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	time.Sleep(100 * time.Millisecond)
+
+	uses, _, err := StaleUsers(dir)
+	require.NoError(t, err)
+	assert.Empty(t, uses, "not replaced yet")
+	require.NoError(t, Install(sleep, prog, WithMode(0o755), Durable(false)))
+	uses, _, err = StaleUsers(dir)
+	require.NoError(t, err)
+	require.Len(t, uses, 1)
+	assert.Equal(t, StaleUse{PID: cmd.Process.Pid, Comm: "prog", Kind: "executable", Path: prog}, uses[0])
 }
