@@ -45,7 +45,7 @@ func TestBazelProject(t *testing.T) {
 	root := repoRoot()
 	bazel(t, root, "build", "//...")
 	out := bazel(t, root, "test", "--test_output=errors", "//...")
-	assert.Contains(t, out, "5 tests pass") // cmdline, engine, wrap, stale, the Go API
+	assert.Contains(t, out, "6 tests pass") // cmdline, engine, step, cli, stale, the Go API
 
 	dest := t.TempDir()
 	bazel(t, root, "run", "//:install", "--", dest)
@@ -66,6 +66,7 @@ func TestBazelProject(t *testing.T) {
 		fi, err := os.Stat(filepath.Join(dest, c))
 		require.NoError(t, err)
 		assert.Equal(t, os.FileMode(0o755), fi.Mode().Perm(), c)
+		assert.Empty(t, dynamicLoader(t, filepath.Join(dest, c)), "%s: pure = \"on\" builds it static", c)
 	}
 	assert.Contains(t, run(t, dest, nil, "./ldwrap", "--version"), "ldwrap ")
 	assert.Empty(t, leftovers(t, dest))
@@ -107,6 +108,12 @@ atomic_output(
     cmd = "echo \"#define VERSION $$(cat $<)\" > $@",
 )
 
+# An input whose path starts with the output's path (gen.txt.in, gen.txt):
+# only whole-word mentions of an output are redirected.
+atomic_output(name = "stem", srcs = ["VERSION"], outs = ["gen.txt.in"], cmd = "cp $< $@")
+
+atomic_output(name = "from_stem", srcs = [":stem"], outs = ["gen.txt"], cmd = "cp $< $@; echo '$@' >> $@")
+
 atomic_output(name = "fail", outs = ["partial.txt"], cmd = "echo partial > $@; exit 1")
 
 genrule(name = "fail_control", outs = ["partial_control.txt"], cmd = "echo partial > $@; exit 1")
@@ -121,8 +128,10 @@ atomic_install(name = "install", srcs = [":prog", "data.txt"], dest = "installed
 	writeFile(t, g.host(dir+"/prog.c"), strings.Replace(waitingMain, "VERSION", "v1", 1))
 
 	t.Log(g.run(t, dir, nil, "bazel", "--version"))
-	g.run(t, dir, nil, "bazel", "build", "//:gen", "//:version")
+	g.run(t, dir, nil, "bazel", "build", "//:gen", "//:version", "//:from_stem")
 	bin := g.hostLink(t, dir+"/bazel-bin")
+	assert.Regexp(t, `^42\nbazel-out/.*/\.ldwrap\.gen\.txt\.[^/]+/gen\.txt\n$`, string(readFile(t, filepath.Join(bin, "gen.txt"))),
+		"the input gen.txt.in is read as it is; the output, single-quoted too, is the staged path")
 	assert.Equal(t, "#define VERSION 42\n", string(readFile(t, filepath.Join(bin, "version.h"))))
 	assert.Equal(t, "HELLO\n", string(readFile(t, filepath.Join(bin, "upper.txt"))))
 	assert.Equal(t, "hello\n", string(readFile(t, filepath.Join(bin, "sub", "lower.txt"))))
@@ -186,7 +195,7 @@ func TestBzlmodProject(t *testing.T) {
 			t.Log(strings.TrimSpace(line))
 		}
 	}
-	assert.Contains(t, out, "5 tests pass") // cmdline, engine, wrap, stale, the Go API
+	assert.Contains(t, out, "6 tests pass") // cmdline, engine, step, cli, stale, the Go API
 
 	dest := root + "/dest"
 	g.run(t, root, nil, "bazel", "run", "//:install", "--", dest)

@@ -11,7 +11,6 @@ package e2e
 // No test asserts a time: numbers belong here.
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -26,7 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// benchResult is one scenario's line in $LDWRAP_BENCH_OUT (JSON lines).
+// benchResult is one scenario's line in results.jsonl (see benchreport_test.go).
 type benchResult struct {
 	Scenario string  `json:"scenario"`
 	Group    string  `json:"group"`
@@ -100,12 +99,7 @@ func pairs(b *testing.B, dir, scenario, group string, size float64, n int, a, ba
 	b.ReportMetric(r.Ratio, "ratio")
 	b.ReportMetric(r.ExtraMs, "extra-ms")
 	b.ReportMetric(r.MedianB, "bare-ms")
-	if out := os.Getenv("LDWRAP_BENCH_OUT"); out != "" {
-		f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-		require.NoError(b, err)
-		json.NewEncoder(f).Encode(r)
-		f.Close()
-	}
+	recordBench(r)
 }
 
 func benchDir(b *testing.B) string {

@@ -46,6 +46,7 @@ func TestMain(m *testing.M) {
 	_, self, _, _ := runtime.Caller(0)
 	root := filepath.Dir(filepath.Dir(self))
 	cmd := exec.Command("go", "build", "-o", dir, "./ldwrap/cmd/...")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as go run mage.go install builds them
 	cmd.Dir = root
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
@@ -59,6 +60,10 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
+	if err := writeBenchReport(os.Getenv("LDWRAP_BENCH_DIR")); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: writing the benchmark report:", err)
+		code = 1
+	}
 	os.Exit(code)
 }
 

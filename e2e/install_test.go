@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"bytes"
+	"debug/elf"
 	"fmt"
+	"io"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -99,7 +101,7 @@ func TestInstallOptions(t *testing.T) {
 	assert.True(t, fi.ModTime().Equal(old))
 	code, out := exitCode(dir, nil, inst, "-s", "a", "d1/a")
 	assert.Equal(t, 1, code)
-	assert.Equal(t, "ldwrap: usage install: option -s: not supported by ldwrap-install\n", out)
+	assert.Equal(t, "ldwrap: option -s: not supported by ldwrap-install\n", out)
 	assert.Equal(t, "'a' -> 'd1/a'\n", run(t, dir, nil, inst, "-v", "a", "d1/a"))
 	// One missing source among several: the others are installed, exit 1.
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "d3"), 0o755))
@@ -212,6 +214,11 @@ func TestRunStep(t *testing.T) {
 	assert.Equal(t, 126, code)
 	assert.Equal(t, "ldwrap: output a.txt: not among the command's arguments, so it cannot be redirected (use --stdout for standard output)\n", msg)
 	assert.Equal(t, "captured\n", string(readFile(t, filepath.Join(dir, "c.txt"))))
+	// An output named as a word inside a shell command: replaced there, and
+	// not inside the longer d.txt.tmp.
+	run(t, dir, nil, ldwrap("ldwrap-run"), "-o", "d.txt", "--", "sh", "-c", "echo shell > d.txt.tmp && mv d.txt.tmp 'd.txt'")
+	assert.Equal(t, "shell\n", string(readFile(t, filepath.Join(dir, "d.txt"))))
+	assert.NoFileExists(t, filepath.Join(dir, "d.txt.tmp"))
 	// The README's example.
 	writeFile(t, filepath.Join(dir, "app", "main.go"), "package main\nfunc main() { println(\"app\") }\n")
 	writeFile(t, filepath.Join(dir, "go.mod"), "module example.com/app\n\ngo 1.19\n")
@@ -245,14 +252,31 @@ func TestMageInstallWhileRunning(t *testing.T) {
 		fi, err := os.Stat(filepath.Join(gobin, c))
 		require.NoError(t, err)
 		assert.Equal(t, os.FileMode(0o755), fi.Mode().Perm(), c)
+		assert.Empty(t, dynamicLoader(t, filepath.Join(gobin, c)), "%s is static: no dynamic loader on every call", c)
 	}
 	assert.Empty(t, leftovers(t, gobin))
+}
+
+// dynamicLoader is the ELF interpreter (PT_INTERP) of path, "" for a
+// static executable.
+func dynamicLoader(t *testing.T, path string) string {
+	f, err := elf.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			b, _ := io.ReadAll(p.Open())
+			return strings.TrimRight(string(b), "\x00")
+		}
+	}
+	return ""
 }
 
 const userApp = `package main
 
 import (
 	"fmt"
+	"io"
 	"io"
 	"os"
 )

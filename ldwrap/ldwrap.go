@@ -46,10 +46,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ldwrap/ldwrap/ldwrap/cmdline"
-	"github.com/ldwrap/ldwrap/ldwrap/engine"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/stale"
-	"github.com/ldwrap/ldwrap/ldwrap/wrap"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/step"
 )
 
 // Option adjusts one call.
@@ -336,11 +336,11 @@ func Run(outputs []string, argv []string, opts ...Option) error {
 	if err != nil {
 		return err
 	}
-	tool, err := wrap.FindCommand(argv[0])
+	tool, err := step.FindCommand(argv[0])
 	if err != nil {
 		return err
 	}
-	out, err := wrap.Step{Tool: tool, Args: argv[1:], Plan: plan, Stdout: c.stdout, Options: c.opts}.Execute()
+	out, err := step.Step{Tool: tool, Args: argv[1:], Plan: plan, Stdout: c.stdout, Options: c.opts}.Execute()
 	if err != nil {
 		return err
 	}

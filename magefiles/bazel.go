@@ -48,28 +48,6 @@ func (Bazel) Setup() error {
 	return writeBazelrc()
 }
 
-func aptInstall(pkgs []string) error {
-	var missing []string
-	for _, p := range pkgs {
-		if exec.Command("dpkg-query", "-W", "-f=${Status}", p).Run() != nil {
-			missing = append(missing, p)
-			continue
-		}
-		out, _ := exec.Command("dpkg-query", "-W", "-f=${Status}", p).Output()
-		if !strings.Contains(string(out), "install ok installed") {
-			missing = append(missing, p)
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	env := map[string]string{"DEBIAN_FRONTEND": "noninteractive"}
-	if err := sh.RunWithV(env, "apt-get", "update", "-q"); err != nil {
-		return err
-	}
-	return sh.RunWithV(env, "apt-get", append([]string{"install", "-y", "-q"}, missing...)...)
-}
-
 // patchedRulesCC copies Debian's rules_cc, which is newer than Bazel 4.2.3:
 // two files load use_cpp_toolchain, which 4.2.3 lacks.
 func patchedRulesCC() error {

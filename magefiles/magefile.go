@@ -8,7 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ldwrap/ldwrap/ldwrap/atomicmage"
@@ -29,17 +31,38 @@ const go119 = "/usr/lib/go-1.19/bin/go"
 
 // Deps installs the Debian packages the tests need (apt-get), if missing.
 func Deps() error {
+	var pkgs []string
+	for tool, pkg := range debianPackages {
+		if _, err := exec.LookPath(tool); err != nil {
+			pkgs = append(pkgs, pkg)
+		}
+	}
+	return aptInstall(pkgs)
+}
+
+// aptMu serializes apt-get: mage runs the dependencies of a target in
+// parallel (Deps, Bazel.Setup and Sid each install packages), and a second
+// apt-get fails on apt's lock instead of waiting for it.
+var aptMu sync.Mutex
+
+// aptInstall installs those of pkgs that dpkg does not list as installed,
+// after an apt-get update.
+func aptInstall(pkgs []string) error {
+	aptMu.Lock()
+	defer aptMu.Unlock()
 	var missing []string
 	seen := map[string]bool{}
-	for tool, pkg := range debianPackages {
-		if _, err := exec.LookPath(tool); err != nil && !seen[pkg] {
-			missing = append(missing, pkg)
-			seen[pkg] = true
+	for _, p := range pkgs {
+		out, _ := exec.Command("dpkg-query", "-W", "-f=${Status}", p).Output()
+		if !strings.Contains(string(out), "install ok installed") && !seen[p] {
+			missing = append(missing, p)
+			seen[p] = true
 		}
 	}
 	if len(missing) == 0 {
 		return nil
 	}
+	sort.Strings(missing)
 	fmt.Println("installing", strings.Join(missing, " "))
 	env := map[string]string{"DEBIAN_FRONTEND": "noninteractive"}
 	if err := sh.RunWithV(env, "apt-get", "update", "-q"); err != nil {
@@ -48,9 +71,13 @@ func Deps() error {
 	return sh.RunWithV(env, "apt-get", append([]string{"install", "-y", "-q"}, missing...)...)
 }
 
+// static builds the commands without cgo: os/user is then pure Go, and
+// the binaries static, so no call pays the dynamic loader.
+var static = map[string]string{"CGO_ENABLED": "0"}
+
 // Build builds the ldwrap commands into ./bin.
 func Build() error {
-	return sh.RunV("go", "build", "-o", "bin/", "./ldwrap/cmd/...")
+	return sh.RunWithV(static, "go", "build", "-o", "bin/", "./ldwrap/cmd/...")
 }
 
 // Install installs every ldwrap command atomically into GOBIN (or
@@ -60,6 +87,9 @@ func Install() error {
 	atomicmage.Binaries = map[string]string{}
 	for _, c := range []string{"ldwrap", "ldwrap-cc", "ldwrap-c++", "ldwrap-install", "ldwrap-run", "ldwrap-stale"} {
 		atomicmage.Binaries[c] = "./ldwrap/cmd/" + c
+	}
+	for k, v := range static { // go build, run by atomicmage, inherits it
+		os.Setenv(k, v)
 	}
 	return atomicmage.Install()
 }
@@ -83,7 +113,7 @@ func E2E() error {
 }
 
 // Fuzz runs each fuzz target for a while (FUZZTIME each, default 30s).
-// Inputs that fail land in ldwrap/cmdline/testdata/fuzz and then run with
+// Inputs that fail land in ldwrap/internal/cmdline/testdata/fuzz and then run with
 // every go test as regression inputs.
 func Fuzz() error {
 	d := os.Getenv("FUZZTIME")
@@ -91,7 +121,7 @@ func Fuzz() error {
 		d = "30s"
 	}
 	for _, f := range []string{"FuzzPlan", "FuzzSplitResponse", "FuzzParseInstall", "FuzzPlanRun"} {
-		if err := sh.RunV("go", "test", "-run=^$", "-fuzz=^"+f+"$", "-fuzztime="+d, "./ldwrap/cmdline/"); err != nil {
+		if err := sh.RunV("go", "test", "-run=^$", "-fuzz=^"+f+"$", "-fuzztime="+d, "./ldwrap/internal/cmdline/"); err != nil {
 			return err
 		}
 	}

@@ -10,11 +10,10 @@ _LDWRAP_INSTALL = Label("//ldwrap/cmd/ldwrap-install")
 _LDWRAP_STALE = Label("//ldwrap/cmd/ldwrap-stale")
 
 def _expand_cmd(ctx, outs):
-    """Expands cmd the way genrule does, with outputs as staged-path variables.
+    """Expands cmd the way genrule does: make variables and $(location).
 
-    Each output path is replaced by "${LDWRAP_OUT_<i>}", a variable that
-    ldwrap-run sets to the output's staged path, so the command writes there
-    and ldwrap-run commits only on success.
+    Output paths stay as they are: ldwrap-run, given each output with -o,
+    points every whole-word mention of one at its staged path.
     """
     srcs = ctx.files.srcs
     subs = {
@@ -30,19 +29,13 @@ def _expand_cmd(ctx, outs):
         cmd = cmd.replace(k, v)
     cmd = ctx.expand_location(cmd, targets = ctx.attr.srcs + ctx.attr.tools)
     cmd = ctx.expand_make_variables("cmd", cmd, {})
-
-    # Longest paths first, so a path that is a prefix of another is not
-    # replaced inside it.
-    indexed = sorted([(o.path, i) for i, o in enumerate(outs)], reverse = True)
-    for path, i in indexed:
-        cmd = cmd.replace(path, "${LDWRAP_OUT_%d}" % i)
     return cmd.replace("\0", "$")
 
 def _atomic_output_impl(ctx):
     outs = ctx.outputs.outs
     args = ctx.actions.args()
-    for i, o in enumerate(outs):
-        args.add("--env", "LDWRAP_OUT_%d=%s" % (i, o.path))
+    for o in outs:
+        args.add("-o", o.path)
     args.add("--")
     args.add_all(["/bin/bash", "-c", _expand_cmd(ctx, outs)])
     tools = [t[DefaultInfo].files_to_run for t in ctx.attr.tools]
@@ -69,8 +62,10 @@ command leaves no partial output, even with --spawn_strategy=local or to
 tools watching bazel-bin. The make variables of genrule are supported:
 $@, $<, $(SRCS), $(OUTS), $(@D), $(RULEDIR), $(location), $(locations),
 $(execpath), $(execpaths), $(rootpath) and the toolchain variables. The
-command runs with bash; it must not quote an output path in single quotes
-(it is replaced by a shell variable).
+command runs with bash. It must name each output by its path (these
+variables do): ldwrap-run replaces each whole-word mention of an output
+path with the staged path, quoted or not, and fails the action when an
+output is not mentioned at all (`cd $(@D) && gen > x` cannot be redirected).
 """,
     attrs = {
         "srcs": attr.label_list(allow_files = True, doc = "Inputs of the command, as in genrule."),

@@ -1,6 +1,7 @@
 """First step of using ldwrap from a WORKSPACE: the repositories its rules need.
 
-    load("@ldwrap//rules:deps.bzl", "ldwrap_dependencies")
+    load("@bazel_tools//tools/build_defs/repo:utils.bzl", "maybe")
+load("@ldwrap//rules:deps.bzl", "ldwrap_dependencies")
     ldwrap_dependencies()
     load("@ldwrap//rules:setup.bzl", "ldwrap_setup")
     ldwrap_setup()
@@ -15,20 +16,16 @@ load("//rules/private:config.bzl", "ldwrap_config")
 RULES_GO_VERSION = "v0.34.0"
 GAZELLE_VERSION = "v0.26.0"
 
-def _maybe(rule, name, **kwargs):
-    if not native.existing_rule(name):
-        rule(name = name, **kwargs)
-
 def ldwrap_dependencies():
     """Declares rules_go, gazelle and ldwrap's configuration repository."""
-    _maybe(
+    maybe(
         go_module,
         name = "io_bazel_rules_go",
         module = "github.com/bazelbuild/rules_go",
         version = RULES_GO_VERSION,
         sum = "h1:cmObMtgIOaEU944SqXtJ9DnlS8IPGGa7pdRnsrpQzXM=",
     )
-    _maybe(
+    maybe(
         go_module,
         name = "bazel_gazelle",
         module = "github.com/bazelbuild/bazel-gazelle",
@@ -36,4 +33,4 @@ def ldwrap_dependencies():
         sum = "h1:/gh8S450+nfr3wYI6bTYEi297obbVcMObavhPuB7LVo=",
         vendor = True,
     )
-    _maybe(ldwrap_config, name = "ldwrap_config")
+    maybe(ldwrap_config, name = "ldwrap_config")

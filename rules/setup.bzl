@@ -1,5 +1,6 @@
 """Second step of using ldwrap from a WORKSPACE (see deps.bzl)."""
 
+load("@bazel_tools//tools/build_defs/repo:utils.bzl", "maybe")
 load("@io_bazel_rules_go//go:deps.bzl", "go_local_sdk", "go_register_toolchains", "go_rules_dependencies")
 load("@bazel_gazelle//:deps.bzl", "gazelle_dependencies", "go_repository")
 load("@ldwrap_config//:config.bzl", "GO_SDK_PATH")
@@ -7,10 +8,6 @@ load("@ldwrap_config//:config.bzl", "GO_SDK_PATH")
 # The Go SDK rules_go downloads where it can. It must be Go 1.19: rules_go
 # v0.34's builder does not link with Go >= 1.20.
 GO_VERSION = "1.19.13"
-
-def _maybe(rule, name, **kwargs):
-    if not native.existing_rule(name):
-        rule(name = name, **kwargs)
 
 _TESTIFY_IMPORTS = [
     ("github.com/davecgh/go-spew/spew", "@com_github_davecgh_go_spew//spew"),
@@ -29,7 +26,7 @@ def ldwrap_go_repositories():
         ("in_gopkg_yaml_v3", "gopkg.in/yaml.v3", "v3.0.1", "h1:fxVm/GzAzEWqLHuvctI91KS9hhNmmWOoWu0XTYJS7CA="),
         ("com_github_stretchr_objx", "github.com/stretchr/objx", "v0.5.2", "h1:xuMeJ0Sdp5ZMRXx/aWO6RZxdr3beISkG5/G/aIRr3pY="),
     ]:
-        _maybe(
+        maybe(
             go_repository,
             name = name,
             importpath = importpath,
@@ -51,7 +48,7 @@ def ldwrap_setup():
     ldwrap_go_repositories()
     go_rules_dependencies()
     if GO_SDK_PATH:
-        _maybe(go_local_sdk, name = "go_sdk", path = GO_SDK_PATH)
+        maybe(go_local_sdk, name = "go_sdk", path = GO_SDK_PATH)
         go_register_toolchains()
     elif not native.existing_rule("go_sdk"):
         go_register_toolchains(version = GO_VERSION)

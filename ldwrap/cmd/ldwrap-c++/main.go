@@ -2,6 +2,6 @@
 // ($LDWRAP_CXX, default c++) and makes its outputs appear atomically.
 package main
 
-import "github.com/ldwrap/ldwrap/ldwrap/wrap"
+import "github.com/ldwrap/ldwrap/ldwrap/internal/cli"
 
-func main() { wrap.DriverMain("LDWRAP_CXX", "c++") }
+func main() { cli.Driver("LDWRAP_CXX", "c++") }

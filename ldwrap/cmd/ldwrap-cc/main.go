@@ -2,6 +2,6 @@
 // default cc) and makes the outputs of compiles and links appear atomically.
 package main
 
-import "github.com/ldwrap/ldwrap/ldwrap/wrap"
+import "github.com/ldwrap/ldwrap/ldwrap/internal/cli"
 
-func main() { wrap.DriverMain("LDWRAP_CC", "cc") }
+func main() { cli.Driver("LDWRAP_CC", "cc") }

@@ -2,6 +2,6 @@
 // them appear atomically. See "ldwrap-run --help".
 package main
 
-import "github.com/ldwrap/ldwrap/ldwrap/wrap"
+import "github.com/ldwrap/ldwrap/ldwrap/internal/cli"
 
-func main() { wrap.RunMain() }
+func main() { cli.Run() }

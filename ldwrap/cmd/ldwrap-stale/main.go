@@ -2,6 +2,6 @@
 // version of a replaced file. See "ldwrap-stale --help".
 package main
 
-import "github.com/ldwrap/ldwrap/ldwrap/wrap"
+import "github.com/ldwrap/ldwrap/ldwrap/internal/cli"
 
-func main() { wrap.StaleMain() }
+func main() { cli.Stale() }

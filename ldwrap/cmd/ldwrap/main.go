@@ -2,6 +2,6 @@
 // mold) and makes its output appear atomically. See "ldwrap --help".
 package main
 
-import "github.com/ldwrap/ldwrap/ldwrap/wrap"
+import "github.com/ldwrap/ldwrap/ldwrap/internal/cli"
 
-func main() { wrap.LinkerMain() }
+func main() { cli.Linker() }

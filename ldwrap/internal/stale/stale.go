@@ -14,7 +14,6 @@ package stale
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,6 +25,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
@@ -349,11 +349,7 @@ func Report(uses []Use) []string {
 // inspected, or the scan's error. It is a report, never a failure.
 func Print(w io.Writer, res Result, err error) {
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		fmt.Fprintf(w, "ldwrap: scan /proc: %v\n", err)
+		fmt.Fprintf(w, "ldwrap: scan /proc: %v\n", engine.Cause(err))
 		return
 	}
 	for _, line := range Report(res.Uses) {

@@ -1,7 +1,9 @@
-// Package wrap is what every ldwrap command does around the tool it wraps:
-// find the real tool (never ldwrap itself), stage the outputs through the
-// engine, run the tool with signals forwarded, and commit or abort.
-package wrap
+// Package step runs one tool around staged outputs: find the real tool
+// (never ldwrap itself), stage the outputs through the engine, run the tool
+// with signals forwarded, and commit or abort. It neither reads ldwrap's
+// environment variables nor exits: the commands (internal/cli) and the Go
+// API (package ldwrap) both build on it.
+package step
 
 import (
 	"errors"
@@ -9,102 +11,17 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ldwrap/ldwrap/ldwrap/cmdline"
-	"github.com/ldwrap/ldwrap/ldwrap/engine"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/stale"
 )
-
-// Version is the version of every ldwrap command.
-const Version = "0.1.0"
-
-// Exit codes of ldwrap's own failures, as env(1) and timeout(1) use them.
-const (
-	ExitCannotRun = 126 // found but could not run, or staging/commit failed
-	ExitNotFound  = 127
-)
-
-// depthVar counts nested ldwrap processes. A copy of ldwrap installed as
-// the real tool's name (where the same-file check cannot see it) would
-// otherwise call itself forever.
-const (
-	depthVar = "LDWRAP_DEPTH"
-	maxDepth = 8
-)
-
-// Fatalf prints one "ldwrap: <what> <path>: <cause>" line and exits with code.
-func Fatalf(code int, format string, args ...interface{}) {
-	fmt.Fprintf(os.Stderr, "ldwrap: "+format+"\n", args...)
-	os.Exit(code)
-}
-
-var verbose = func() bool {
-	v := os.Getenv("LDWRAP_VERBOSE")
-	return v != "" && v != "0"
-}()
-
-// strict (LDWRAP_STRICT=1) makes every pass-through of a step that writes
-// a file an error (126) instead of a non-atomic write.
-var strict = func() bool {
-	v := os.Getenv("LDWRAP_STRICT")
-	return v != "" && v != "0"
-}()
-
-// Verbose reports whether LDWRAP_VERBOSE asks for explanations.
-func Verbose() bool { return verbose }
-
-// Logf prints a verbose line when LDWRAP_VERBOSE is set.
-func Logf(format string, args ...interface{}) {
-	if Verbose() {
-		fmt.Fprintf(os.Stderr, "ldwrap: "+format+"\n", args...)
-	}
-}
-
-func warnf(format string, args ...interface{}) {
-	fmt.Fprintf(os.Stderr, "ldwrap: warning: "+format+"\n", args...)
-}
-
-// OptionsFromEnv reads the engine's policies from the environment:
-// LDWRAP_DURABLE=1, LDWRAP_SYMLINKS=follow, LDWRAP_KEEP_ATTRS=1,
-// LDWRAP_SKIP_IDENTICAL=touch|restat. durable is the command's default.
-func OptionsFromEnv(durable bool) (engine.Options, error) {
-	o := engine.Options{Durable: durable, Warnf: warnf}
-	if Verbose() {
-		o.Logf = Logf
-	}
-	if v, ok := os.LookupEnv("LDWRAP_DURABLE"); ok {
-		o.Durable = v != "" && v != "0"
-	}
-	switch v := os.Getenv("LDWRAP_SYMLINKS"); v {
-	case "", "replace":
-	case "follow":
-		o.Symlinks = engine.FollowLink
-	default:
-		return o, fmt.Errorf("LDWRAP_SYMLINKS=%s: want replace or follow", v)
-	}
-	if v := os.Getenv("LDWRAP_KEEP_ATTRS"); v != "" && v != "0" {
-		o.KeepAttrs = true
-	}
-	switch v := os.Getenv("LDWRAP_SKIP_IDENTICAL"); v {
-	case "", "0":
-	case "touch", "1":
-		o.Skip = engine.KeepAndTouch
-	case "restat":
-		o.Skip = engine.KeepUntouched
-	default:
-		return o, fmt.Errorf("LDWRAP_SKIP_IDENTICAL=%s: want touch or restat", v)
-	}
-	return o, nil
-}
 
 // Tool is the real program a command stands in front of.
 type Tool struct {
@@ -145,12 +62,13 @@ type toolError struct {
 
 func (e *toolError) Error() string { return "run " + e.name + ": " + e.err.Error() }
 
-// ExitCode is 127 when the tool is missing, 126 otherwise.
-func (e *toolError) ExitCode() int {
-	if errors.Is(e.err, os.ErrNotExist) {
-		return ExitNotFound
-	}
-	return ExitCannotRun
+func (e *toolError) Unwrap() error { return e.err }
+
+// NotFound reports whether err says the tool does not exist (a command
+// exits 127 for that, 126 for any other failure to run it).
+func NotFound(err error) bool {
+	var te *toolError
+	return errors.As(err, &te) && errors.Is(te.err, os.ErrNotExist)
 }
 
 var errSelf = errors.New("refusing to run ldwrap itself as the real tool")
@@ -189,7 +107,7 @@ func lookPathNotSelf(name string) (string, error) {
 			if errors.Is(err, syscall.ENOENT) {
 				err = os.ErrNotExist
 			}
-			return "", &toolError{name, unwrapPath(err)}
+			return "", &toolError{name, engine.Cause(err)}
 		}
 		return name, nil
 	}
@@ -213,15 +131,7 @@ func lookPathNotSelf(name string) (string, error) {
 	case errSelf:
 		return "", &toolError{name, fmt.Errorf("%w: no other %s in PATH", os.ErrNotExist, name)}
 	}
-	return "", &toolError{name, unwrapPath(firstErr)}
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
+	return "", &toolError{name, engine.Cause(firstErr)}
 }
 
 // Step is one wrapped invocation.
@@ -257,7 +167,7 @@ func (o Outcome) Success() bool {
 // Execute stages the outputs, runs the tool, and commits them if it
 // succeeded or removes them if not. The error is ldwrap's own failure
 // (staging, starting the tool, committing); the tool's failure is in the
-// Outcome. A pass-through plan is not Execute's business: see Run.
+// Outcome. A pass-through plan is not Execute's business: the commands exec the tool.
 func (s Step) Execute() (Outcome, error) {
 	txn := engine.New(s.Options)
 	args, err := s.Plan.Apply(s.Args, func(target string, side bool) (string, error) {
@@ -297,11 +207,11 @@ func (s Step) Execute() (Outcome, error) {
 			return Outcome{}, &engine.Error{Op: "create", Path: s.Stdout, Err: err}
 		}
 	}
-	if Verbose() {
+	if logf := s.Options.Logf; logf != nil {
 		for _, n := range s.Plan.Notes {
-			Logf("%s", n)
+			logf("%s", n)
 		}
-		Logf("running %s %s", strings.Join(s.Tool.Words, " "), strings.Join(args, " "))
+		logf("running %s %s", strings.Join(s.Tool.Words, " "), strings.Join(args, " "))
 	}
 	out, err := runTool(s.Tool, args, env, stdout, s.Forward)
 	if s.Stdout != "" {
@@ -337,73 +247,6 @@ func ReportStale(replaced []engine.Replaced) {
 	}
 	res, err := stale.ByInode(olds)
 	stale.Print(os.Stderr, res, err)
-}
-
-// staleEnv is LDWRAP_STALE=1.
-var staleEnv = StaleRequested()
-
-// StaleRequested reports whether LDWRAP_STALE asks for the report after a
-// replacement.
-func StaleRequested() bool {
-	v := os.Getenv("LDWRAP_STALE")
-	return v != "" && v != "0"
-}
-
-// Run carries out the step and exits the process: with the tool's status,
-// by the tool's (or a forwarded) signal, or with 126/127 for ldwrap's own
-// failures. A pass-through plan execs the tool untouched.
-func (s Step) Run() {
-	checkDepth()
-	if s.Plan.Pass != "" {
-		if !s.Plan.Quiet {
-			if strict {
-				Fatalf(ExitCannotRun, "stage %s: would pass through untouched (%s); not run, as LDWRAP_STRICT=1 asks", s.Tool.Words[0], s.Plan.Pass)
-			}
-			Logf("passing through untouched: %s", s.Plan.Pass)
-		}
-		s.exec(s.Args)
-	}
-	opts, err := OptionsFromEnv(s.Options.Durable)
-	if err != nil {
-		Fatalf(ExitCannotRun, "config: %v", err)
-	}
-	s.Options, s.Forward, s.ReportStale = opts, true, staleEnv
-	out, err := s.Execute()
-	if errors.Is(err, engine.ErrSpecial) && s.Stdout == "" {
-		Logf("passing through untouched: %v", err)
-		s.exec(s.Args)
-	}
-	if err != nil {
-		Fatalf(exitCodeOf(err), "%v", err)
-	}
-	if !out.Success() {
-		ExitLike(out.Status, out.Signal)
-	}
-	os.Exit(0)
-}
-
-func exitCodeOf(err error) int {
-	var te *toolError
-	if errors.As(err, &te) {
-		return te.ExitCode()
-	}
-	return ExitCannotRun
-}
-
-// exec replaces ldwrap with the tool: a pass-through costs one execve and
-// keeps the tool's exit status and signals exact by construction.
-func (s Step) exec(args []string) {
-	argv := append(append([]string(nil), s.Tool.Words...), args...)
-	err := syscall.Exec(s.Tool.Path, argv, os.Environ())
-	Fatalf(exitCodeOf(&toolError{s.Tool.Path, err}), "run %s: %v", s.Tool.Path, err)
-}
-
-func checkDepth() {
-	n, _ := strconv.Atoi(os.Getenv(depthVar))
-	if n >= maxDepth {
-		Fatalf(ExitCannotRun, "run %s: ldwrap nested %d deep; is a copy of ldwrap installed as the real tool?", os.Args[0], n)
-	}
-	os.Setenv(depthVar, strconv.Itoa(n+1))
 }
 
 // forwarded are the signals ldwrap passes on to the tool: the ones make
@@ -509,33 +352,4 @@ func waitBlocking(pid int) (syscall.WaitStatus, error) {
 			return ws, err
 		}
 	}
-}
-
-// ExitLike ends ldwrap the way the tool ended, so make and ninja see what
-// they would have seen: the same exit code, or death by the same signal.
-// When ldwrap itself received sig, it dies of sig.
-func ExitLike(status syscall.WaitStatus, sig syscall.Signal) {
-	if sig == 0 && status.Signaled() {
-		sig = status.Signal()
-	}
-	if sig != 0 {
-		dieOf(sig)
-	}
-	os.Exit(status.ExitStatus())
-}
-
-// dieOf kills ldwrap with sig. signal.Reset is not enough: Go's own
-// handler stays installed, and for SIGQUIT it prints every goroutine and
-// exits 2. So the kernel's default action is set directly (an all-zero
-// struct sigaction is SIG_DFL on every Linux architecture).
-func dieOf(sig syscall.Signal) {
-	signal.Reset(sig)
-	var dfl [4]uintptr
-	syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
-	syscall.Kill(os.Getpid(), sig)
-	// Delivery is asynchronous; give it a moment. Still alive after that:
-	// the signal is blocked by our parent's choice. Report it the way a
-	// shell would.
-	time.Sleep(time.Second)
-	os.Exit(128 + int(sig))
 }

@@ -97,21 +97,21 @@ type Error struct {
 	Err  error
 }
 
-func (e *Error) Error() string { return e.Op + " " + e.Path + ": " + errString(e.Err) }
+func (e *Error) Error() string { return e.Op + " " + e.Path + ": " + Cause(e.Err).Error() }
 func (e *Error) Unwrap() error { return e.Err }
 
-// errString drops the "op path:" prefix of *os.PathError so messages keep to
-// one "what path: cause" form.
-func errString(err error) string {
+// Cause drops the "op path:" prefix of *os.PathError and *os.LinkError, so
+// that every message keeps to one "ldwrap: <what> <path>: <cause>" form.
+func Cause(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		return pe.Err.Error()
+		return pe.Err
 	}
 	var le *os.LinkError
 	if errors.As(err, &le) {
-		return le.Err.Error()
+		return le.Err
 	}
-	return err.Error()
+	return err
 }
 
 // Output is one staged file.

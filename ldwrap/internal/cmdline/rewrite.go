@@ -19,6 +19,9 @@ type Edit struct {
 	Flag   string // with Top == -1: the option to append ("-o", "-MF")
 	Target string // the output as the tool would have written it
 	Side   bool
+	// Within: argv[Top] mentions Target as a word inside a longer text
+	// (sh -c 'gen > out.txt'); every such mention is replaced.
+	Within bool
 }
 
 // Rewrite is a model's decision for one invocation: plain data, applied by
@@ -50,6 +53,7 @@ func quiet(reason string) Rewrite   { return Rewrite{Pass: reason, Quiet: true} 
 func (r Rewrite) Apply(argv []string, stage StageFunc) ([]string, error) {
 	out := append([]string(nil), argv...)
 	var tail []string
+	within := map[int]map[string]string{} // argv index -> output -> staged path
 	for _, e := range r.Edits {
 		if r.MakeDirs {
 			if err := os.MkdirAll(filepath.Dir(e.Target), 0o777); err != nil {
@@ -60,11 +64,20 @@ func (r Rewrite) Apply(argv []string, stage StageFunc) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if e.Top >= 0 {
-			out[e.Top] = e.Prefix + temp
-		} else {
+		switch {
+		case e.Top < 0:
 			tail = append(tail, e.Flag, temp)
+		case e.Within:
+			if within[e.Top] == nil {
+				within[e.Top] = map[string]string{}
+			}
+			within[e.Top][e.Target] = temp
+		default:
+			out[e.Top] = e.Prefix + temp
 		}
+	}
+	for i, temps := range within {
+		out[i] = replaceWords(argv[i], temps)
 	}
 	out = append(out, tail...)
 	return append(out, r.Append...), nil

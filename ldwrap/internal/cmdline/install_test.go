@@ -47,3 +47,22 @@ func TestPlanRun(t *testing.T) {
 	_, err = PlanRun([]string{"y"}, []string{"build"})
 	assert.Error(t, err)
 }
+
+// An output mentioned as a word inside an argument (a shell command, as
+// atomic_output runs one) is replaced there, and only as a whole word: not
+// inside a longer path that starts or ends with it (issue 15: the Starlark
+// rule used to replace it inside a longer path too).
+func TestPlanRunWordsInsideAnArgument(t *testing.T) {
+	cmd := "gen > out/a.txt && cp out/a.txt out/a.txt.bak && echo x/out/a.txt 'out/a.txt'; tool --o=out/a.txt.d,out/a.txt"
+	argv := []string{"-c", cmd}
+	r, err := PlanRun([]string{"out/a.txt", "out/a.txt.d"}, argv)
+	require.NoError(t, err)
+	got, err := r.Apply(argv, fakeStage)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"-c",
+		"gen > T/out/a.txt && cp T/out/a.txt out/a.txt.bak && echo x/out/a.txt 'T/out/a.txt'; tool --o=T/out/a.txt.d,T/out/a.txt"}, got)
+	assert.Equal(t, []string{"-c", cmd}, argv, "argv itself is left alone")
+
+	_, err = PlanRun([]string{"out/a.txt"}, []string{"-c", "cp x out/a.txt.bak"})
+	assert.Error(t, err, "a mention inside a longer path is no mention")
+}

@@ -1,0 +1,199 @@
+// Package cli is what makes the ldwrap commands commands: their
+// environment variables, usage texts, messages and exit statuses. The work
+// itself is internal/step's (run a tool around staged outputs) and the Go
+// API's (install).
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/step"
+)
+
+// Version is the version of every ldwrap command.
+const Version = "0.1.0"
+
+// Exit statuses of ldwrap's own failures, as env(1) and timeout(1) use them.
+const (
+	exitCannotRun = 126 // found but could not run, or staging/commit failed
+	exitNotFound  = 127
+)
+
+// depthVar counts nested ldwrap processes. A copy of ldwrap installed as
+// the real tool's name (where the same-file check cannot see it) would
+// otherwise call itself forever.
+const (
+	depthVar = "LDWRAP_DEPTH"
+	maxDepth = 8
+)
+
+// fatalf prints one "ldwrap: <what> <path>: <cause>" line and exits.
+func fatalf(code int, format string, args ...interface{}) {
+	fmt.Fprintf(os.Stderr, "ldwrap: "+format+"\n", args...)
+	os.Exit(code)
+}
+
+// usageError is fatalf for a command line the command cannot take: what
+// is the offending part ("option -x"), cause what is wrong with it.
+func usageError(command, what, cause string) {
+	fatalf(exitCannotRun, "%s: %s (see %s --help)", what, cause, command)
+}
+
+func envOn(name string) bool {
+	v := os.Getenv(name)
+	return v != "" && v != "0"
+}
+
+var (
+	verbose = envOn("LDWRAP_VERBOSE")
+	// strict (LDWRAP_STRICT=1) makes every pass-through of a step that
+	// writes a file an error (126) instead of a non-atomic write.
+	strict = envOn("LDWRAP_STRICT")
+	// staleReport (LDWRAP_STALE=1): after a replacement, name the processes
+	// that still use the old file.
+	staleReport = envOn("LDWRAP_STALE")
+)
+
+func logf(format string, args ...interface{}) {
+	if verbose {
+		fmt.Fprintf(os.Stderr, "ldwrap: "+format+"\n", args...)
+	}
+}
+
+func warnf(format string, args ...interface{}) {
+	fmt.Fprintf(os.Stderr, "ldwrap: warning: "+format+"\n", args...)
+}
+
+// optionsFromEnv reads the engine's policies from the environment:
+// LDWRAP_DURABLE=1, LDWRAP_SYMLINKS=follow, LDWRAP_KEEP_ATTRS=1,
+// LDWRAP_SKIP_IDENTICAL=touch|restat. durable is the command's default.
+func optionsFromEnv(durable bool) (engine.Options, error) {
+	o := engine.Options{Durable: durable, Warnf: warnf}
+	if verbose {
+		o.Logf = logf
+	}
+	if v, ok := os.LookupEnv("LDWRAP_DURABLE"); ok {
+		o.Durable = v != "" && v != "0"
+	}
+	switch v := os.Getenv("LDWRAP_SYMLINKS"); v {
+	case "", "replace":
+	case "follow":
+		o.Symlinks = engine.FollowLink
+	default:
+		return o, fmt.Errorf("LDWRAP_SYMLINKS=%s: want replace or follow", v)
+	}
+	o.KeepAttrs = envOn("LDWRAP_KEEP_ATTRS")
+	switch v := os.Getenv("LDWRAP_SKIP_IDENTICAL"); v {
+	case "", "0":
+	case "touch", "1":
+		o.Skip = engine.KeepAndTouch
+	case "restat":
+		o.Skip = engine.KeepUntouched
+	default:
+		return o, fmt.Errorf("LDWRAP_SKIP_IDENTICAL=%s: want touch or restat", v)
+	}
+	return o, nil
+}
+
+// run carries out s and exits the process: with the tool's status, by the
+// tool's (or a forwarded) signal, or with 126/127 for ldwrap's own
+// failures. A pass-through plan execs the tool untouched.
+func run(s step.Step) {
+	checkDepth()
+	if s.Plan.Pass != "" {
+		if !s.Plan.Quiet {
+			if strict {
+				fatalf(exitCannotRun, "stage %s: would pass through untouched (%s); not run, as LDWRAP_STRICT=1 asks", s.Tool.Words[0], s.Plan.Pass)
+			}
+			logf("passing through untouched: %s", s.Plan.Pass)
+		}
+		execTool(s.Tool, s.Args)
+	}
+	opts, err := optionsFromEnv(s.Options.Durable)
+	if err != nil {
+		fatalf(exitCannotRun, "config: %v", err)
+	}
+	s.Options, s.Forward, s.ReportStale = opts, true, staleReport
+	out, err := s.Execute()
+	if errors.Is(err, engine.ErrSpecial) && s.Stdout == "" {
+		logf("passing through untouched: %v", err)
+		execTool(s.Tool, s.Args)
+	}
+	if err != nil {
+		fatalf(exitCodeOf(err), "%v", err)
+	}
+	if !out.Success() {
+		exitLike(out.Status, out.Signal)
+	}
+	os.Exit(0)
+}
+
+func exitCodeOf(err error) int {
+	if step.NotFound(err) {
+		return exitNotFound
+	}
+	return exitCannotRun
+}
+
+// execTool replaces ldwrap with the tool: a pass-through costs one execve
+// and keeps the tool's exit status and signals exact by construction.
+func execTool(t step.Tool, args []string) {
+	argv := append(append([]string(nil), t.Words...), args...)
+	err := syscall.Exec(t.Path, argv, os.Environ())
+	code := exitCannotRun
+	if errors.Is(err, syscall.ENOENT) {
+		code = exitNotFound
+	}
+	fatalf(code, "run %s: %v", t.Path, err)
+}
+
+func checkDepth() {
+	n, _ := strconv.Atoi(os.Getenv(depthVar))
+	if n >= maxDepth {
+		fatalf(exitCannotRun, "run %s: ldwrap nested %d deep; is a copy of ldwrap installed as the real tool?", os.Args[0], n)
+	}
+	os.Setenv(depthVar, strconv.Itoa(n+1))
+}
+
+// exitLike ends ldwrap the way the tool ended, so make and ninja see what
+// they would have seen: the same exit code, or death by the same signal.
+// When ldwrap itself received sig, it dies of sig.
+func exitLike(status syscall.WaitStatus, sig syscall.Signal) {
+	if sig == 0 && status.Signaled() {
+		sig = status.Signal()
+	}
+	if sig != 0 {
+		dieOf(sig)
+	}
+	os.Exit(status.ExitStatus())
+}
+
+// dieOf kills ldwrap with sig. signal.Reset is not enough: Go's own
+// handler stays installed, and for SIGQUIT it prints every goroutine and
+// exits 2. So the kernel's default action is set directly (an all-zero
+// struct sigaction is SIG_DFL on every Linux architecture).
+func dieOf(sig syscall.Signal) {
+	signal.Reset(sig)
+	var dfl [4]uintptr
+	syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
+	syscall.Kill(os.Getpid(), sig)
+	// Delivery is asynchronous; give it a moment. Still alive after that:
+	// the signal is blocked by our parent's choice. Report it the way a
+	// shell would.
+	time.Sleep(time.Second)
+	os.Exit(128 + int(sig))
+}
+
+// printVersion answers --version for command.
+func printVersion(command string) {
+	fmt.Printf("%s %s\n", command, Version)
+	os.Exit(0)
+}

@@ -1,0 +1,542 @@
+package cmdline
+
+import (
+	"path/filepath"
+	"strings"
+)
+
+// Driver is the compiler driver's family: GCC and clang derive side files
+// from -o in the same places but differ in which derived names we can keep.
+type Driver struct {
+	Clang bool
+	// Distcc: the compiler runs under distcc, which preprocesses without
+	// -o, so an -MD depfile is named after the source (a.d in the current
+	// directory) with target a.o, whatever -o says. Bare distcc does that,
+	// so ldwrap adds neither -MF nor -MQ there.
+	Distcc bool
+}
+
+// driverValueOptions take their value in the next argument when written alone.
+var driverValueOptions = setOf(
+	"-x", "-MF", "-MT", "-MQ", "-I", "-D", "-U", "-L", "-l", "-T", "-u", "-e", "-z",
+	"-Xlinker", "-Xassembler", "-Xpreprocessor", "-Xclang", "-include", "-imacros", "-idirafter",
+	"-iprefix", "-iwithprefix", "-iwithprefixbefore", "-isystem", "-isysroot", "-iquote",
+	"-imultilib", "-aux-info", "-dumpdir", "-dumpbase", "-dumpbase-ext", "-B", "--param",
+	"-wrapper", "-A", "-target", "-mllvm", "-arch", "-gcc-toolchain", "--sysroot", "-MJ", "-F",
+	"-cxx-isystem", "-isystem-after", "-Xopenmp-target", "-ivfsoverlay", "-serialize-diagnostics",
+	"--serialize-diagnostics", "-working-directory", "-Xanalyzer", "-resource-dir",
+	"--include-directory", "--include", "--define-macro", "--undefine-macro", "--library-directory",
+	"--assert", "-Xarch_host", "-Xarch_device", "--ld-path", "-G",
+	// From GCC's and clang's option lists: an option missing here reads its
+	// value as an input file (issue 14: -iwithsysroot, -include-pch).
+	"-iwithsysroot", "-include-pch", "-imultiarch", "-iframework", "-iframeworkwithsysroot",
+	"-iembed-dir", "-Xcuda-fatbinary", "-Xcuda-ptxas", "-Xoffload-linker", "-Xflang",
+	"-dependency-file", "-dependency-dot", "-module-dependency-dir", "-arcmt-migrate-report-output",
+	"-index-store-path", "-framework", "--config", "-ccc-gcc-name", "-ccc-install-dir",
+	"--include-prefix", "--include-with-prefix", "--include-with-prefix-before",
+	"--include-with-prefix-after", "--include-directory-after", "--imacros", "--prefix",
+	"--force-link", "--specs", "--machine", "--for-assembler", "--system-header-prefix",
+	"--no-system-header-prefix",
+)
+
+// driverAliases are the long spellings GCC and clang accept for the mode
+// options (gcc.cc's option_map; clang's Options.td Alias entries). Without
+// them `cc --compile a.c` would look like a link and get "-o a.out".
+var driverAliases = map[string]string{
+	"--compile": "-c", "--assemble": "-S", "--preprocess": "-E",
+	"--dependencies": "-M", "--user-dependencies": "-MM",
+	"--write-dependencies": "-MD", "--write-user-dependencies": "-MMD",
+	"--language": "-x", "--for-linker": "-Xlinker", "-help": "--help",
+	"--dumpdir": "-dumpdir", "--dumpbase": "-dumpbase", "--syntax-only": "-fsyntax-only",
+}
+
+// noFileModes make the driver write no file at all (diagnostics only).
+var noFileModes = setOf("-fsyntax-only", "-fdriver-only", "--target-help", "--help-hidden")
+
+// otherModes make the driver write something other than an object, an
+// assembly file, a preprocessed file or a linked program, under a name of
+// its own choosing when there is no -o. ldwrap does not model them, so it
+// never adds an -o to them: a link's default "-o a.out" there would
+// overwrite a.out with an AST, a plist or a precompiled header.
+var otherModes = setOf("-emit-ast", "--analyze", "--precompile", "-emit-module", "-emit-module-interface",
+	"-emit-header-unit", "-emit-interface-stubs", "-emit-merged-ifs", "-fmodule-header", "--emit-static-lib",
+	"-extract-api", "-emit-llvm-uselists", "-cc1", "-cc1as")
+
+// headerSuffixes are inputs the driver turns into a precompiled header
+// (x.h -> x.h.gch) rather than linking them.
+var headerSuffixes = setOf(".h", ".hh", ".H", ".hp", ".hxx", ".hpp", ".HPP", ".h++", ".tcc")
+
+// sourceSuffixes are inputs the driver compiles (rather than hands to ld).
+var sourceSuffixes = setOf(
+	".c", ".i", ".ii", ".cc", ".cp", ".cxx", ".cpp", ".CPP", ".c++", ".C", ".m", ".mi", ".mm",
+	".M", ".mii", ".s", ".S", ".sx", ".f", ".for", ".ftn", ".F", ".FOR", ".fpp", ".FPP", ".FTN",
+	".f90", ".f95", ".f03", ".f08", ".F90", ".F95", ".F03", ".F08", ".go", ".d", ".adb", ".ads",
+	".cu", ".hip", ".cl", ".bc", ".ll",
+)
+
+// Side-output flags, by what a staged -o does to them.
+var (
+	// gccNamesEmbedded: GCC writes a file named after -o AND records that
+	// name in the object (DW_AT_dwo_name, the .gcda path). Adding
+	// -dumpdir <dir of -o>/ keeps the recorded name right; those files are
+	// then written in place by the compiler.
+	gccNamesEmbedded = []string{"-gsplit-dwarf", "--coverage", "-ftest-coverage", "-fprofile-arcs", "-fprofile-generate"}
+	// sideFilesStaged land in the staging directory under their right names
+	// and are committed with the output.
+	sideFilesStaged = []string{"-fstack-usage", "-fcallgraph-info", "-fdump-", "-save-temps"}
+	// clangPassThrough: clang records the output name (or the whole command
+	// line) in a way no rewrite of ours can keep byte-identical.
+	clangPassThrough = []string{"-gsplit-dwarf", "--coverage", "-ftest-coverage", "-fprofile-arcs",
+		"-ftime-trace", "-MJ", "-frecord-command-line", "-grecord-command-line", "-frecord-gcc-switches"}
+	// alwaysPassThrough for both families. GCC's SARIF and JSON diagnostic
+	// files (GCC 13+) record cc1's arguments, -dumpdir taken from -o among
+	// them (and times and temporary names besides).
+	alwaysPassThrough = []string{"-serialize-diagnostics", "--serialize-diagnostics", "-working-directory", "-Xclang",
+		"-fdiagnostics-format=sarif-file", "-fdiagnostics-format=json-file", "-fdiagnostics-add-output",
+		"-fdiagnostics-set-output"}
+)
+
+func matchFlag(arg string, flags []string) string {
+	for _, f := range flags {
+		if arg == f || (strings.HasPrefix(arg, f) && (strings.HasSuffix(f, "-") || strings.HasPrefix(arg[len(f):], "="))) {
+			return f
+		}
+	}
+	return ""
+}
+
+// driverScan is what a driver command line says about its outputs.
+type driverScan struct {
+	stop    byte  // 0 link, 'c', 'S', 'E'
+	out     *Edit // the -o option, pointed at its value
+	inputs  []string
+	sources int // inputs the driver compiles
+
+	deps struct {
+		md, only, named bool // -MD/-MMD; -M/-MM; -MT/-MQ
+		mf              *Edit
+		mfFromFile      bool // -MF came from a response file
+	}
+	side struct {
+		embedded, staged []string // gccNamesEmbedded, sideFilesStaged met
+		saveTemps        bool
+		saveTempsCwd     bool
+		userDumpdir      bool
+		dumpbaseSlash    bool
+	}
+	link struct {
+		lto, shared  bool
+		args         []Arg // -Wl, and -Xlinker
+		fuseLd, path string
+	}
+
+	pass         string // why the call must run untouched
+	info         bool   // --version and the like: no output
+	noFile       bool   // -fsyntax-only and the like: nothing is written
+	otherMode    string // a mode ldwrap does not model (-emit-ast, a header)
+	missingValue string // an option at the end, without its value
+	lang         string // the -x in effect
+}
+
+// argCursor walks a command line; options take their values through it.
+type argCursor struct {
+	args []Arg
+	i    int
+}
+
+func (c *argCursor) arg() Arg { return c.args[c.i] }
+
+// value takes the next argument as the value of the current option; ok is
+// false at the end of the command line.
+func (c *argCursor) value() (v Arg, ok bool) {
+	if c.i+1 >= len(c.args) {
+		return Arg{}, false
+	}
+	c.i++
+	return c.args[c.i], true
+}
+
+// driverHandler reads one option (a, canonical spelling) at c. It returns
+// true when it has taken the option and its value entirely, so the generic
+// checks (pass-through lists, value options) do not look at it again.
+type driverHandler func(s *driverScan, c *argCursor, a string) (done bool)
+
+func (s *driverScan) takeValue(c *argCursor, a string) (Arg, bool) {
+	v, ok := c.value()
+	if !ok {
+		s.missingValue = a
+	}
+	return v, ok
+}
+
+func setStop(s *driverScan, _ *argCursor, a string) bool {
+	// -E wins over -S over -c, whatever their order.
+	if s.stop == 0 || a == "-E" || (a == "-S" && s.stop == 'c') {
+		s.stop = a[1]
+	}
+	return false
+}
+
+func outputSeparate(s *driverScan, c *argCursor, a string) bool {
+	flag := c.arg()
+	if v, ok := s.takeValue(c, a); ok {
+		e := editFor(v.Value, flag, "", true, v.Top, "-o", false)
+		s.out = &e
+	}
+	return true
+}
+
+func outputJoined(prefix string) driverHandler {
+	return func(s *driverScan, c *argCursor, a string) bool {
+		e := editFor(a[len(prefix):], c.arg(), prefix, false, -1, "-o", false)
+		s.out = &e
+		return true
+	}
+}
+
+func depfileName(s *driverScan, c *argCursor, a string) bool {
+	flag := c.arg()
+	if a != "-MF" {
+		s.deps.mf = &Edit{Top: flag.Top, Prefix: "-MF", Target: a[3:], Side: true}
+		s.deps.mfFromFile = flag.Top < 0
+		return true
+	}
+	if v, ok := s.takeValue(c, a); ok {
+		s.deps.mf = &Edit{Top: v.Top, Target: v.Value, Side: true}
+		s.deps.mfFromFile = flag.Top < 0 || v.Top < 0
+	}
+	return true
+}
+
+func language(s *driverScan, c *argCursor, a string) bool {
+	if a != "-x" {
+		s.lang = a[2:]
+		return false
+	}
+	if v, ok := s.takeValue(c, a); ok {
+		s.lang = v.Value
+	}
+	return true
+}
+
+func dumpbase(s *driverScan, c *argCursor, a string) bool {
+	if v, ok := s.takeValue(c, a); ok && strings.Contains(v.Value, "/") {
+		s.side.dumpbaseSlash = true
+	}
+	return true
+}
+
+func linkerArgs(s *driverScan, c *argCursor, a string) bool {
+	if a != "-Xlinker" {
+		for _, w := range strings.Split(a[len("-Wl,"):], ",") {
+			s.link.args = append(s.link.args, Arg{Value: w, Top: -1})
+		}
+		return false
+	}
+	if v, ok := s.takeValue(c, a); ok {
+		s.link.args = append(s.link.args, Arg{Value: v.Value, Top: -1})
+	}
+	return true
+}
+
+func linkerPath(s *driverScan, c *argCursor, a string) bool {
+	if a != "--ld-path" {
+		s.link.path = a[len("--ld-path="):]
+		return false
+	}
+	if v, ok := s.takeValue(c, a); ok {
+		s.link.path = v.Value
+	}
+	return true
+}
+
+func set(field func(*driverScan) *bool, to bool) driverHandler {
+	return func(s *driverScan, _ *argCursor, _ string) bool { *field(s) = to; return false }
+}
+
+func informational(s *driverScan, _ *argCursor, _ string) bool { s.info = true; return false }
+
+// driverExact and driverPrefixed are the options that decide what the
+// driver writes. An option not here is only checked against the side-file
+// lists (matchFlag) and driverValueOptions.
+var driverExact = map[string]driverHandler{
+	"-o": outputSeparate, "--output": outputSeparate,
+	"-c": setStop, "-S": setStop, "-E": setStop,
+	"-M":        set(func(s *driverScan) *bool { return &s.deps.only }, true),
+	"-MM":       set(func(s *driverScan) *bool { return &s.deps.only }, true),
+	"-MD":       set(func(s *driverScan) *bool { return &s.deps.md }, true),
+	"-MMD":      set(func(s *driverScan) *bool { return &s.deps.md }, true),
+	"-MF":       depfileName,
+	"-x":        language,
+	"-dumpdir":  set(func(s *driverScan) *bool { return &s.side.userDumpdir }, true),
+	"-dumpbase": dumpbase,
+	"-fno-lto":  set(func(s *driverScan) *bool { return &s.link.lto }, false),
+	"-shared":   set(func(s *driverScan) *bool { return &s.link.shared }, true),
+	"-Xlinker":  linkerArgs,
+	"--ld-path": linkerPath,
+	"-save-temps=cwd": func(s *driverScan, _ *argCursor, _ string) bool {
+		s.side.saveTemps, s.side.saveTempsCwd = true, true
+		return false
+	},
+	"-###": informational, "--version": informational, "--help": informational,
+	"--target-help": informational, "-dumpversion": informational, "-dumpfullversion": informational,
+	"-dumpmachine": informational, "-dumpspecs": informational,
+}
+
+var driverPrefixed = []struct {
+	prefix string
+	handle driverHandler
+}{
+	{"--output=", outputJoined("--output=")},
+	{"-o", outputJoined("-o")},
+	{"-MF", depfileName},
+	{"-MT", set(func(s *driverScan) *bool { return &s.deps.named }, true)},
+	{"-MQ", set(func(s *driverScan) *bool { return &s.deps.named }, true)},
+	{"-x", language},
+	{"-flto", set(func(s *driverScan) *bool { return &s.link.lto }, true)},
+	{"-Wl,", linkerArgs},
+	{"-fuse-ld=", func(s *driverScan, _ *argCursor, a string) bool { s.link.fuseLd = a[len("-fuse-ld="):]; return false }},
+	{"--ld-path=", linkerPath},
+	{"--help=", informational},
+	{"-print-", informational},
+	{"--print-", informational},
+}
+
+func driverHandlerFor(a string) driverHandler {
+	if h := driverExact[a]; h != nil {
+		return h
+	}
+	for _, p := range driverPrefixed {
+		if strings.HasPrefix(a, p.prefix) {
+			return p.handle
+		}
+	}
+	return nil
+}
+
+// canonical spells an option as driverExact knows it (--compile -> -c).
+func canonical(a string) string {
+	if c, ok := driverAliases[a]; ok {
+		return c
+	}
+	if strings.HasPrefix(a, "--language=") {
+		return "-x" + a[len("--language="):]
+	}
+	return a
+}
+
+func (d Driver) scan(args []Arg) driverScan {
+	var s driverScan
+	for c := (argCursor{args: args}); c.i < len(args); c.i++ {
+		a := canonical(args[c.i].Value)
+		if a == "" || a[0] != '-' || a == "-" {
+			s.input(a)
+			continue
+		}
+		if noFileModes[a] {
+			s.noFile = true
+		}
+		if otherModes[a] {
+			s.otherMode = a
+		}
+		if h := driverHandlerFor(a); h != nil && h(&s, &c, a) {
+			continue
+		}
+		s.sideFlags(d, a)
+		if driverValueOptions[a] || (strings.HasPrefix(a, "-Xarch_") && !strings.Contains(a, "=")) {
+			s.takeValue(&c, a)
+		}
+	}
+	return s
+}
+
+// input counts an input file: a source, or a header the driver would
+// precompile.
+func (s *driverScan) input(a string) {
+	if a == "" {
+		return
+	}
+	s.inputs = append(s.inputs, a)
+	lang := s.lang
+	switch {
+	case strings.HasSuffix(lang, "-header") || lang == "c++-header-unit" ||
+		((lang == "" || lang == "none") && headerSuffixes[filepath.Ext(a)]):
+		s.otherMode = "a header input (the driver makes a precompiled header)"
+	case (lang != "" && lang != "none") || sourceSuffixes[filepath.Ext(a)]:
+		s.sources++
+	}
+}
+
+// sideFlags notes the options whose side files decide between staging
+// and passing through.
+func (s *driverScan) sideFlags(d Driver, a string) {
+	if f := matchFlag(a, alwaysPassThrough); f != "" && s.pass == "" {
+		s.pass = f + " is not supported; passed through"
+	}
+	if f := matchFlag(a, clangPassThrough); d.Clang && f != "" && s.pass == "" {
+		s.pass = "clang " + f + " records the output name; passed through"
+	}
+	if f := matchFlag(a, gccNamesEmbedded); !d.Clang && f != "" {
+		s.side.embedded = append(s.side.embedded, f)
+	}
+	if f := matchFlag(a, sideFilesStaged); f != "" {
+		s.side.staged = append(s.side.staged, f)
+		if f == "-save-temps" {
+			s.side.saveTemps = true
+		}
+	}
+}
+
+// depfileFor is the depfile GCC and clang derive from an output: the output
+// minus its last suffix, plus ".d" (x.y.z -> x.y.d, .hidden -> .d).
+func depfileFor(out string) string {
+	dir, base := splitKeepDir(out)
+	if i := strings.LastIndexByte(base, '.'); i >= 0 {
+		base = base[:i]
+	}
+	return dir + base + ".d"
+}
+
+// splitKeepDir splits at the last slash, keeping the directory as written.
+func splitKeepDir(p string) (dir, base string) {
+	i := strings.LastIndexByte(p, '/')
+	return p[:i+1], p[i+1:]
+}
+
+// Plan decides how to run the driver with argv.
+func (d Driver) Plan(argv []string, readFile func(string) ([]byte, error)) Rewrite {
+	args := Expand(argv, readFile)
+	s := d.scan(args)
+	if s.deps.only { // -M and -MM imply -E: dependencies instead of preprocessed text
+		s.stop = 'E'
+	}
+	switch {
+	case s.info:
+		return quiet("an informational call")
+	case s.noFile:
+		return quiet("a call that writes no file")
+	case s.missingValue != "":
+		return quiet(s.missingValue + " without a value")
+	case len(s.inputs) == 0:
+		return quiet("no input files")
+	case s.pass != "":
+		return passThrough(s.pass)
+	}
+	// Preprocessing is text, whatever the input (cc -E -dM h.h); other
+	// modes are not staged, and never given a link's "-o a.out".
+	if s.stop != 'E' && s.otherMode != "" {
+		return passThrough(s.otherMode + ": a mode ldwrap does not stage")
+	}
+	if s.stop != 0 {
+		return d.planCompile(s)
+	}
+	return d.planLink(s)
+}
+
+func (d Driver) planCompile(s driverScan) Rewrite {
+	if s.stop == 'E' {
+		switch {
+		case s.deps.md || s.deps.mf != nil:
+			return passThrough("dependency output of a preprocess-only call is not staged")
+		case s.out == nil:
+			return quiet("preprocessing to standard output")
+		}
+	}
+	e, why := compileOutput(s)
+	switch {
+	case why.Pass != "":
+		return why
+	case e.Target == "-" || e.Target == "":
+		return passThrough("output to standard output")
+	case s.deps.md && s.deps.mfFromFile:
+		return passThrough("-MF inside a response file")
+	}
+	needDumpdir := len(s.side.embedded) > 0 && !s.side.userDumpdir && !s.side.dumpbaseSlash
+	if needDumpdir && s.side.saveTempsCwd {
+		return passThrough("-save-temps=cwd with " + s.side.embedded[0] + ": -dumpdir would move the temporaries")
+	}
+	r := Rewrite{Outputs: []string{e.Target}, Edits: []Edit{e}}
+	d.addDepfile(&r, s)
+	if needDumpdir {
+		dir, _ := splitKeepDir(e.Target)
+		r.Append = append(r.Append, "-dumpdir", dir)
+		r.Notes = append(r.Notes, "the files of "+strings.Join(s.side.embedded, " ")+
+			" record their own names, so the compiler writes them in place (not atomically)")
+	}
+	return r
+}
+
+// compileOutput is the edit for a compile's output: its -o, or the name
+// the driver derives from the one input (a.c -> a.o, or a.s with -S).
+func compileOutput(s driverScan) (Edit, Rewrite) {
+	if s.out != nil {
+		if len(s.inputs) > 1 {
+			return Edit{}, unknown("-o with several inputs (" + strings.Join(s.inputs, " ") +
+				"): the driver rejects that, unless one of them is the value of an option ldwrap does not know")
+		}
+		return *s.out, Rewrite{}
+	}
+	switch {
+	case len(s.inputs) > 1:
+		return Edit{}, passThrough("several inputs without -o: one output each")
+	case s.inputs[0] == "-":
+		return Edit{}, passThrough("input from standard input")
+	}
+	_, base := splitKeepDir(s.inputs[0])
+	if i := strings.LastIndexByte(base, '.'); i > 0 {
+		base = base[:i]
+	}
+	suffix := ".o"
+	if s.stop == 'S' {
+		suffix = ".s"
+	}
+	return Edit{Top: -1, Flag: "-o", Target: base + suffix}, Rewrite{}
+}
+
+// addDepfile stages the -MD depfile beside the output, under the name the
+// driver would give it, and keeps its target line the output's name (-MQ).
+func (d Driver) addDepfile(r *Rewrite, s driverScan) {
+	out := r.Outputs[0]
+	switch {
+	case !s.deps.md:
+	case s.deps.mf != nil:
+		r.Edits = append(r.Edits, *s.deps.mf)
+	case d.Distcc:
+		r.Notes = append(r.Notes, "distcc names the -MD depfile after the source, not -o: it writes it in place (not atomically)")
+	default:
+		r.Edits = append(r.Edits, Edit{Top: -1, Flag: "-MF", Target: depfileFor(out), Side: true})
+	}
+	if s.deps.md && !d.Distcc && !s.deps.named {
+		r.Append = append(r.Append, "-MQ", out)
+	}
+}
+
+func (d Driver) planLink(s driverScan) Rewrite {
+	kind := BFD
+	if s.link.path != "" {
+		kind = LinkerOf(s.link.path)
+	} else if s.link.fuseLd != "" {
+		kind = LinkerOf(s.link.fuseLd)
+	}
+	compiles := s.sources > 0 || s.link.lto
+	switch {
+	case s.side.saveTemps:
+		return passThrough("-save-temps on a link: temporaries are named after the output")
+	case compiles && (s.deps.md || s.deps.mf != nil):
+		return passThrough("compile+link with a depfile: its target is the output name")
+	case compiles && len(s.side.embedded) > 0:
+		return passThrough("compile+link with " + s.side.embedded[0] + ": side files are named after the output")
+	case compiles && len(s.side.staged) > 0:
+		return passThrough("compile+link with " + s.side.staged[0] + ": side files are named after the output")
+	}
+	ls := scanLinker(kind, s.link.args)
+	switch {
+	case ls.out != nil:
+		return passThrough("the linker's own -o (-Wl,-o or -Xlinker -o) wins over the driver's")
+	case ls.passReason != "":
+		return passThrough(ls.passReason)
+	case kind == Gold && s.link.shared && !ls.soname:
+		return passThrough("gold -shared without -soname records the output path in the library")
+	}
+	return linkOutput(s.out)
+}

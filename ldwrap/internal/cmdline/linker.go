@@ -1,0 +1,194 @@
+package cmdline
+
+import (
+	"path/filepath"
+	"strings"
+)
+
+// Linker names the linker families, whose argument rules differ in details.
+type Linker int
+
+const (
+	BFD Linker = iota
+	Gold
+	LLD
+	Mold
+)
+
+func (l Linker) String() string {
+	return [...]string{"ld.bfd", "ld.gold", "ld.lld", "mold"}[l]
+}
+
+// LinkerOf guesses the family from a linker's (resolved) file name or a
+// -fuse-ld value. Anything unrecognised is taken for GNU ld (bfd).
+func LinkerOf(name string) Linker {
+	base := filepath.Base(name)
+	switch {
+	case strings.Contains(base, "gold"):
+		return Gold
+	case strings.Contains(base, "lld"):
+		return LLD
+	case strings.Contains(base, "mold"):
+		return Mold
+	}
+	return BFD
+}
+
+// linkerValueOptions take their value in the next argument when written
+// without "=". GNU ld accepts long options with one dash or two.
+var linkerValueOptions = setOf(
+	"L", "l", "T", "e", "m", "z", "h", "u", "y", "Y", "A", "b", "c", "f", "F", "G", "I", "P", "R", "a",
+	"soname", "rpath", "rpath-link", "dynamic-linker", "Map", "plugin", "plugin-opt", "script",
+	"entry", "library", "library-path", "undefined", "trace-symbol", "defsym", "wrap",
+	"version-script", "dynamic-list", "retain-symbols-file", "just-symbols", "Ttext", "Tdata",
+	"Tbss", "Ttext-segment", "Trodata-segment", "Tldata-segment", "dependency-file", "out-implib",
+	"out", "auxiliary", "filter", "fini", "init", "format", "oformat", "architecture", "mri-script",
+	"exclude-libs", "mllvm", "chroot", "thread-count", "image-base", "sysroot", "hash-style",
+	"section-start", "thinlto-cache-dir", "package-metadata", "error-limit", "undefined-version",
+	"require-defined", "export-dynamic-symbol", "dynamic-list-data", "separate-debug-file",
+	"Bsymbolic-functions-list",
+)
+
+func setOf(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// linkScan is what a linker command line says about its output.
+type linkScan struct {
+	out        *Edit // the output option, pointed at its value
+	inputs     int
+	shared     bool
+	soname     bool
+	info       bool // --version, --help, -v: no output
+	passReason string
+}
+
+// scanLinker reads linker arguments (already expanded) for kind.
+func scanLinker(kind Linker, args []Arg) linkScan {
+	var s linkScan
+	for c := (argCursor{args: args}); c.i < len(args); c.i++ {
+		a := args[c.i].Value
+		if a == "" || a[0] != '-' || a == "-" {
+			if a != "" {
+				s.inputs++
+			}
+			continue
+		}
+		if !s.output(kind, &c) {
+			s.option(kind, &c)
+		}
+	}
+	if kind == Gold && s.shared && !s.soname && s.passReason == "" {
+		s.passReason = "gold -shared without -soname records the output path in the library"
+	}
+	return s
+}
+
+// output takes the option at c if it names the output: -o X, -oX,
+// --output=X (and gold's -output). GNU ld rejects -o=X, which gold, lld and
+// mold read as "=X": that is passed through.
+func (s *linkScan) output(kind Linker, c *argCursor) bool {
+	flag := c.arg()
+	a := flag.Value
+	prefix := ""
+	switch {
+	case a == "-o" || a == "--output" || (kind == Gold && a == "-output"):
+		v, ok := c.value()
+		if !ok {
+			s.passReason = "-o without a value"
+			return true
+		}
+		e := editFor(v.Value, flag, "", true, v.Top, "-o", false)
+		s.out = &e
+		return true
+	case strings.HasPrefix(a, "--output=") || (kind == Gold && strings.HasPrefix(a, "-output=")):
+		prefix = a[:strings.IndexByte(a, '=')+1]
+	case kind == BFD && strings.HasPrefix(a, "-o="):
+		s.passReason = a + ": GNU ld rejects it"
+		return true
+	case strings.HasPrefix(a, "-o") && !strings.HasPrefix(a, "--"):
+		prefix = "-o" // -oX; bfd, lld and mold read "-output=X" this way too
+	default:
+		return false
+	}
+	e := editFor(a[len(prefix):], flag, prefix, false, -1, "-o", false)
+	s.out = &e
+	return true
+}
+
+// linkerPassReasons are the options whose files name the output, by
+// option name (dashes and value dropped), for every linker or (bfdOnly)
+// for GNU ld alone.
+var linkerPassReasons = map[string]struct {
+	bfdOnly bool
+	reason  string
+}{
+	"M":                   {true, "GNU ld prints the output name in the map"},
+	"print-map":           {true, "GNU ld prints the output name in the map"},
+	"Map":                 {true, "GNU ld records the output name in the map"},
+	"dependency-file":     {false, "the file's first line names the output"},
+	"save-temps":          {false, "temporary files are named after the output"},
+	"reproduce":           {false, "the archive records the command line, output name included"},
+	"separate-debug-file": {false, "the debug file is named after the output (untested with the mold here)"},
+}
+
+// option reads any other option at c, and skips its value.
+func (s *linkScan) option(kind Linker, c *argCursor) {
+	a := c.arg().Value
+	name, value, hasEq := strings.Cut(strings.TrimLeft(a, "-"), "=")
+	if strings.HasPrefix(a, "-h") && !strings.HasPrefix(a, "-hash") && len(a) > 2 {
+		name = "h" // -hNAME: the joined soname
+	}
+	if p, ok := linkerPassReasons[name]; ok && (!p.bfdOnly || kind == BFD) {
+		s.passReason = a + ": " + p.reason
+	}
+	switch name {
+	case "shared", "Bshareable":
+		s.shared = true
+	case "soname", "h":
+		s.soname = true
+	case "version", "help":
+		s.info = s.info || !hasEq
+	case "plugin-opt":
+		if !hasEq && c.i+1 < len(c.args) {
+			value = c.args[c.i+1].Value
+		}
+		if strings.Contains(value, "save-temps") || strings.Contains(value, "dwo_dir") || strings.Contains(value, "obj-path") {
+			s.passReason = "-plugin-opt=" + value + ": LTO files are named after the output"
+		}
+	}
+	if !hasEq && linkerValueOptions[name] && (len(a) == 2 || strings.HasPrefix(a, "--") || len(name) > 1) {
+		c.value()
+	}
+}
+
+// PlanLinker decides how to run a linker of family kind with argv.
+func PlanLinker(kind Linker, argv []string, readFile func(string) ([]byte, error)) Rewrite {
+	args := Expand(argv, readFile)
+	s := scanLinker(kind, args)
+	switch {
+	case s.info:
+		return quiet("an informational call writes no output")
+	case s.passReason != "":
+		return passThrough(s.passReason)
+	case s.inputs == 0:
+		return quiet("no input files")
+	}
+	return linkOutput(s.out)
+}
+
+// linkOutput stages a link's output: its -o, or the linker's a.out.
+func linkOutput(out *Edit) Rewrite {
+	e := Edit{Top: -1, Flag: "-o", Target: "a.out"}
+	if out != nil {
+		e = *out
+		if e.Target == "-" || e.Target == "" {
+			return passThrough("output to standard output")
+		}
+	}
+	return Rewrite{Edits: []Edit{e}, Outputs: []string{e.Target}}
+}
