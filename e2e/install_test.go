@@ -277,7 +277,6 @@ const userApp = `package main
 import (
 	"fmt"
 	"io"
-	"io"
 	"os"
 )
 

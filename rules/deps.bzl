@@ -1,7 +1,6 @@
 """First step of using ldwrap from a WORKSPACE: the repositories its rules need.
 
-    load("@bazel_tools//tools/build_defs/repo:utils.bzl", "maybe")
-load("@ldwrap//rules:deps.bzl", "ldwrap_dependencies")
+    load("@ldwrap//rules:deps.bzl", "ldwrap_dependencies")
     ldwrap_dependencies()
     load("@ldwrap//rules:setup.bzl", "ldwrap_setup")
     ldwrap_setup()
@@ -10,6 +9,7 @@ Repositories you already declare (io_bazel_rules_go, bazel_gazelle) win: each
 declaration here is skipped when a repository of that name exists.
 """
 
+load("@bazel_tools//tools/build_defs/repo:utils.bzl", "maybe")
 load("//rules/private:go_module.bzl", "go_module")
 load("//rules/private:config.bzl", "ldwrap_config")
 
