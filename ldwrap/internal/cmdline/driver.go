@@ -17,62 +17,112 @@ type Driver struct {
 }
 
 // driverValueOptions take their value in the next argument when written alone.
-var driverValueOptions = setOf(
-	"-x", "-MF", "-MT", "-MQ", "-I", "-D", "-U", "-L", "-l", "-T", "-u", "-e", "-z",
-	"-Xlinker", "-Xassembler", "-Xpreprocessor", "-Xclang", "-include", "-imacros", "-idirafter",
-	"-iprefix", "-iwithprefix", "-iwithprefixbefore", "-isystem", "-isysroot", "-iquote",
-	"-imultilib", "-aux-info", "-dumpdir", "-dumpbase", "-dumpbase-ext", "-B", "--param",
-	"-wrapper", "-A", "-target", "-mllvm", "-arch", "-gcc-toolchain", "--sysroot", "-MJ", "-F",
-	"-cxx-isystem", "-isystem-after", "-Xopenmp-target", "-ivfsoverlay", "-serialize-diagnostics",
-	"--serialize-diagnostics", "-working-directory", "-Xanalyzer", "-resource-dir",
-	"--include-directory", "--include", "--define-macro", "--undefine-macro", "--library-directory",
-	"--assert", "-Xarch_host", "-Xarch_device", "--ld-path", "-G",
-	// From GCC's and clang's option lists: an option missing here reads its
-	// value as an input file (issue 14: -iwithsysroot, -include-pch).
-	"-iwithsysroot", "-include-pch", "-imultiarch", "-iframework", "-iframeworkwithsysroot",
-	"-iembed-dir", "-Xcuda-fatbinary", "-Xcuda-ptxas", "-Xoffload-linker", "-Xflang",
-	"-dependency-file", "-dependency-dot", "-module-dependency-dir", "-arcmt-migrate-report-output",
-	"-index-store-path", "-framework", "--config", "-ccc-gcc-name", "-ccc-install-dir",
-	"--include-prefix", "--include-with-prefix", "--include-with-prefix-before",
-	"--include-with-prefix-after", "--include-directory-after", "--imacros", "--prefix",
-	"--force-link", "--specs", "--machine", "--for-assembler", "--system-header-prefix",
-	"--no-system-header-prefix",
-)
+func driverValueOptions(s string) bool {
+	switch s {
+	case "-x", "-MF", "-MT", "-MQ", "-I", "-D", "-U", "-L", "-l", "-T", "-u", "-e", "-z",
+		"-Xlinker", "-Xassembler", "-Xpreprocessor", "-Xclang", "-include", "-imacros", "-idirafter",
+		"-iprefix", "-iwithprefix", "-iwithprefixbefore", "-isystem", "-isysroot", "-iquote",
+		"-imultilib", "-aux-info", "-dumpdir", "-dumpbase", "-dumpbase-ext", "-B", "--param",
+		"-wrapper", "-A", "-target", "-mllvm", "-arch", "-gcc-toolchain", "--sysroot", "-MJ", "-F",
+		"-cxx-isystem", "-isystem-after", "-Xopenmp-target", "-ivfsoverlay", "-serialize-diagnostics",
+		"--serialize-diagnostics", "-working-directory", "-Xanalyzer", "-resource-dir",
+		"--include-directory", "--include", "--define-macro", "--undefine-macro", "--library-directory",
+		"--assert", "-Xarch_host", "-Xarch_device", "--ld-path", "-G",
+		// From GCC's and clang's option lists: an option missing here reads its
+		// value as an input file (issue 14: -iwithsysroot, -include-pch).
+		"-iwithsysroot", "-include-pch", "-imultiarch", "-iframework", "-iframeworkwithsysroot",
+		"-iembed-dir", "-Xcuda-fatbinary", "-Xcuda-ptxas", "-Xoffload-linker", "-Xflang",
+		"-dependency-file", "-dependency-dot", "-module-dependency-dir", "-arcmt-migrate-report-output",
+		"-index-store-path", "-framework", "--config", "-ccc-gcc-name", "-ccc-install-dir",
+		"--include-prefix", "--include-with-prefix", "--include-with-prefix-before",
+		"--include-with-prefix-after", "--include-directory-after", "--imacros", "--prefix",
+		"--force-link", "--specs", "--machine", "--for-assembler", "--system-header-prefix",
+		"--no-system-header-prefix":
+		return true
+	}
+	return false
+}
 
-// driverAliases are the long spellings GCC and clang accept for the mode
+// driverAlias is the short spelling of the long ones GCC and clang accept for the mode
 // options (gcc.cc's option_map; clang's Options.td Alias entries). Without
 // them `cc --compile a.c` would look like a link and get "-o a.out".
-var driverAliases = map[string]string{
-	"--compile": "-c", "--assemble": "-S", "--preprocess": "-E",
-	"--dependencies": "-M", "--user-dependencies": "-MM",
-	"--write-dependencies": "-MD", "--write-user-dependencies": "-MMD",
-	"--language": "-x", "--for-linker": "-Xlinker", "-help": "--help",
-	"--dumpdir": "-dumpdir", "--dumpbase": "-dumpbase", "--syntax-only": "-fsyntax-only",
+func driverAlias(a string) string {
+	switch a {
+	case "--compile":
+		return "-c"
+	case "--assemble":
+		return "-S"
+	case "--preprocess":
+		return "-E"
+	case "--dependencies":
+		return "-M"
+	case "--user-dependencies":
+		return "-MM"
+	case "--write-dependencies":
+		return "-MD"
+	case "--write-user-dependencies":
+		return "-MMD"
+	case "--language":
+		return "-x"
+	case "--for-linker":
+		return "-Xlinker"
+	case "-help":
+		return "--help"
+	case "--dumpdir":
+		return "-dumpdir"
+	case "--dumpbase":
+		return "-dumpbase"
+	case "--syntax-only":
+		return "-fsyntax-only"
+	}
+	return ""
 }
 
 // noFileModes make the driver write no file at all (diagnostics only).
-var noFileModes = setOf("-fsyntax-only", "-fdriver-only", "--target-help", "--help-hidden")
+func noFileModes(s string) bool {
+	switch s {
+	case "-fsyntax-only", "-fdriver-only", "--target-help", "--help-hidden":
+		return true
+	}
+	return false
+}
 
 // otherModes make the driver write something other than an object, an
 // assembly file, a preprocessed file or a linked program, under a name of
 // its own choosing when there is no -o. ldwrap does not model them, so it
 // never adds an -o to them: a link's default "-o a.out" there would
 // overwrite a.out with an AST, a plist or a precompiled header.
-var otherModes = setOf("-emit-ast", "--analyze", "--precompile", "-emit-module", "-emit-module-interface",
-	"-emit-header-unit", "-emit-interface-stubs", "-emit-merged-ifs", "-fmodule-header", "--emit-static-lib",
-	"-extract-api", "-emit-llvm-uselists", "-cc1", "-cc1as")
+func otherModes(s string) bool {
+	switch s {
+	case "-emit-ast", "--analyze", "--precompile", "-emit-module", "-emit-module-interface",
+		"-emit-header-unit", "-emit-interface-stubs", "-emit-merged-ifs", "-fmodule-header", "--emit-static-lib",
+		"-extract-api", "-emit-llvm-uselists", "-cc1", "-cc1as":
+		return true
+	}
+	return false
+}
 
 // headerSuffixes are inputs the driver turns into a precompiled header
 // (x.h -> x.h.gch) rather than linking them.
-var headerSuffixes = setOf(".h", ".hh", ".H", ".hp", ".hxx", ".hpp", ".HPP", ".h++", ".tcc")
+func headerSuffixes(s string) bool {
+	switch s {
+	case ".h", ".hh", ".H", ".hp", ".hxx", ".hpp", ".HPP", ".h++", ".tcc":
+		return true
+	}
+	return false
+}
 
 // sourceSuffixes are inputs the driver compiles (rather than hands to ld).
-var sourceSuffixes = setOf(
-	".c", ".i", ".ii", ".cc", ".cp", ".cxx", ".cpp", ".CPP", ".c++", ".C", ".m", ".mi", ".mm",
-	".M", ".mii", ".s", ".S", ".sx", ".f", ".for", ".ftn", ".F", ".FOR", ".fpp", ".FPP", ".FTN",
-	".f90", ".f95", ".f03", ".f08", ".F90", ".F95", ".F03", ".F08", ".go", ".d", ".adb", ".ads",
-	".cu", ".hip", ".cl", ".bc", ".ll",
-)
+func sourceSuffixes(s string) bool {
+	switch s {
+	case ".c", ".i", ".ii", ".cc", ".cp", ".cxx", ".cpp", ".CPP", ".c++", ".C", ".m", ".mi", ".mm",
+		".M", ".mii", ".s", ".S", ".sx", ".f", ".for", ".ftn", ".F", ".FOR", ".fpp", ".FPP", ".FTN",
+		".f90", ".f95", ".f03", ".f08", ".F90", ".F95", ".F03", ".F08", ".go", ".d", ".adb", ".ads",
+		".cu", ".hip", ".cl", ".bc", ".ll":
+		return true
+	}
+	return false
+}
 
 // Side-output flags, by what a staged -o does to them.
 var (
@@ -186,12 +236,14 @@ func outputSeparate(s *driverScan, c *argCursor, a string) bool {
 	return true
 }
 
-func outputJoined(prefix string) driverHandler {
-	return func(s *driverScan, c *argCursor, a string) bool {
-		e := editFor(a[len(prefix):], c.arg(), prefix, false, -1, "-o", false)
-		s.out = &e
-		return true
+func outputJoined(s *driverScan, c *argCursor, a string) bool {
+	prefix := "-o"
+	if strings.HasPrefix(a, "--output=") {
+		prefix = "--output="
 	}
+	e := editFor(a[len(prefix):], c.arg(), prefix, false, -1, "-o", false)
+	s.out = &e
+	return true
 }
 
 func depfileName(s *driverScan, c *argCursor, a string) bool {
@@ -250,52 +302,78 @@ func linkerPath(s *driverScan, c *argCursor, a string) bool {
 	return true
 }
 
-func set(field func(*driverScan) *bool, to bool) driverHandler {
-	return func(s *driverScan, _ *argCursor, _ string) bool { *field(s) = to; return false }
+func depsOnly(s *driverScan, _ *argCursor, _ string) bool   { s.deps.only = true; return false }
+func depsMD(s *driverScan, _ *argCursor, _ string) bool     { s.deps.md = true; return false }
+func depsTarget(s *driverScan, _ *argCursor, _ string) bool { s.deps.named = true; return false }
+func dumpdir(s *driverScan, _ *argCursor, _ string) bool    { s.side.userDumpdir = true; return false }
+func lto(s *driverScan, _ *argCursor, _ string) bool        { s.link.lto = true; return false }
+func noLTO(s *driverScan, _ *argCursor, _ string) bool      { s.link.lto = false; return false }
+func shared(s *driverScan, _ *argCursor, _ string) bool     { s.link.shared = true; return false }
+
+func saveTempsCwd(s *driverScan, _ *argCursor, _ string) bool {
+	s.side.saveTemps, s.side.saveTempsCwd = true, true
+	return false
+}
+
+func fuseLd(s *driverScan, _ *argCursor, a string) bool {
+	s.link.fuseLd = a[len("-fuse-ld="):]
+	return false
 }
 
 func informational(s *driverScan, _ *argCursor, _ string) bool { s.info = true; return false }
 
 // driverExact and driverPrefixed are the options that decide what the
 // driver writes. An option not here is only checked against the side-file
-// lists (matchFlag) and driverValueOptions.
-var driverExact = map[string]driverHandler{
-	"-o": outputSeparate, "--output": outputSeparate,
-	"-c": setStop, "-S": setStop, "-E": setStop,
-	"-M":        set(func(s *driverScan) *bool { return &s.deps.only }, true),
-	"-MM":       set(func(s *driverScan) *bool { return &s.deps.only }, true),
-	"-MD":       set(func(s *driverScan) *bool { return &s.deps.md }, true),
-	"-MMD":      set(func(s *driverScan) *bool { return &s.deps.md }, true),
-	"-MF":       depfileName,
-	"-x":        language,
-	"-dumpdir":  set(func(s *driverScan) *bool { return &s.side.userDumpdir }, true),
-	"-dumpbase": dumpbase,
-	"-fno-lto":  set(func(s *driverScan) *bool { return &s.link.lto }, false),
-	"-shared":   set(func(s *driverScan) *bool { return &s.link.shared }, true),
-	"-Xlinker":  linkerArgs,
-	"--ld-path": linkerPath,
-	"-save-temps=cwd": func(s *driverScan, _ *argCursor, _ string) bool {
-		s.side.saveTemps, s.side.saveTempsCwd = true, true
-		return false
-	},
-	"-###": informational, "--version": informational, "--help": informational,
-	"--target-help": informational, "-dumpversion": informational, "-dumpfullversion": informational,
-	"-dumpmachine": informational, "-dumpspecs": informational,
+// lists (matchFlag) and driverValueOptions. (Switches and a static table:
+// nothing to build at start-up, which every call pays.)
+func driverExact(a string) driverHandler {
+	switch a {
+	case "-o", "--output":
+		return outputSeparate
+	case "-c", "-S", "-E":
+		return setStop
+	case "-M", "-MM":
+		return depsOnly
+	case "-MD", "-MMD":
+		return depsMD
+	case "-MF":
+		return depfileName
+	case "-x":
+		return language
+	case "-dumpdir":
+		return dumpdir
+	case "-dumpbase":
+		return dumpbase
+	case "-fno-lto":
+		return noLTO
+	case "-shared":
+		return shared
+	case "-Xlinker":
+		return linkerArgs
+	case "--ld-path":
+		return linkerPath
+	case "-save-temps=cwd":
+		return saveTempsCwd
+	case "-###", "--version", "--help", "--target-help", "-dumpversion", "-dumpfullversion",
+		"-dumpmachine", "-dumpspecs":
+		return informational
+	}
+	return nil
 }
 
-var driverPrefixed = []struct {
+var driverPrefixed = [...]struct {
 	prefix string
 	handle driverHandler
 }{
-	{"--output=", outputJoined("--output=")},
-	{"-o", outputJoined("-o")},
+	{"--output=", outputJoined},
+	{"-o", outputJoined},
 	{"-MF", depfileName},
-	{"-MT", set(func(s *driverScan) *bool { return &s.deps.named }, true)},
-	{"-MQ", set(func(s *driverScan) *bool { return &s.deps.named }, true)},
+	{"-MT", depsTarget},
+	{"-MQ", depsTarget},
 	{"-x", language},
-	{"-flto", set(func(s *driverScan) *bool { return &s.link.lto }, true)},
+	{"-flto", lto},
 	{"-Wl,", linkerArgs},
-	{"-fuse-ld=", func(s *driverScan, _ *argCursor, a string) bool { s.link.fuseLd = a[len("-fuse-ld="):]; return false }},
+	{"-fuse-ld=", fuseLd},
 	{"--ld-path=", linkerPath},
 	{"--help=", informational},
 	{"-print-", informational},
@@ -303,7 +381,7 @@ var driverPrefixed = []struct {
 }
 
 func driverHandlerFor(a string) driverHandler {
-	if h := driverExact[a]; h != nil {
+	if h := driverExact(a); h != nil {
 		return h
 	}
 	for _, p := range driverPrefixed {
@@ -316,7 +394,7 @@ func driverHandlerFor(a string) driverHandler {
 
 // canonical spells an option as driverExact knows it (--compile -> -c).
 func canonical(a string) string {
-	if c, ok := driverAliases[a]; ok {
+	if c := driverAlias(a); c != "" {
 		return c
 	}
 	if strings.HasPrefix(a, "--language=") {
@@ -333,17 +411,17 @@ func (d Driver) scan(args []Arg) driverScan {
 			s.input(a)
 			continue
 		}
-		if noFileModes[a] {
+		if noFileModes(a) {
 			s.noFile = true
 		}
-		if otherModes[a] {
+		if otherModes(a) {
 			s.otherMode = a
 		}
 		if h := driverHandlerFor(a); h != nil && h(&s, &c, a) {
 			continue
 		}
 		s.sideFlags(d, a)
-		if driverValueOptions[a] || (strings.HasPrefix(a, "-Xarch_") && !strings.Contains(a, "=")) {
+		if driverValueOptions(a) || (strings.HasPrefix(a, "-Xarch_") && !strings.Contains(a, "=")) {
 			s.takeValue(&c, a)
 		}
 	}
@@ -360,9 +438,9 @@ func (s *driverScan) input(a string) {
 	lang := s.lang
 	switch {
 	case strings.HasSuffix(lang, "-header") || lang == "c++-header-unit" ||
-		((lang == "" || lang == "none") && headerSuffixes[filepath.Ext(a)]):
+		((lang == "" || lang == "none") && headerSuffixes(filepath.Ext(a))):
 		s.otherMode = "a header input (the driver makes a precompiled header)"
-	case (lang != "" && lang != "none") || sourceSuffixes[filepath.Ext(a)]:
+	case (lang != "" && lang != "none") || sourceSuffixes(filepath.Ext(a)):
 		s.sources++
 	}
 }

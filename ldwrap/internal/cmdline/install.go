@@ -48,25 +48,28 @@ func text(field func(*Install) *string) func(*Install, string) error {
 
 // installOptions are the GNU install options that Makefiles and packagers
 // use. Anything else (-s, -b, -S, -Z...) is an error, not a silent
-// difference.
-var installOptions = []installOption{
-	{'c', "", false, func(*Install, string) error { return nil }}, // ignored, as GNU install does
-	{'d', "--directory", false, flag(func(in *Install) *bool { return &in.Directories })},
-	{'D', "", false, flag(func(in *Install) *bool { return &in.MakeLeading })},
-	{'T', "--no-target-directory", false, flag(func(in *Install) *bool { return &in.NoTargetDir })},
-	{'C', "--compare", false, flag(func(in *Install) *bool { return &in.Compare })},
-	{'p', "--preserve-timestamps", false, flag(func(in *Install) *bool { return &in.PreserveTimes })},
-	{'v', "--verbose", false, flag(func(in *Install) *bool { return &in.Verbose })},
-	{'m', "--mode", true, (*Install).setMode},
-	{'o', "--owner", true, text(func(in *Install) *string { return &in.Owner })},
-	{'g', "--group", true, text(func(in *Install) *string { return &in.Group })},
-	{'t', "--target-directory", true, text(func(in *Install) *string { return &in.TargetDir })},
+// difference. (A function, so that the commands that do not install do not
+// build it at start-up.)
+func installOptions() []installOption {
+	return []installOption{
+		{'c', "", false, func(*Install, string) error { return nil }}, // ignored, as GNU install does
+		{'d', "--directory", false, flag(func(in *Install) *bool { return &in.Directories })},
+		{'D', "", false, flag(func(in *Install) *bool { return &in.MakeLeading })},
+		{'T', "--no-target-directory", false, flag(func(in *Install) *bool { return &in.NoTargetDir })},
+		{'C', "--compare", false, flag(func(in *Install) *bool { return &in.Compare })},
+		{'p', "--preserve-timestamps", false, flag(func(in *Install) *bool { return &in.PreserveTimes })},
+		{'v', "--verbose", false, flag(func(in *Install) *bool { return &in.Verbose })},
+		{'m', "--mode", true, (*Install).setMode},
+		{'o', "--owner", true, text(func(in *Install) *string { return &in.Owner })},
+		{'g', "--group", true, text(func(in *Install) *string { return &in.Group })},
+		{'t', "--target-directory", true, text(func(in *Install) *string { return &in.TargetDir })},
+	}
 }
 
 func findInstallOption(match func(installOption) bool) *installOption {
-	for i := range installOptions {
-		if match(installOptions[i]) {
-			return &installOptions[i]
+	for _, o := range installOptions() {
+		if match(o) {
+			return &o
 		}
 	}
 	return nil
@@ -181,17 +184,43 @@ func (in *Install) setMode(v string) error {
 	return nil
 }
 
-var (
-	modeWho   = map[byte]uint32{'u': 0o4700, 'g': 0o2070, 'o': 0o1007, 'a': 0o7777}
-	modePerms = map[rune]uint32{'r': 0o444, 'w': 0o222, 'x': 0o111, 's': 0o6000, 't': 0o1000}
-)
+// modeWho and modePerms are the bits of chmod's letters (0: not one).
+func modeWho(c byte) uint32 {
+	switch c {
+	case 'u':
+		return 0o4700
+	case 'g':
+		return 0o2070
+	case 'o':
+		return 0o1007
+	case 'a':
+		return 0o7777
+	}
+	return 0
+}
+
+func modePerms(c rune) uint32 {
+	switch c {
+	case 'r':
+		return 0o444
+	case 'w':
+		return 0o222
+	case 'x':
+		return 0o111
+	case 's':
+		return 0o6000
+	case 't':
+		return 0o1000
+	}
+	return 0
+}
 
 // applyModeClause applies one symbolic clause ([ugoa]*[+-=][rwxst]*) to mode.
 func applyModeClause(mode uint32, clause string) (uint32, error) {
 	i := 0
 	var who uint32
-	for ; i < len(clause) && modeWho[clause[i]] != 0; i++ {
-		who |= modeWho[clause[i]]
+	for ; i < len(clause) && modeWho(clause[i]) != 0; i++ {
+		who |= modeWho(clause[i])
 	}
 	if who == 0 {
 		who = 0o7777
@@ -202,10 +231,10 @@ func applyModeClause(mode uint32, clause string) (uint32, error) {
 	op := clause[i]
 	var perm uint32
 	for _, c := range clause[i+1:] {
-		if modePerms[c] == 0 {
+		if modePerms(c) == 0 {
 			return 0, fmt.Errorf("bad permission %c", c)
 		}
-		perm |= modePerms[c]
+		perm |= modePerms(c)
 	}
 	perm &= who
 	switch op {

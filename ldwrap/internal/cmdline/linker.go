@@ -36,25 +36,21 @@ func LinkerOf(name string) Linker {
 
 // linkerValueOptions take their value in the next argument when written
 // without "=". GNU ld accepts long options with one dash or two.
-var linkerValueOptions = setOf(
-	"L", "l", "T", "e", "m", "z", "h", "u", "y", "Y", "A", "b", "c", "f", "F", "G", "I", "P", "R", "a",
-	"soname", "rpath", "rpath-link", "dynamic-linker", "Map", "plugin", "plugin-opt", "script",
-	"entry", "library", "library-path", "undefined", "trace-symbol", "defsym", "wrap",
-	"version-script", "dynamic-list", "retain-symbols-file", "just-symbols", "Ttext", "Tdata",
-	"Tbss", "Ttext-segment", "Trodata-segment", "Tldata-segment", "dependency-file", "out-implib",
-	"out", "auxiliary", "filter", "fini", "init", "format", "oformat", "architecture", "mri-script",
-	"exclude-libs", "mllvm", "chroot", "thread-count", "image-base", "sysroot", "hash-style",
-	"section-start", "thinlto-cache-dir", "package-metadata", "error-limit", "undefined-version",
-	"require-defined", "export-dynamic-symbol", "dynamic-list-data", "separate-debug-file",
-	"Bsymbolic-functions-list",
-)
-
-func setOf(names ...string) map[string]bool {
-	m := make(map[string]bool, len(names))
-	for _, n := range names {
-		m[n] = true
+func linkerValueOptions(s string) bool {
+	switch s {
+	case "L", "l", "T", "e", "m", "z", "h", "u", "y", "Y", "A", "b", "c", "f", "F", "G", "I", "P", "R", "a",
+		"soname", "rpath", "rpath-link", "dynamic-linker", "Map", "plugin", "plugin-opt", "script",
+		"entry", "library", "library-path", "undefined", "trace-symbol", "defsym", "wrap",
+		"version-script", "dynamic-list", "retain-symbols-file", "just-symbols", "Ttext", "Tdata",
+		"Tbss", "Ttext-segment", "Trodata-segment", "Tldata-segment", "dependency-file", "out-implib",
+		"out", "auxiliary", "filter", "fini", "init", "format", "oformat", "architecture", "mri-script",
+		"exclude-libs", "mllvm", "chroot", "thread-count", "image-base", "sysroot", "hash-style",
+		"section-start", "thinlto-cache-dir", "package-metadata", "error-limit", "undefined-version",
+		"require-defined", "export-dynamic-symbol", "dynamic-list-data", "separate-debug-file",
+		"Bsymbolic-functions-list":
+		return true
 	}
-	return m
+	return false
 }
 
 // linkScan is what a linker command line says about its output.
@@ -120,20 +116,29 @@ func (s *linkScan) output(kind Linker, c *argCursor) bool {
 	return true
 }
 
-// linkerPassReasons are the options whose files name the output, by
-// option name (dashes and value dropped), for every linker or (bfdOnly)
-// for GNU ld alone.
-var linkerPassReasons = map[string]struct {
-	bfdOnly bool
-	reason  string
-}{
-	"M":                   {true, "GNU ld prints the output name in the map"},
-	"print-map":           {true, "GNU ld prints the output name in the map"},
-	"Map":                 {true, "GNU ld records the output name in the map"},
-	"dependency-file":     {false, "the file's first line names the output"},
-	"save-temps":          {false, "temporary files are named after the output"},
-	"reproduce":           {false, "the archive records the command line, output name included"},
-	"separate-debug-file": {false, "the debug file is named after the output (untested with the mold here)"},
+// linkerPassReason is why an option makes a link run untouched: its file
+// names the output. name is the option without dashes and value; some
+// reasons hold for GNU ld alone.
+func linkerPassReason(kind Linker, name string) string {
+	switch name {
+	case "M", "print-map":
+		if kind == BFD {
+			return "GNU ld prints the output name in the map"
+		}
+	case "Map":
+		if kind == BFD {
+			return "GNU ld records the output name in the map"
+		}
+	case "dependency-file":
+		return "the file's first line names the output"
+	case "save-temps":
+		return "temporary files are named after the output"
+	case "reproduce":
+		return "the archive records the command line, output name included"
+	case "separate-debug-file":
+		return "the debug file is named after the output (untested with the mold here)"
+	}
+	return ""
 }
 
 // option reads any other option at c, and skips its value.
@@ -143,8 +148,8 @@ func (s *linkScan) option(kind Linker, c *argCursor) {
 	if strings.HasPrefix(a, "-h") && !strings.HasPrefix(a, "-hash") && len(a) > 2 {
 		name = "h" // -hNAME: the joined soname
 	}
-	if p, ok := linkerPassReasons[name]; ok && (!p.bfdOnly || kind == BFD) {
-		s.passReason = a + ": " + p.reason
+	if reason := linkerPassReason(kind, name); reason != "" {
+		s.passReason = a + ": " + reason
 	}
 	switch name {
 	case "shared", "Bshareable":
@@ -161,7 +166,7 @@ func (s *linkScan) option(kind Linker, c *argCursor) {
 			s.passReason = "-plugin-opt=" + value + ": LTO files are named after the output"
 		}
 	}
-	if !hasEq && linkerValueOptions[name] && (len(a) == 2 || strings.HasPrefix(a, "--") || len(name) > 1) {
+	if !hasEq && linkerValueOptions(name) && (len(a) == 2 || strings.HasPrefix(a, "--") || len(name) > 1) {
 		c.value()
 	}
 }
