@@ -213,7 +213,9 @@ func (s Step) Execute() (Outcome, error) {
 		}
 		logf("running %s %s", strings.Join(s.Tool.Words, " "), strings.Join(args, " "))
 	}
-	out, err := runTool(s.Tool, args, env, stdout, s.Forward)
+	var got atomic.Int32
+	ws, err := runTool(s.Tool, args, env, stdout, s.Forward, &got)
+	out := Outcome{Status: ws, Signal: syscall.Signal(got.Load())}
 	if s.Stdout != "" {
 		// Closed before the commit: no writable descriptor of a committed
 		// file stays open in this process.
@@ -225,14 +227,23 @@ func (s Step) Execute() (Outcome, error) {
 		txn.Abort()
 		return out, err
 	}
+	if testHookBeforeCommit != nil {
+		testHookBeforeCommit()
+	}
 	if err := txn.Commit(); err != nil {
 		return out, err
 	}
 	if s.ReportStale {
 		ReportStale(txn.Replaced())
 	}
+	// A signal that came after the tool exited, during the commit.
+	out.Signal = syscall.Signal(got.Load())
 	return out, nil
 }
+
+// testHookBeforeCommit runs once the tool has succeeded, before the
+// commit, in tests.
+var testHookBeforeCommit func()
 
 // ReportStale prints, for each replaced file still in use, "ldwrap: <path>:
 // old version still in use by PID (COMM)[, ...]", and how many processes
@@ -254,15 +265,21 @@ func ReportStale(replaced []engine.Replaced) {
 // system sends.
 var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
-// runTool runs the tool and waits, forwarding signals to it if forward.
+// runTool runs the tool and waits, forwarding signals to it if forward,
+// and records in got the last signal ldwrap received (forwarded or, once
+// the tool is gone, only recorded).
 //
 // It uses syscall.ForkExec and waitTool rather than os.StartProcess, which on
 // its first use forks a throwaway child to probe for pidfd support. The
 // signal handler is set up after the fork, while the tool starts: that costs
 // ldwrap nothing. A signal in between kills ldwrap (the default action,
 // leaving the target untouched and the staging to the next sweep), and
-// Pdeathsig then passes SIGTERM on to the tool.
-func runTool(t Tool, args, env []string, stdout *os.File, forward bool) (Outcome, error) {
+// Pdeathsig then passes SIGTERM on to the tool. The handler is never
+// removed: signal.Stop is a handshake with the runtime's signal thread that
+// sat between the tool's exit and the commit (0.1 ms or more, measured);
+// a signal after the tool has exited is recorded, and the command dies of
+// it after the commit.
+func runTool(t Tool, args, env []string, stdout *os.File, forward bool, got *atomic.Int32) (syscall.WaitStatus, error) {
 	argv := append(append([]string(nil), t.Words...), args...)
 	attr := &syscall.ProcAttr{
 		Env:   env,
@@ -271,10 +288,9 @@ func runTool(t Tool, args, env []string, stdout *os.File, forward bool) (Outcome
 	}
 	pid, err := syscall.ForkExec(t.Path, argv, attr)
 	if err != nil {
-		return Outcome{}, &toolError{t.Path, err}
+		return 0, &toolError{t.Path, err}
 	}
-	var got atomic.Int32
-	var ch chan os.Signal
+	var reaped atomic.Bool
 	if forward {
 		// A signal our parent told us to ignore (nohup, a background
 		// job) stays ignored, for us and for the tool.
@@ -284,24 +300,23 @@ func runTool(t Tool, args, env []string, stdout *os.File, forward bool) (Outcome
 				sigs = append(sigs, s)
 			}
 		}
-		ch = make(chan os.Signal, 4)
+		ch := make(chan os.Signal, 4)
 		signal.Notify(ch, sigs...)
 		go func() {
 			for s := range ch {
 				got.Store(int32(s.(syscall.Signal)))
-				syscall.Kill(pid, s.(syscall.Signal))
+				if !reaped.Load() { // its pid may be another process's by now
+					syscall.Kill(pid, s.(syscall.Signal))
+				}
 			}
 		}()
 	}
 	ws, err := waitTool(pid)
-	if forward {
-		signal.Stop(ch)
-		close(ch)
-	}
+	reaped.Store(true)
 	if err != nil {
-		return Outcome{}, &toolError{t.Path, err}
+		return 0, &toolError{t.Path, err}
 	}
-	return Outcome{Status: ws, Signal: syscall.Signal(got.Load())}, nil
+	return ws, nil
 }
 
 // waitTool reaps the tool. It parks on a pidfd in Go's netpoller instead
