@@ -1,6 +1,7 @@
 package ldwrap
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,4 +130,25 @@ func TestStaleUsersAfterInstall(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, uses, 1)
 	assert.Equal(t, StaleUse{PID: cmd.Process.Pid, Comm: "prog", Kind: "executable", Path: prog}, uses[0])
+}
+
+// Install copies with copy_file_range, which copies nothing from /proc
+// files (they report size 0) and refuses pipes: those take read/write.
+func TestInstallFromProcFileAndPipe(t *testing.T) {
+	dir := t.TempDir()
+	want, err := os.ReadFile("/proc/version")
+	require.NoError(t, err)
+	require.NoError(t, Install("/proc/version", filepath.Join(dir, "version"), Durable(false)))
+	got, err := os.ReadFile(filepath.Join(dir, "version"))
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got))
+
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	go func() { w.Write([]byte("through a pipe\n")); w.Close() }()
+	require.NoError(t, Install(fmt.Sprintf("/proc/self/fd/%d", r.Fd()), filepath.Join(dir, "piped"), Durable(false)))
+	r.Close()
+	got, err = os.ReadFile(filepath.Join(dir, "piped"))
+	require.NoError(t, err)
+	assert.Equal(t, "through a pipe\n", string(got))
 }
