@@ -11,7 +11,12 @@ package e2e
 // No test asserts a time: numbers belong here.
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	api "github.com/ldwrap/ldwrap/ldwrap"
 	"github.com/stretchr/testify/require"
 )
 
@@ -35,8 +41,15 @@ type benchResult struct {
 	MedianB  float64 `json:"median_b_ms"`
 	Ratio    float64 `json:"median_ratio"`
 	ExtraMs  float64 `json:"median_extra_ms"`
-	A        string  `json:"a"`
-	B        string  `json:"b"`
+	// CPU: user+sys of the command and of every descendant it waited for
+	// (wait4's rusage), which is what the other jobs of a parallel build
+	// lose.
+	CPUA       float64 `json:"median_cpu_a_ms"`
+	CPUB       float64 `json:"median_cpu_b_ms"`
+	CPURatio   float64 `json:"median_cpu_ratio"`
+	CPUExtraMs float64 `json:"median_cpu_extra_ms"`
+	A          string  `json:"a"`
+	B          string  `json:"b"`
 }
 
 func median(xs []float64) float64 {
@@ -57,7 +70,11 @@ type benchCmd struct {
 	reset func() // untimed, before each run
 }
 
-func timeOnce(b *testing.B, dir string, c benchCmd) float64 {
+// sample is one run, in milliseconds: wall time, and CPU time (user+sys)
+// of the command and its waited-for descendants.
+type sample struct{ wall, cpu float64 }
+
+func timeOnce(b *testing.B, dir string, c benchCmd) sample {
 	if c.reset != nil {
 		c.reset()
 	}
@@ -68,7 +85,8 @@ func timeOnce(b *testing.B, dir string, c benchCmd) float64 {
 	out, err := cmd.CombinedOutput()
 	d := time.Since(start)
 	require.NoError(b, err, "%v: %s", c.argv, out)
-	return float64(d.Microseconds()) / 1000
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return sample{float64(d.Microseconds()) / 1000, float64(cpu.Microseconds()) / 1000}
 }
 
 // pairs runs A and B alternately (the order flips every pair, so neither
@@ -80,9 +98,9 @@ func pairs(b *testing.B, dir, scenario, group string, size float64, n int, a, ba
 	}
 	timeOnce(b, dir, a) // warm caches
 	timeOnce(b, dir, bare)
-	var ta, tb, ratios, extra []float64
+	var ta, tb, ratios, extra, ca, cb, cratios, cextra []float64
 	for i := 0; i < n; i++ {
-		var x, y float64
+		var x, y sample
 		if i%2 == 0 {
 			x = timeOnce(b, dir, a)
 			y = timeOnce(b, dir, bare)
@@ -90,15 +108,22 @@ func pairs(b *testing.B, dir, scenario, group string, size float64, n int, a, ba
 			y = timeOnce(b, dir, bare)
 			x = timeOnce(b, dir, a)
 		}
-		ta, tb = append(ta, x), append(tb, y)
-		ratios, extra = append(ratios, x/y), append(extra, x-y)
+		ta, tb = append(ta, x.wall), append(tb, y.wall)
+		ratios, extra = append(ratios, x.wall/y.wall), append(extra, x.wall-y.wall)
+		ca, cb = append(ca, x.cpu), append(cb, y.cpu)
+		cextra = append(cextra, x.cpu-y.cpu)
+		if y.cpu > 0 {
+			cratios = append(cratios, x.cpu/y.cpu)
+		}
 	}
 	r := benchResult{Scenario: scenario, Group: group, SizeMiB: size, Pairs: n,
 		MedianA: median(ta), MedianB: median(tb), Ratio: median(ratios), ExtraMs: median(extra),
+		CPUA: median(ca), CPUB: median(cb), CPURatio: median(cratios), CPUExtraMs: median(cextra),
 		A: strings.Join(a.argv, " "), B: strings.Join(bare.argv, " ")}
 	b.ReportMetric(r.Ratio, "ratio")
 	b.ReportMetric(r.ExtraMs, "extra-ms")
 	b.ReportMetric(r.MedianB, "bare-ms")
+	b.ReportMetric(r.CPUExtraMs, "extra-cpu-ms")
 	recordBench(r)
 }
 
@@ -227,6 +252,9 @@ func BenchmarkLinkLinker(b *testing.B) {
 		benchCmd{argv: append([]string{"ld"}, args...)})
 	pairs(b, dir, "C floor: link via a C wrapper vs ld", "floor", 0, 60,
 		benchCmd{argv: append([]string{cFloor(b), "ld"}, args...)},
+		benchCmd{argv: append([]string{"ld"}, args...)})
+	pairs(b, dir, "Go floor: link via a minimal Go wrapper vs ld", "floor", 0, 60,
+		benchCmd{argv: append([]string{goFloor(b), "ld"}, args...)},
 		benchCmd{argv: append([]string{"ld"}, args...)})
 }
 
@@ -399,4 +427,54 @@ func BenchmarkStaleScan(b *testing.B) {
 				benchCmd{argv: argv, env: []string{"LDWRAP_DURABLE=0"}})
 		})
 	}
+}
+
+// debianSource is a pinned source tarball from Debian's archive (one of the
+// package registries CI may reach), cached across runs.
+type debianSource struct{ url, sha256, cache string }
+
+// luaSource is Lua 5.4.4 as Debian bookworm ships it (lua5.4_5.4.4-3+deb12u1).
+var luaSource = debianSource{
+	url:    "http://deb.debian.org/debian/pool/main/l/lua5.4/lua5.4_5.4.4.orig.tar.gz",
+	sha256: "164c7849653b80ae67bec4b7473b884bf5cc8d2dca05653475ec2ed27b9ebf61",
+	cache:  "/var/cache/ldwrap-bench/lua5.4_5.4.4.orig.tar.gz",
+}
+
+// unpack fetches the tarball (once; the hash is checked every time) and
+// unpacks it into dir.
+func (s debianSource) unpack(b *testing.B, dir string) {
+	b.Helper()
+	data, err := os.ReadFile(s.cache)
+	if err != nil {
+		resp, err := http.Get(s.url)
+		require.NoError(b, err)
+		defer resp.Body.Close()
+		require.Equal(b, http.StatusOK, resp.StatusCode, s.url)
+		data, err = io.ReadAll(resp.Body)
+		require.NoError(b, err)
+		require.NoError(b, os.MkdirAll(filepath.Dir(s.cache), 0o755))
+		require.NoError(b, api.WriteFile(s.cache, data, 0o644))
+	}
+	sum := sha256.Sum256(data)
+	require.Equal(b, s.sha256, hex.EncodeToString(sum[:]), "%s: checksum", s.cache)
+	cmd := exec.Command("tar", "-xzf", "-", "-C", dir, "--strip-components=1")
+	cmd.Stdin = bytes.NewReader(data)
+	out, err := cmd.CombinedOutput()
+	require.NoError(b, err, "%s", out)
+}
+
+// A real package: Lua 5.4.4 from Debian's sources, built by its own
+// Makefile (make linux: -O2, 34 C files, two programs and a static
+// library) with make -j2, through ldwrap-cc against the bare gcc.
+func BenchmarkRealPackage(b *testing.B) {
+	dir := b.TempDir()
+	luaSource.unpack(b, dir)
+	clean := func() { run(b, dir, nil, "make", "-s", "clean") }
+	build := func(cc string, env ...string) benchCmd {
+		return benchCmd{argv: []string{"make", "-s", "-j2", "linux", "CC=" + cc + " -std=gnu99"}, env: env, reset: clean}
+	}
+	pairs(b, dir, "real package: Lua 5.4.4 (Debian source), make -j2 linux, CC=ldwrap-cc vs gcc", "build", 0, 8,
+		build(ldwrap("ldwrap-cc"), "LDWRAP_CC=gcc"), build("gcc"))
+	pairs(b, dir, "Go floor: Lua 5.4.4, make -j2 linux, CC=minimal Go wrapper vs gcc", "floor", 0, 8,
+		build(goFloor(b)+" gcc"), build("gcc"))
 }

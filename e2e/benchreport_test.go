@@ -77,10 +77,11 @@ func kernel() string {
 
 func benchTable(rs []benchResult, machine string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Measured on %s. Each row alternates the wrapped command (A) and the bare one (B) in one run; medians over the pairs.\n\n", machine)
-	b.WriteString("| scenario | pairs | bare (B) ms | ldwrap (A) ms | median A−B ms | median A/B |\n|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "Measured on %s. Each row alternates the wrapped command (A) and the bare one (B) in one run; medians over the pairs. CPU is user+sys of the command and its waited-for descendants (wait4).\n\n", machine)
+	b.WriteString("| scenario | pairs | bare (B) ms | ldwrap (A) ms | median A−B ms | median A/B | CPU B ms | CPU A ms | CPU A−B ms | CPU A/B |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rs {
-		fmt.Fprintf(&b, "| %s | %d | %.2f | %.2f | %+.2f | %.3f× |\n", r.Scenario, r.Pairs, r.MedianB, r.MedianA, r.ExtraMs, r.Ratio)
+		fmt.Fprintf(&b, "| %s | %d | %.2f | %.2f | %+.2f | %.3f× | %.2f | %.2f | %+.2f | %.3f× |\n", r.Scenario, r.Pairs,
+			r.MedianB, r.MedianA, r.ExtraMs, r.Ratio, r.CPUB, r.CPUA, r.CPUExtraMs, r.CPURatio)
 	}
 	return b.String()
 }
