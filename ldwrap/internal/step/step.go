@@ -167,45 +167,14 @@ func (o Outcome) Success() bool {
 // Execute stages the outputs, runs the tool, and commits them if it
 // succeeded or removes them if not. The error is ldwrap's own failure
 // (staging, starting the tool, committing); the tool's failure is in the
-// Outcome. A pass-through plan is not Execute's business: the commands exec the tool.
+// Outcome. A pass-through plan is not Execute's business: the commands
+// exec the tool.
 func (s Step) Execute() (Outcome, error) {
 	txn := engine.New(s.Options)
-	args, err := s.Plan.Apply(s.Args, func(target string, side bool) (string, error) {
-		stage := txn.Stage
-		if side {
-			stage = txn.StageSide
-		}
-		o, err := stage(target)
-		if err != nil {
-			return "", err
-		}
-		return o.Temp, nil
-	})
+	args, env, stdout, err := s.stage(txn)
 	if err != nil {
 		txn.Abort()
 		return Outcome{}, err
-	}
-	env := os.Environ()
-	for _, kv := range s.EnvOutputs {
-		o, err := txn.Stage(kv[1])
-		if err != nil {
-			txn.Abort()
-			return Outcome{}, err
-		}
-		env = append(env, kv[0]+"="+o.Temp)
-	}
-	stdout := os.Stdout
-	if s.Stdout != "" {
-		o, err := txn.Stage(s.Stdout)
-		if err != nil {
-			txn.Abort()
-			return Outcome{}, err
-		}
-		stdout, err = os.OpenFile(o.Temp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_CLOEXEC, 0o666)
-		if err != nil {
-			txn.Abort()
-			return Outcome{}, &engine.Error{Op: "create", Path: s.Stdout, Err: err}
-		}
 	}
 	if logf := s.Options.Logf; logf != nil {
 		for _, n := range s.Plan.Notes {
@@ -239,6 +208,46 @@ func (s Step) Execute() (Outcome, error) {
 	// A signal that came after the tool exited, during the commit.
 	out.Signal = syscall.Signal(got.Load())
 	return out, nil
+}
+
+// stage stages every output of s in txn and returns what the tool runs
+// with: its arguments, its environment and its standard output, each
+// pointed at the staged files.
+func (s Step) stage(txn *engine.Txn) (args, env []string, stdout *os.File, err error) {
+	args, err = s.Plan.Apply(s.Args, func(target string, side bool) (string, error) {
+		stage := txn.Stage
+		if side {
+			stage = txn.StageSide
+		}
+		o, err := stage(target)
+		if err != nil {
+			return "", err
+		}
+		return o.Temp, nil
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	env = os.Environ()
+	for _, kv := range s.EnvOutputs {
+		o, err := txn.Stage(kv[1])
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		env = append(env, kv[0]+"="+o.Temp)
+	}
+	if s.Stdout == "" {
+		return args, env, os.Stdout, nil
+	}
+	o, err := txn.Stage(s.Stdout)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	stdout, err = os.OpenFile(o.Temp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_CLOEXEC, 0o666)
+	if err != nil {
+		return nil, nil, nil, &engine.Error{Op: "create", Path: s.Stdout, Err: err}
+	}
+	return args, env, stdout, nil
 }
 
 // testHookBeforeCommit runs once the tool has succeeded, before the
