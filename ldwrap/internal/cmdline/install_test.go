@@ -65,4 +65,13 @@ func TestPlanRunWordsInsideAnArgument(t *testing.T) {
 
 	_, err = PlanRun([]string{"out/a.txt"}, []string{"-c", "cp x out/a.txt.bak"})
 	assert.Error(t, err, "a mention inside a longer path is no mention")
+
+	// An argument that is one output and mentions another as a word: the
+	// whole-argument match wins.
+	argv = []string{"a b", "x a"}
+	r, err = PlanRun([]string{"a", "a b"}, argv)
+	require.NoError(t, err)
+	got, err = r.Apply(argv, func(target string, side bool) (string, error) { return "<" + target + ">", nil })
+	require.NoError(t, err)
+	assert.Equal(t, []string{"<a b>", "x <a>"}, got)
 }

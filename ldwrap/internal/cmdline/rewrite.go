@@ -77,7 +77,9 @@ func (r Rewrite) Apply(argv []string, stage StageFunc) ([]string, error) {
 		}
 	}
 	for i, temps := range within {
-		out[i] = replaceWords(argv[i], temps)
+		if out[i] == argv[i] { // an edit of the whole argument wins
+			out[i] = replaceWords(argv[i], temps)
+		}
 	}
 	out = append(out, tail...)
 	return append(out, r.Append...), nil
