@@ -203,7 +203,7 @@ func (s Step) Execute() (Outcome, error) {
 		return out, err
 	}
 	if s.ReportStale {
-		ReportStale(txn.Replaced())
+		reportStale(txn.Replaced())
 	}
 	// A signal that came after the tool exited, during the commit.
 	out.Signal = syscall.Signal(got.Load())
@@ -254,10 +254,10 @@ func (s Step) stage(txn *engine.Txn) (args, env []string, stdout *os.File, err e
 // commit, in tests.
 var testHookBeforeCommit func()
 
-// ReportStale prints, for each replaced file still in use, "ldwrap: <path>:
+// reportStale prints, for each replaced file still in use, "ldwrap: <path>:
 // old version still in use by PID (COMM)[, ...]", and how many processes
 // could not be inspected. It never fails the step.
-func ReportStale(replaced []engine.Replaced) {
+func reportStale(replaced []engine.Replaced) {
 	if len(replaced) == 0 {
 		return
 	}
@@ -284,9 +284,9 @@ var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, sys
 // ldwrap nothing. A signal in between kills ldwrap (the default action,
 // leaving the target untouched and the staging to the next sweep), and
 // Pdeathsig then passes SIGTERM on to the tool. The handler is never
-// removed: signal.Stop is a handshake with the runtime's signal thread that
-// sat between the tool's exit and the commit (0.1 ms or more, measured);
-// a signal after the tool has exited is recorded, and the command dies of
+// removed: signal.Stop is a handshake with the runtime's signal thread
+// (strace shows futex and rt_sigprocmask round trips between threads) that
+// sat between the tool's exit and the commit; a signal after the tool has exited is recorded, and the command dies of
 // it after the commit.
 func runTool(t Tool, args, env []string, stdout *os.File, forward bool, got *atomic.Int32) (syscall.WaitStatus, error) {
 	argv := append(append([]string(nil), t.Words...), args...)
