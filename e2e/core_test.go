@@ -192,6 +192,21 @@ func stagedFile(dir, base string) int64 {
 	return -1
 }
 
+// unnamedFile is the size of the file process pid is writing in dir
+// without a name yet (O_TMPFILE: /proc shows it as "dir/#inode (deleted)"),
+// or -1.
+func unnamedFile(pid int, dir string) int64 {
+	fds, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", pid))
+	for _, fd := range fds {
+		if l, err := os.Readlink(fd); err == nil && strings.HasPrefix(l, dir+"/#") {
+			if fi, err := os.Stat(fd); err == nil {
+				return fi.Size()
+			}
+		}
+	}
+	return -1
+}
+
 func startGroup(dir string, argv ...string) *exec.Cmd {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir

@@ -23,6 +23,7 @@ while [ -e "$d/.run" ]; do
   n=$((n+1))
   ln -s "$outside" "$d/prog" 2>/dev/null
   ln -s "$outside" "$d/.ldwrap.prog.$(printf %08d $n)" 2>/dev/null
+  ln -s "$outside" "$d/.ldwrap.installed.unnamed0" 2>/dev/null
   for s in "$d"/.ldwrap.*; do
     [ -d "$s" ] || continue
     [ -O "$s" ] && continue
@@ -71,6 +72,11 @@ func TestStickyDirAttacker(t *testing.T) {
 	assert.True(t, fi.Mode().IsRegular())
 	assert.Equal(t, uint32(0), fi.Sys().(*syscall.Stat_t).Uid)
 	assert.Equal(t, "victim\n", run(t, base, nil, filepath.Join(d, "prog")))
+	fi, err = os.Lstat(filepath.Join(d, "installed"))
+	require.NoError(t, err)
+	assert.True(t, fi.Mode().IsRegular())
+	assert.Equal(t, uint32(0), fi.Sys().(*syscall.Stat_t).Uid)
+	assert.Equal(t, readFile(t, filepath.Join(base, "a.o")), readFile(t, filepath.Join(d, "installed")))
 	for _, l := range leftovers(t, d) {
 		st, _ := os.Lstat(l)
 		assert.NotEqual(t, uint32(0), st.Sys().(*syscall.Stat_t).Uid, "only the attacker's plants remain: %s", l)

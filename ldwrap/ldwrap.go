@@ -43,7 +43,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
-	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -141,32 +141,27 @@ func Create(path string, perm os.FileMode, opts ...Option) (*PendingFile, error)
 		txn.Abort()
 		return nil, err
 	}
-	return &PendingFile{File: os.NewFile(uintptr(fd), out.Temp), txn: txn, out: out}, nil
+	return &PendingFile{File: os.NewFile(uintptr(fd), path), txn: txn, out: out}, nil
 }
 
-// stageFile stages path in txn and creates its temp file for writing; the
-// descriptor is the caller's to close. It is a plain descriptor, not an
-// *os.File: opening one costs fcntl and epoll_ctl calls that Install, which
-// copies with copy_file_range, does not need (8 fcntl and 2 epoll_ctl per
-// installed file, strace -c).
+// stageFile stages path in txn and creates its new file, unnamed until the
+// commit (engine.Txn.Create); the descriptor is the caller's to close. It
+// is a plain descriptor, not an *os.File: opening one costs fcntl and
+// epoll_ctl calls that Install, which copies with copy_file_range, does not
+// need (8 fcntl and 2 epoll_ctl per installed file, strace -c).
 //
 // The new file's mode, decided before the rename: c's WithMode if set;
 // else the old file's with KeepAttrs, where the old file is a regular
 // file; else perm, less the umask (as os.WriteFile) unless exact (Install
 // copies the source's bits as they are).
 func stageFile(txn *engine.Txn, path string, perm os.FileMode, exact bool, c *config) (*engine.Output, int, error) {
-	out, err := txn.Stage(path)
-	if err != nil {
-		return nil, -1, err
-	}
 	createPerm := unixMode(perm)
 	if exact || c.modeSet {
 		createPerm = 0o600
 	}
-	fd, err := syscall.Open(out.Temp, syscall.O_WRONLY|syscall.O_CREAT|syscall.O_EXCL|syscall.O_CLOEXEC, createPerm)
+	out, fd, err := txn.Create(path, createPerm)
 	if err != nil {
-		txn.Drop(out)
-		return nil, -1, &engine.Error{Op: "create", Path: path, Err: err}
+		return nil, -1, err
 	}
 	switch {
 	case c.modeSet:
@@ -235,18 +230,28 @@ func Install(src, dst string, opts ...Option) error {
 	return InstallFiles([][2]string{{src, dst}}, opts...)
 }
 
-// InstallFiles installs each {src, dst} pair as Install does, in one
-// transaction: files bound for one directory share one staging directory,
-// and durability costs one syncfs(2) rather than an fsync per file. A pair
+// InstallFiles installs each {src, dst} pair as Install does. Durable, it
+// is one transaction: durability costs one syncfs(2) rather than an fsync
+// per file. Otherwise each file is renamed into place as soon as it is
+// written: ext4 allocates inodes far more slowly while many it freed a
+// moment before are still recent (its recently_deleted check, which perf
+// shows taking half of a batched install), and writing every file before
+// replacing any old one makes exactly that happen (bench/README.md). A pair
 // that fails (a missing source, say) leaves its destination alone and does
 // not stop the others; the error then lists every failure, one per line.
 func InstallFiles(pairs [][2]string, opts ...Option) error {
 	c := newConfig(true, opts)
-	txn := engine.New(c.opts)
 	var errs Errors
+	txn := engine.New(c.opts)
 	for _, p := range pairs {
 		if err := stageCopy(txn, p[0], p[1], c); err != nil {
 			errs = append(errs, err)
+		}
+		if !c.opts.Durable {
+			if err := txn.Commit(); err != nil {
+				errs = append(errs, err)
+			}
+			txn = engine.New(c.opts)
 		}
 	}
 	if err := txn.Commit(); err != nil {
@@ -290,13 +295,13 @@ func stageCopy(txn *engine.Txn, src, dst string, c *config) error {
 		return err
 	}
 	err = copyFD(fd, in)
+	if err == nil && c.preserveTimes {
+		err = futimens(fd, st.Atim, st.Mtim)
+	}
 	if cerr := syscall.Close(fd); err == nil {
 		err = cerr
 	}
 	syscall.ForkLock.RUnlock()
-	if err == nil && c.preserveTimes {
-		err = os.Chtimes(out.Temp, timespecTime(st.Atim), timespecTime(st.Mtim))
-	}
 	if err != nil {
 		txn.Drop(out)
 		return &engine.Error{Op: "copy", Path: dst, Err: err}
@@ -368,7 +373,16 @@ func isRegular(path string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
-func timespecTime(ts syscall.Timespec) time.Time { return time.Unix(ts.Sec, ts.Nsec) }
+// futimens sets the times of the file open as fd (utimensat with a NULL
+// path, which x/sys/unix has no wrapper for).
+func futimens(fd int, atime, mtime syscall.Timespec) error {
+	ts := [2]syscall.Timespec{atime, mtime}
+	_, _, errno := syscall.Syscall6(syscall.SYS_UTIMENSAT, uintptr(fd), 0, uintptr(unsafe.Pointer(&ts[0])), 0, 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
 
 // ExitError is a command run by Run that failed.
 type ExitError struct {

@@ -34,7 +34,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -125,6 +124,10 @@ type Output struct {
 
 	stage *stagingDir
 	side  bool
+	// An output created with Create, while it has no name of its own: a
+	// read-only descriptor of the unnamed file, and the target's directory.
+	// Temp stays empty until Commit links the file there.
+	unnamed *unnamedFile
 }
 
 // Txn is one step's set of staged outputs. It is not safe for concurrent use.
@@ -166,13 +169,43 @@ func (t *Txn) Stage(target string) (*Output, error) { return t.stage(target, fal
 func (t *Txn) StageSide(target string) (*Output, error) { return t.stage(target, true) }
 
 func (t *Txn) stage(target string, side bool) (*Output, error) {
+	target, staged, err := t.resolve(target)
+	if staged != nil || err != nil {
+		return staged, err
+	}
+	return t.stageIn(target, side)
+}
+
+// stageIn stages the resolved target in its directory's staging directory.
+func (t *Txn) stageIn(target string, side bool) (*Output, error) {
+	dir, base := splitTarget(target)
+	sd, err := t.stagingFor(dir, base)
+	if err != nil {
+		return nil, &Error{"stage", target, err}
+	}
+	o := &Output{Target: target, Temp: filepath.Join(sd.path, base), Uid: -1, Gid: -1, stage: sd, side: side}
+	t.outputs = append(t.outputs, o)
+	return o, nil
+}
+
+func splitTarget(target string) (dir, base string) {
+	dir, base = filepath.Split(target)
+	if dir == "" {
+		return ".", base
+	}
+	return filepath.Clean(dir), base
+}
+
+// resolve checks target and returns the path Commit will replace (a
+// symlink followed under FollowLink), or the Output that already stages it.
+func (t *Txn) resolve(target string) (string, *Output, error) {
 	if target == "" || target == "-" {
-		return nil, &Error{"stage", target, ErrSpecial}
+		return "", nil, &Error{"stage", target, ErrSpecial}
 	}
 	target = filepath.Clean(target)
 	for _, o := range t.outputs {
 		if o.Target == target {
-			return o, nil
+			return target, o, nil
 		}
 	}
 	fi, err := os.Lstat(target)
@@ -180,7 +213,7 @@ func (t *Txn) stage(target string, side bool) (*Output, error) {
 		if t.opts.Symlinks == FollowLink {
 			resolved, rerr := resolveLink(target)
 			if rerr != nil {
-				return nil, &Error{"resolve", target, rerr}
+				return "", nil, &Error{"resolve", target, rerr}
 			}
 			t.logf("following symlink %s to %s", target, resolved)
 			target = resolved
@@ -188,36 +221,25 @@ func (t *Txn) stage(target string, side bool) (*Output, error) {
 		} else if st, serr := os.Stat(target); serr == nil && !st.Mode().IsRegular() {
 			// A link to /dev/null and the like: replacing the link would
 			// turn a sink into a file.
-			return nil, &Error{"stage", target, fmt.Errorf("%w (symlink to %s)", ErrSpecial, st.Mode().Type())}
+			return "", nil, &Error{"stage", target, fmt.Errorf("%w (symlink to %s)", ErrSpecial, st.Mode().Type())}
 		}
 	}
 	if err == nil {
 		switch {
 		case fi.IsDir():
-			return nil, &Error{"stage", target, syscall.EISDIR}
+			return "", nil, &Error{"stage", target, syscall.EISDIR}
 		case fi.Mode()&os.ModeSymlink != 0:
 		case !fi.Mode().IsRegular():
-			return nil, &Error{"stage", target, fmt.Errorf("%w (%s)", ErrSpecial, fi.Mode().Type())}
+			return "", nil, &Error{"stage", target, fmt.Errorf("%w (%s)", ErrSpecial, fi.Mode().Type())}
 		default:
 			if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 && t.opts.Warnf != nil {
 				t.opts.Warnf("%s has %d hard links; the others keep the old content", target, st.Nlink)
 			}
 		}
 	} else if !os.IsNotExist(err) {
-		return nil, &Error{"stage", target, err}
+		return "", nil, &Error{"stage", target, err}
 	}
-
-	dir, base := filepath.Split(target)
-	if dir == "" {
-		dir = "."
-	}
-	sd, err := t.stagingFor(filepath.Clean(dir), base)
-	if err != nil {
-		return nil, &Error{"stage", target, err}
-	}
-	o := &Output{Target: target, Temp: filepath.Join(sd.path, base), Uid: -1, Gid: -1, stage: sd, side: side}
-	t.outputs = append(t.outputs, o)
-	return o, nil
+	return target, nil, nil
 }
 
 // resolveLink follows target to the path that a write through it would
@@ -280,6 +302,9 @@ func (t *Txn) stagingFor(dir, base string) (*stagingDir, error) {
 // Abort removes every staged file. Targets are untouched. It is safe to call
 // after Commit and more than once.
 func (t *Txn) Abort() {
+	for _, o := range t.outputs {
+		o.release()
+	}
 	for _, sd := range t.stages {
 		sd.remove()
 	}
@@ -345,19 +370,46 @@ func (t *Txn) Commit() error {
 		}
 	}
 	for _, p := range todo {
+		if p.o.unnamed != nil {
+			if err := t.link(p.o); err != nil {
+				return &Error{"link", p.o.Target, err}
+			}
+		}
 		if err := t.replace(p); err != nil {
 			return &Error{"rename", p.o.Target, err}
 		}
+		p.o.renamed()
 		t.logf("%s: committed", p.o.Target)
 	}
 	if t.opts.Durable {
-		for _, sd := range t.stages {
-			if err := syncDir(sd.dir); err != nil {
-				return &Error{"sync", sd.dir, err}
+		for _, dir := range t.dirs() {
+			if err := syncDir(dir); err != nil {
+				return &Error{"sync", dir, err}
 			}
 		}
 	}
 	return nil
+}
+
+// dirs lists the targets' directories, once each.
+func (t *Txn) dirs() []string {
+	var dirs []string
+	seen := map[string]bool{}
+	add := func(dir string) {
+		if !seen[dir] {
+			seen[dir] = true
+			dirs = append(dirs, dir)
+		}
+	}
+	for _, sd := range t.stages {
+		add(sd.dir)
+	}
+	for _, o := range t.outputs {
+		if o.unnamed != nil {
+			add(o.unnamed.dir)
+		}
+	}
+	return dirs
 }
 
 // pending is a prepared file waiting for its rename.
@@ -375,41 +427,60 @@ func (t *Txn) sync(todo []*pending) error {
 		}
 	}
 	if len(regular) > 1 {
-		synced := map[*stagingDir]bool{}
+		synced := map[string]bool{}
 		for _, p := range regular {
-			if sd := p.o.stage; !synced[sd] {
-				synced[sd] = true
-				if err := unix.Syncfs(int(sd.lock.Fd())); err != nil {
-					return &Error{"sync", sd.dir, err}
+			dir, fd := p.o.dirFD()
+			if !synced[dir] {
+				synced[dir] = true
+				if err := unix.Syncfs(fd); err != nil {
+					return &Error{"sync", dir, err}
 				}
 			}
 		}
 		return nil
 	}
 	for _, p := range regular {
-		if err := syncFile(p.o.Temp); err != nil {
+		var err error
+		if u := p.o.unnamed; u != nil {
+			err = unix.Fsync(u.fd)
+		} else {
+			err = syncFile(p.o.Temp)
+		}
+		if err != nil {
 			return &Error{"sync", p.o.Target, err}
 		}
 	}
 	return nil
 }
 
+// dirFD is o's target directory and a descriptor on its filesystem.
+func (o *Output) dirFD() (string, int) {
+	if u := o.unnamed; u != nil {
+		return u.dir, u.fd
+	}
+	return o.stage.dir, int(o.stage.lock.Fd())
+}
+
 // prepare applies attributes and the identical check to one staged file.
 // It returns nil when there is nothing to rename.
 func (t *Txn) prepare(o *Output) (*pending, error) {
-	newInfo, err := os.Lstat(o.Temp)
-	if os.IsNotExist(err) {
-		t.logf("%s: not written by the tool; left as it was", o.Target)
-		return nil, nil
-	}
-	if err != nil {
-		return nil, &Error{"commit", o.Target, err}
+	regular := true // an unnamed file is one
+	if o.unnamed == nil {
+		newInfo, err := os.Lstat(o.Temp)
+		if os.IsNotExist(err) {
+			t.logf("%s: not written by the tool; left as it was", o.Target)
+			return nil, nil
+		}
+		if err != nil {
+			return nil, &Error{"commit", o.Target, err}
+		}
+		regular = newInfo.Mode().IsRegular()
 	}
 	oldInfo, oldErr := os.Lstat(o.Target)
 	if oldErr != nil && !os.IsNotExist(oldErr) {
 		return nil, &Error{"commit", o.Target, oldErr}
 	}
-	p := &pending{o: o, regular: newInfo.Mode().IsRegular()}
+	p := &pending{o: o, regular: regular}
 	if oldErr == nil {
 		if err := t.replaceable(oldInfo, p.regular); err != nil {
 			return nil, &Error{"commit", o.Target, err}
@@ -419,28 +490,29 @@ func (t *Txn) prepare(o *Output) (*pending, error) {
 		return p, nil
 	}
 	oldRegular := oldErr == nil && oldInfo.Mode().IsRegular()
+	f := o.file()
 	if t.opts.KeepAttrs && oldRegular {
-		if err := carryAttrs(o.Target, o.Temp, oldInfo); err != nil {
+		if err := carryAttrs(o.Target, f, oldInfo); err != nil {
 			return nil, &Error{"keep attributes of", o.Target, err}
 		}
 	}
 	if o.Mode != 0 {
-		if err := os.Chmod(o.Temp, o.Mode); err != nil {
+		if err := f.chmod(o.Mode); err != nil {
 			return nil, &Error{"chmod", o.Target, err}
 		}
 	}
 	if o.Uid >= 0 || o.Gid >= 0 {
-		if err := os.Lchown(o.Temp, o.Uid, o.Gid); err != nil {
+		if err := f.chown(o.Uid, o.Gid); err != nil {
 			return nil, &Error{"chown", o.Target, err}
 		}
 		if o.Mode != 0 { // chown clears setuid/setgid bits
-			if err := os.Chmod(o.Temp, o.Mode); err != nil {
+			if err := f.chmod(o.Mode); err != nil {
 				return nil, &Error{"chmod", o.Target, err}
 			}
 		}
 	}
 	if t.opts.Skip != AlwaysReplace && oldRegular {
-		same, err := sameFile(o.Temp, o.Target)
+		same, err := sameFile(f, o.Target)
 		if err != nil {
 			return nil, &Error{"compare", o.Target, err}
 		}
@@ -452,6 +524,9 @@ func (t *Txn) prepare(o *Output) (*pending, error) {
 				}
 			}
 			t.logf("%s: identical; kept the old file", o.Target)
+			if o.unnamed != nil {
+				return nil, nil // freed when Abort closes it
+			}
 			return nil, os.Remove(o.Temp)
 		}
 	}
@@ -461,7 +536,11 @@ func (t *Txn) prepare(o *Output) (*pending, error) {
 // Drop removes one staged output (the caller could not produce it): its
 // target is left alone and Commit skips it.
 func (t *Txn) Drop(o *Output) {
-	os.Remove(o.Temp)
+	if o.unnamed != nil {
+		o.release()
+	} else {
+		os.Remove(o.Temp)
+	}
 	for i, x := range t.outputs {
 		if x == o {
 			t.outputs = append(t.outputs[:i], t.outputs[i+1:]...)
@@ -559,8 +638,8 @@ func (t *Txn) replace(p *pending) error {
 	// Not what was approved: undo. If even that fails, the foreign entry
 	// stays in the staging directory, which is then kept, never removed.
 	if uerr := unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_EXCHANGE); uerr != nil {
-		p.o.stage.keep()
-		return fmt.Errorf("%s changed during the commit and could not be put back: it is at %s", to, p.o.stage.path)
+		kept := p.o.keep()
+		return fmt.Errorf("%s changed during the commit and could not be put back: it is at %s", to, kept)
 	}
 	return fmt.Errorf("%w: changed during the commit; left as it is", syscall.EEXIST)
 }
@@ -581,52 +660,70 @@ func sameEntry(a, b os.FileInfo) bool {
 // and the exchange.
 var testHookBeforeExchange func(target string)
 
-func sameFile(a, b string) (bool, error) {
-	fa, err := os.Open(a)
+// sameFile says whether the new file f has exactly the bytes, mode and
+// owner of the file at path.
+func sameFile(f fileRef, path string) (bool, error) {
+	fa, closeA, err := f.open()
 	if err != nil {
 		return false, err
 	}
-	defer fa.Close()
-	fb, err := os.Open(b)
+	if closeA {
+		defer unix.Close(fa)
+	}
+	fb, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return false, err
 	}
-	defer fb.Close()
-	sa, err := fa.Stat()
-	if err != nil {
+	defer unix.Close(fb)
+	var sa, sb unix.Stat_t
+	if err := unix.Fstat(fa, &sa); err != nil {
 		return false, err
 	}
-	sb, err := fb.Stat()
-	if err != nil {
+	if err := unix.Fstat(fb, &sb); err != nil {
 		return false, err
 	}
-	if sa.Size() != sb.Size() || sa.Mode() != sb.Mode() {
+	if sa.Size != sb.Size || sa.Mode != sb.Mode || sa.Uid != sb.Uid || sa.Gid != sb.Gid {
 		return false, nil
-	}
-	if xa, ok := sa.Sys().(*syscall.Stat_t); ok {
-		xb := sb.Sys().(*syscall.Stat_t)
-		if xa.Uid != xb.Uid || xa.Gid != xb.Gid {
-			return false, nil
-		}
 	}
 	bufA := make([]byte, 64<<10)
 	bufB := make([]byte, 64<<10)
-	for {
-		na, ea := io.ReadFull(fa, bufA)
-		nb, eb := io.ReadFull(fb, bufB)
+	for off := int64(0); off < sa.Size; {
+		na, err := preadFull(fa, bufA, off)
+		if err != nil {
+			return false, err
+		}
+		nb, err := preadFull(fb, bufB, off)
+		if err != nil {
+			return false, err
+		}
 		if na != nb || !bytes.Equal(bufA[:na], bufB[:nb]) {
 			return false, nil
 		}
-		if ea == io.EOF || ea == io.ErrUnexpectedEOF {
-			return eb == io.EOF || eb == io.ErrUnexpectedEOF, nil
+		if na == 0 { // both shorter than their size said: changed under us
+			return false, nil
 		}
-		if ea != nil {
-			return false, ea
-		}
-		if eb != nil {
-			return false, eb
-		}
+		off += int64(na)
 	}
+	return true, nil
+}
+
+// preadFull reads from off until buf is full or the file ends.
+func preadFull(fd int, buf []byte, off int64) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := unix.Pread(fd, buf[n:], off+int64(n))
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		if m == 0 {
+			break
+		}
+		n += m
+	}
+	return n, nil
 }
 
 func syncFile(path string) error {
@@ -651,19 +748,19 @@ func syncDir(dir string) error {
 // carryAttrs puts the old file's owner, group, mode and extended attributes
 // (security.selinux included) on the new file. It runs before the rename, so
 // there is no moment when the target has the wrong ones.
-func carryAttrs(oldPath, newPath string, old os.FileInfo) error {
+func carryAttrs(oldPath string, f fileRef, old os.FileInfo) error {
 	if st, ok := old.Sys().(*syscall.Stat_t); ok {
-		if err := os.Lchown(newPath, int(st.Uid), int(st.Gid)); err != nil && !errors.Is(err, syscall.EPERM) {
+		if err := f.chown(int(st.Uid), int(st.Gid)); err != nil && !errors.Is(err, syscall.EPERM) {
 			return err
 		}
 	}
-	if err := os.Chmod(newPath, old.Mode().Perm()|old.Mode()&(os.ModeSetuid|os.ModeSetgid|os.ModeSticky)); err != nil {
+	if err := f.chmod(old.Mode().Perm() | old.Mode()&(os.ModeSetuid|os.ModeSetgid|os.ModeSticky)); err != nil {
 		return err
 	}
-	return copyXattrs(oldPath, newPath)
+	return copyXattrs(oldPath, f)
 }
 
-func copyXattrs(from, to string) error {
+func copyXattrs(from string, to fileRef) error {
 	size, err := unix.Llistxattr(from, nil)
 	if err != nil || size == 0 {
 		if err == unix.ENOTSUP {
@@ -689,7 +786,7 @@ func copyXattrs(from, to string) error {
 		if err != nil {
 			return err
 		}
-		if err := unix.Lsetxattr(to, name, val[:n], 0); err != nil && err != unix.EPERM && err != unix.ENOTSUP {
+		if err := to.setxattr(name, val[:n]); err != nil && err != unix.EPERM && err != unix.ENOTSUP {
 			return fmt.Errorf("xattr %s: %w", name, err)
 		}
 	}

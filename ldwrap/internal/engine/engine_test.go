@@ -447,3 +447,141 @@ func TestFollowLinkProtectedSymlinks(t *testing.T) {
 	assert.Equal(t, victim, o.Target)
 	txn.Abort()
 }
+
+// writeFD writes content to fd and closes it, as Create's callers do.
+func writeFD(t *testing.T, fd int, content string) {
+	t.Helper()
+	_, err := syscall.Write(fd, []byte(content))
+	require.NoError(t, err)
+	require.NoError(t, syscall.Close(fd))
+}
+
+// A file the caller writes itself has no name until the commit: nothing of
+// it is in the directory while it is written, or after an abort.
+func TestCreateUnnamedUntilCommit(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "tool")
+	write(t, target, "old")
+	held, err := os.Open(target)
+	require.NoError(t, err)
+	defer held.Close()
+
+	txn := New(Options{})
+	o, fd, err := txn.Create(target, 0o644)
+	require.NoError(t, err)
+	require.NotNil(t, o.unnamed, "O_TMPFILE is there on the test's filesystem")
+	writeFD(t, fd, "new")
+	assert.Equal(t, []string{"tool"}, entries(t, dir), "the new file has no name yet")
+	o.Mode = 0o751
+	require.NoError(t, txn.Commit())
+	assert.Equal(t, "new", read(t, target))
+	fi, _ := os.Stat(target)
+	assert.Equal(t, os.FileMode(0o751), fi.Mode().Perm())
+	b := make([]byte, 3)
+	_, err = held.ReadAt(b, 0)
+	require.NoError(t, err)
+	assert.Equal(t, "old", string(b), "an open reader keeps the old inode")
+	assert.Equal(t, []string{"tool"}, entries(t, dir))
+
+	txn = New(Options{})
+	_, fd, err = txn.Create(target, 0o644)
+	require.NoError(t, err)
+	writeFD(t, fd, "half")
+	txn.Abort()
+	assert.Equal(t, "new", read(t, target))
+	assert.Equal(t, []string{"tool"}, entries(t, dir))
+}
+
+// The last Create of a target wins, as with install(1) run twice.
+func TestCreateTwiceLastWins(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "f")
+	txn := New(Options{})
+	_, fd, err := txn.Create(target, 0o644)
+	require.NoError(t, err)
+	writeFD(t, fd, "first")
+	_, fd, err = txn.Create(target, 0o644)
+	require.NoError(t, err)
+	writeFD(t, fd, "second")
+	require.NoError(t, txn.Commit())
+	assert.Equal(t, "second", read(t, target))
+	assert.Equal(t, []string{"f"}, entries(t, dir))
+}
+
+// A run killed between linking its file and the rename leaves it under the
+// fixed name; the next Create of the target sweeps it. A live run's file
+// there (locked) is left alone and another name is used.
+func TestCreateSweepsLinkedLeftover(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "f")
+	leftover := filepath.Join(dir, ".ldwrap.f."+unnamedSuffix)
+	write(t, leftover, "partial")
+	txn := New(Options{})
+	_, fd, err := txn.Create(target, 0o644)
+	require.NoError(t, err)
+	writeFD(t, fd, "new")
+	require.NoError(t, txn.Commit())
+	assert.Equal(t, "new", read(t, target))
+	assert.Equal(t, []string{"f"}, entries(t, dir), "the dead run's file is swept")
+
+	write(t, leftover, "live")
+	lock, err := os.Open(leftover)
+	require.NoError(t, err)
+	defer lock.Close()
+	require.NoError(t, syscall.Flock(int(lock.Fd()), syscall.LOCK_EX))
+	txn = New(Options{})
+	_, fd, err = txn.Create(target, 0o644)
+	require.NoError(t, err)
+	writeFD(t, fd, "newer")
+	require.NoError(t, txn.Commit())
+	assert.Equal(t, "newer", read(t, target))
+	assert.Equal(t, "live", read(t, leftover), "a live run's file is not swept")
+	assert.ElementsMatch(t, []string{"f", ".ldwrap.f." + unnamedSuffix}, entries(t, dir))
+}
+
+// Without O_TMPFILE (or /proc), Create falls back to a staging directory;
+// attributes, the identical check and durability work on both paths.
+func TestCreateBothPaths(t *testing.T) {
+	for _, unnamed := range []bool{true, false} {
+		if !unnamed {
+			saved := procFDMounted
+			procFDMounted = func() bool { return false }
+			defer func() { procFDMounted = saved }()
+		}
+		dir := xattrDir(t)
+		target := filepath.Join(dir, "a")
+		write(t, target, "same")
+		require.NoError(t, os.Chmod(target, 0o640))
+		require.NoError(t, syscall.Setxattr(target, "user.ldwrap", []byte("v"), 0))
+		before, _ := os.Stat(target)
+
+		txn := New(Options{Skip: KeepUntouched, KeepAttrs: true})
+		o, fd, err := txn.Create(target, 0o600)
+		require.NoError(t, err)
+		assert.Equal(t, unnamed, o.unnamed != nil)
+		writeFD(t, fd, "same")
+		require.NoError(t, txn.Commit())
+		after, _ := os.Stat(target)
+		assert.True(t, os.SameFile(before, after), "identical: the old inode is kept (unnamed=%v)", unnamed)
+
+		txn = New(Options{KeepAttrs: true, Durable: true})
+		_, fd, err = txn.Create(target, 0o600)
+		require.NoError(t, err)
+		writeFD(t, fd, "diff")
+		o2, fd2, err := txn.Create(filepath.Join(dir, "b"), 0o600)
+		require.NoError(t, err)
+		o2.Mode = 0o755 | os.ModeSetuid
+		writeFD(t, fd2, "b")
+		require.NoError(t, txn.Commit())
+		assert.Equal(t, "diff", read(t, target))
+		fi, _ := os.Stat(target)
+		assert.Equal(t, os.FileMode(0o640), fi.Mode().Perm(), "mode carried (unnamed=%v)", unnamed)
+		buf := make([]byte, 8)
+		n, err := syscall.Getxattr(target, "user.ldwrap", buf)
+		require.NoError(t, err, "the xattr is carried over (unnamed=%v)", unnamed)
+		assert.Equal(t, "v", string(buf[:n]))
+		fi, _ = os.Stat(filepath.Join(dir, "b"))
+		assert.Equal(t, os.FileMode(0o755)|os.ModeSetuid, fi.Mode()&(os.ModePerm|os.ModeSetuid))
+		assert.ElementsMatch(t, []string{"a", "b"}, entries(t, dir))
+	}
+}

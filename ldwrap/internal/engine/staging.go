@@ -123,9 +123,11 @@ func openDirNoFollow(path string) (*os.File, error) {
 	return os.NewFile(uintptr(fd), path), nil
 }
 
-func flock(f *os.File, how int) error {
+func flock(f *os.File, how int) error { return flockFD(int(f.Fd()), how) }
+
+func flockFD(fd, how int) error {
 	for {
-		err := unix.Flock(int(f.Fd()), how)
+		err := unix.Flock(fd, how)
 		if err != unix.EINTR {
 			return err
 		}
@@ -133,21 +135,23 @@ func flock(f *os.File, how int) error {
 }
 
 // stillNamed reports whether path is still the directory open as f.
-func stillNamed(f *os.File, path string) bool {
+func stillNamed(f *os.File, path string) bool { return stillNamedFD(int(f.Fd()), path) }
+
+func stillNamedFD(fd int, path string) bool {
 	var a, b unix.Stat_t
-	if unix.Fstat(int(f.Fd()), &a) != nil || unix.Lstat(path, &b) != nil {
+	if unix.Fstat(fd, &a) != nil || unix.Lstat(path, &b) != nil {
 		return false
 	}
 	return a.Dev == b.Dev && a.Ino == b.Ino && a.Nlink > 0
 }
 
-// sweep removes staging directories of base in dir whose owner is gone.
-// Errors are ignored: a leftover we cannot remove must not fail a build.
+// sweep removes staging entries of base in dir whose owner is gone.
 func sweep(dir, base string, logf func(string, ...interface{})) {
 	// A staging directory is a subdirectory, and a directory's link count
 	// is 2 plus its subdirectories (where the filesystem counts them;
 	// btrfs says 1). With none, there is nothing to sweep, and the listing
-	// (which grows with the directory) is skipped.
+	// (which grows with the directory) is skipped. (The other leftover, a
+	// linked unnamed file, is found by the next Create of its target.)
 	var st unix.Stat_t
 	if unix.Stat(dir, &st) == nil && st.Nlink == 2 {
 		return
@@ -156,31 +160,45 @@ func sweep(dir, base string, logf func(string, ...interface{})) {
 	if err != nil {
 		return
 	}
-	euid := uint32(os.Geteuid())
 	for _, name := range names {
-		if !IsStagingName(name, base) {
-			continue
+		if IsStagingName(name, base) {
+			sweepEntry(filepath.Join(dir, name), logf)
 		}
-		path := filepath.Join(dir, name)
-		f, err := openDirNoFollow(path)
-		if err != nil {
-			continue
-		}
-		var st unix.Stat_t
-		if unix.Fstat(int(f.Fd()), &st) != nil || st.Uid != euid {
-			f.Close()
-			continue
-		}
-		if flock(f, unix.LOCK_EX|unix.LOCK_NB) != nil { // a live run holds it
-			f.Close()
-			continue
-		}
-		if stillNamed(f, path) {
-			os.RemoveAll(path)
-			logf("removed %s, left by a run that died", path)
-		}
-		f.Close()
 	}
+}
+
+// sweepEntry removes the staging entry at path if it is ours and its owner
+// is gone: a staging directory, or a file an unnamed output was linked to
+// by a run that died before its rename. It reports whether it removed it.
+// Errors are ignored: a leftover we cannot remove must not fail a build.
+func sweepEntry(path string, logf func(string, ...interface{})) bool {
+	// O_NONBLOCK: opening a fifo someone named so must not hang us.
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil || st.Uid != uint32(os.Geteuid()) {
+		return false
+	}
+	kind := st.Mode & unix.S_IFMT
+	if kind != unix.S_IFDIR && kind != unix.S_IFREG {
+		return false
+	}
+	if flockFD(fd, unix.LOCK_EX|unix.LOCK_NB) != nil { // a live run holds it
+		return false
+	}
+	if !stillNamedFD(fd, path) {
+		return false
+	}
+	if kind == unix.S_IFDIR {
+		os.RemoveAll(path)
+	} else {
+		unix.Unlink(path)
+	}
+	logf("removed %s, left by a run that died", path)
+	return true
 }
 
 // list reads the staging directory through the descriptor we hold (its

@@ -107,15 +107,23 @@ func UnderPaths(roots []string) (Result, error) {
 
 // unstaged is the path a file had before ldwrap replaced it. The kernel
 // shows a deleted file under its last name, and ldwrap's commit exchanges
-// the old file into its staging directory (".ldwrap.<name>.<8 chars>"
-// beside the target) before unlinking it there.
+// the old file to its staging name before unlinking it there: into the
+// staging directory (".ldwrap.<name>.<8 chars>/<name>" beside the target),
+// or, for a file ldwrap wrote itself, to the name its new file was linked
+// to (".ldwrap.<name>.<8 chars>"; a name over 200 bytes is shortened there).
 func unstaged(path string) string {
 	dir, base := filepath.Split(path)
-	stage := filepath.Base(dir)
-	if strings.HasPrefix(stage, ".ldwrap.") && len(stage) > len(".ldwrap.")+9 && stage[len(stage)-9] == '.' {
+	if isStaging(filepath.Base(dir)) {
 		return filepath.Join(filepath.Dir(filepath.Dir(path)), base)
 	}
+	if isStaging(base) {
+		return filepath.Join(dir, base[len(".ldwrap."):len(base)-9])
+	}
 	return path
+}
+
+func isStaging(name string) bool {
+	return strings.HasPrefix(name, ".ldwrap.") && len(name) > len(".ldwrap.")+9 && name[len(name)-9] == '.'
 }
 
 func under(path string, roots []string) bool {
