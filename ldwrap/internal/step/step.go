@@ -239,15 +239,12 @@ func (s Step) stage(txn *engine.Txn) (args, env []string, stdout *os.File, err e
 	if s.Stdout == "" {
 		return args, env, os.Stdout, nil
 	}
-	o, err := txn.Stage(s.Stdout)
+	// Nothing derives a name from standard output: the file can be unnamed.
+	_, fd, err := txn.Create(s.Stdout, 0o666)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	stdout, err = os.OpenFile(o.Temp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_CLOEXEC, 0o666)
-	if err != nil {
-		return nil, nil, nil, &engine.Error{Op: "create", Path: s.Stdout, Err: err}
-	}
-	return args, env, stdout, nil
+	return args, env, os.NewFile(uintptr(fd), s.Stdout), nil
 }
 
 // testHookBeforeCommit runs once the tool has succeeded, before the
