@@ -458,7 +458,7 @@ func (o *Output) dirFD() (string, int) {
 	if u := o.unnamed; u != nil {
 		return u.dir, u.fd
 	}
-	return o.stage.dir, int(o.stage.lock.Fd())
+	return o.stage.dir, o.stage.lock
 }
 
 // prepare applies attributes and the identical check to one staged file.

@@ -25,10 +25,10 @@ const (
 )
 
 type stagingDir struct {
-	dir  string   // the targets' directory
-	path string   // the staging directory
-	lock *os.File // holds LOCK_EX while the staging directory is ours
-	kept bool     // it holds something that is not ours: never remove it
+	dir  string // the targets' directory
+	path string // the staging directory
+	lock int    // a descriptor of it holding LOCK_EX while it is ours; -1 once released
+	kept bool   // it holds something that is not ours: never remove it
 }
 
 // keptPrefix names a staging directory that holds an entry ldwrap did not
@@ -94,36 +94,26 @@ func createStaging(dir, base string, logf func(string, ...interface{})) (*stagin
 			}
 			return nil, err
 		}
-		f, err := openDirNoFollow(path)
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err != nil {
 			if err == unix.ENOENT || err == unix.ELOOP || err == unix.ENOTDIR {
 				continue
 			}
 			return nil, err
 		}
-		if err := flock(f, unix.LOCK_EX); err != nil {
-			f.Close()
+		if err := flockFD(fd, unix.LOCK_EX); err != nil {
+			unix.Close(fd)
 			os.Remove(path)
 			return nil, err
 		}
-		if !stillNamed(f, path) {
-			f.Close()
+		if !stillNamedFD(fd, path) {
+			unix.Close(fd)
 			continue
 		}
-		return &stagingDir{dir: dir, path: path, lock: f}, nil
+		return &stagingDir{dir: dir, path: path, lock: fd}, nil
 	}
 	return nil, errors.New("cannot create a unique staging directory")
 }
-
-func openDirNoFollow(path string) (*os.File, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, err
-	}
-	return os.NewFile(uintptr(fd), path), nil
-}
-
-func flock(f *os.File, how int) error { return flockFD(int(f.Fd()), how) }
 
 func flockFD(fd, how int) error {
 	for {
@@ -134,9 +124,7 @@ func flockFD(fd, how int) error {
 	}
 }
 
-// stillNamed reports whether path is still the directory open as f.
-func stillNamed(f *os.File, path string) bool { return stillNamedFD(int(f.Fd()), path) }
-
+// stillNamedFD reports whether path still names the file open as fd.
 func stillNamedFD(fd int, path string) bool {
 	var a, b unix.Stat_t
 	if unix.Fstat(fd, &a) != nil || unix.Lstat(path, &b) != nil {
@@ -204,7 +192,7 @@ func sweepEntry(path string, logf func(string, ...interface{})) bool {
 // list reads the staging directory through the descriptor we hold (its
 // offset is still 0: nothing else reads it).
 func (sd *stagingDir) list() ([]string, error) {
-	names, err := rawio.DirentNames(int(sd.lock.Fd()))
+	names, err := rawio.DirentNames(sd.lock)
 	return sortedNames(names), err
 }
 
@@ -220,7 +208,7 @@ func (sd *stagingDir) keep() {
 }
 
 func (sd *stagingDir) remove() {
-	if sd.lock == nil {
+	if sd.lock < 0 {
 		return
 	}
 	// Remove while still locked, so no sweeper races us. Everything in it
@@ -231,6 +219,6 @@ func (sd *stagingDir) remove() {
 			os.RemoveAll(sd.path) // not empty: the tool left files we did not commit
 		}
 	}
-	sd.lock.Close()
-	sd.lock = nil
+	unix.Close(sd.lock)
+	sd.lock = -1
 }

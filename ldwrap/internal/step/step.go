@@ -74,16 +74,14 @@ func NotFound(err error) bool {
 var errSelf = errors.New("refusing to run ldwrap itself as the real tool")
 
 // selfInfo is this executable, looked up once and only when a candidate
-// tool exists to compare with it.
+// tool exists to compare with it: one stat through /proc/self/exe rather
+// than os.Executable's readlink and a stat of what it names. Without /proc,
+// os.Executable could not say either.
 var selfInfo = func() func() os.FileInfo {
 	var once sync.Once
 	var fi os.FileInfo
 	return func() os.FileInfo {
-		once.Do(func() {
-			if exe, err := os.Executable(); err == nil {
-				fi, _ = os.Stat(exe)
-			}
-		})
+		once.Do(func() { fi, _ = os.Stat("/proc/self/exe") })
 		return fi
 	}
 }()
