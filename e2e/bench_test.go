@@ -217,6 +217,27 @@ var goFloorWrapper = floorWrapper{
 
 func goFloor(b *testing.B) string { return goFloorWrapper.get(b) }
 
+// goFloorSignalsSource is the Go floor with what forwarding signals costs
+// through os/signal, set up after the fork as ldwrap does: Notify starts
+// the runtime's signal-mask thread (LockOSThread, so the template thread
+// too) and a thread blocked receiving signals.
+var goFloorSignalsSource = strings.Replace(strings.Replace(goFloorSource,
+	`"os/exec"`, `"os/exec"
+	"os/signal"`, 1),
+	`	var ws syscall.WaitStatus`, `	ch := make(chan os.Signal, 4)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	go func() {
+		for s := range ch {
+			syscall.Kill(pid, s.(syscall.Signal))
+		}
+	}()
+	var ws syscall.WaitStatus`, 1)
+
+var goFloorSignalsWrapper = floorWrapper{
+	files: map[string]string{"main.go": goFloorSignalsSource, "go.mod": "module gofloor\n\ngo 1.19\n"},
+	build: []string{"go", "build", "-o", "floor", "."},
+}
+
 func BenchmarkLinkDriver(b *testing.B) {
 	dir := benchDir(b)
 	pairs(b, dir, "link via ldwrap-cc vs gcc", "per call", 0, 60,
@@ -227,6 +248,9 @@ func BenchmarkLinkDriver(b *testing.B) {
 		benchCmd{argv: []string{"gcc", "-o", "prog", "h.o"}})
 	pairs(b, dir, "Go floor: link via a minimal Go wrapper vs gcc", "floor", 0, 60,
 		benchCmd{argv: []string{goFloor(b), "gcc", "-o", "prog", "h.o"}},
+		benchCmd{argv: []string{"gcc", "-o", "prog", "h.o"}})
+	pairs(b, dir, "Go floor + os/signal forwarding: link via the minimal Go wrapper with signal.Notify vs gcc", "floor", 0, 60,
+		benchCmd{argv: []string{goFloorSignalsWrapper.get(b), "gcc", "-o", "prog", "h.o"}},
 		benchCmd{argv: []string{"gcc", "-o", "prog", "h.o"}})
 }
 

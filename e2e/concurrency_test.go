@@ -119,11 +119,15 @@ func TestSweepSparesLiveWriter(t *testing.T) {
 		assert.Equal(t, "slow\n", run(t, dir, nil, "./prog"))
 	}
 	assert.Empty(t, leftovers(t, dir))
-	// A dead run's staging (its lock released) is swept by the next run.
-	dead := filepath.Join(dir, ".ldwrap.prog.deadbeef")
-	require.NoError(t, os.Mkdir(dead, 0o700))
-	writeFile(t, filepath.Join(dead, "prog"), "partial")
+	// A dead run's staging (its lock released) is swept by the next run:
+	// under the first name, where a run alone on its target leaves it, and
+	// with it one a run killed beside a live one left under another name.
+	for _, name := range []string{".ldwrap.prog.staging0", ".ldwrap.prog.deadbeef"} {
+		dead := filepath.Join(dir, name)
+		require.NoError(t, os.Mkdir(dead, 0o700))
+		writeFile(t, filepath.Join(dead, "prog"), "partial")
+	}
 	out := run(t, dir, []string{"LDWRAP_VERBOSE=1"}, ldwrap("ldwrap-cc"), "-o", "prog", "fast.o")
-	assert.Contains(t, out, "left by a run that died")
+	assert.Equal(t, 2, strings.Count(out, "left by a run that died"), out)
 	assert.Empty(t, leftovers(t, dir))
 }

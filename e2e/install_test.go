@@ -190,7 +190,7 @@ func TestSigkillInstallAndRun(t *testing.T) {
 				// Nothing, unless the kill fell between link and rename
 				// (two system calls), which leaves the linked name.
 				for _, l := range leftovers(t, dir) {
-					assert.Equal(t, ".ldwrap.out.unnamed0", filepath.Base(l), "a killed ldwrap-install leaves nothing else")
+					assert.Equal(t, ".ldwrap.out.staging0", filepath.Base(l), "a killed ldwrap-install leaves nothing else")
 				}
 			}
 			got := readFile(t, filepath.Join(dir, "out"))

@@ -23,7 +23,8 @@ while [ -e "$d/.run" ]; do
   n=$((n+1))
   ln -s "$outside" "$d/prog" 2>/dev/null
   ln -s "$outside" "$d/.ldwrap.prog.$(printf %08d $n)" 2>/dev/null
-  ln -s "$outside" "$d/.ldwrap.installed.unnamed0" 2>/dev/null
+  ln -s "$outside" "$d/.ldwrap.prog.staging0" 2>/dev/null
+  ln -s "$outside" "$d/.ldwrap.installed.staging0" 2>/dev/null
   for s in "$d"/.ldwrap.*; do
     [ -d "$s" ] || continue
     [ -O "$s" ] && continue

@@ -277,32 +277,40 @@ func TestKeepAttrsAndModeBeforeRename(t *testing.T) {
 }
 
 // A staging directory whose owner died (no lock held) is swept by the next
-// stage of the same target; a live one (lock held) is not; nor is a
-// staging directory of another target.
+// stage of the same target that finds the first name taken; a live one
+// (lock held) is not; nor is a staging directory of another target. A
+// live run keeps the first name; the others use random ones.
 func TestSweep(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(dir, "a")
+	first := filepath.Join(dir, ".ldwrap.a."+firstSuffix)
 	dead := filepath.Join(dir, ".ldwrap.a.deadbeef")
-	require.NoError(t, os.Mkdir(dead, 0o700))
-	write(t, filepath.Join(dead, "a"), "partial")
+	for _, d := range []string{first, dead} {
+		require.NoError(t, os.Mkdir(d, 0o700))
+		write(t, filepath.Join(d, "a"), "partial")
+	}
 	other := filepath.Join(dir, ".ldwrap.a.b.deadbeef")
 	require.NoError(t, os.Mkdir(other, 0o700))
 
 	live := New(Options{})
 	lo, err := live.Stage(target)
 	require.NoError(t, err)
+	assert.Equal(t, first, filepath.Dir(lo.Temp), "the first name, once its dead owner's directory is swept")
+	_, err = os.Stat(dead)
+	assert.True(t, os.IsNotExist(err), "every dead run's directory is swept")
 
 	txn := New(Options{})
-	_, err = txn.Stage(target)
+	o, err := txn.Stage(target)
 	require.NoError(t, err)
-	_, err = os.Stat(dead)
-	assert.True(t, os.IsNotExist(err), "the dead run's directory is swept")
+	assert.NotEqual(t, first, filepath.Dir(o.Temp), "a live run's first name is left to it")
+	assert.True(t, IsStagingName(filepath.Base(filepath.Dir(o.Temp)), "a"))
 	_, err = os.Stat(filepath.Dir(lo.Temp))
-	assert.NoError(t, err, "a live run's directory is not")
+	assert.NoError(t, err, "a live run's directory is not swept")
 	_, err = os.Stat(other)
 	assert.NoError(t, err, "another target's directory is not")
 	txn.Abort()
 	live.Abort()
+	assert.ElementsMatch(t, []string{".ldwrap.a.b.deadbeef"}, entries(t, dir))
 }
 
 func TestStagingNames(t *testing.T) {
@@ -514,7 +522,7 @@ func TestCreateTwiceLastWins(t *testing.T) {
 func TestCreateSweepsLinkedLeftover(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(dir, "f")
-	leftover := filepath.Join(dir, ".ldwrap.f."+unnamedSuffix)
+	leftover := filepath.Join(dir, ".ldwrap.f."+firstSuffix)
 	write(t, leftover, "partial")
 	txn := New(Options{})
 	_, fd, err := txn.Create(target, 0o644)
@@ -536,7 +544,7 @@ func TestCreateSweepsLinkedLeftover(t *testing.T) {
 	require.NoError(t, txn.Commit())
 	assert.Equal(t, "newer", read(t, target))
 	assert.Equal(t, "live", read(t, leftover), "a live run's file is not swept")
-	assert.ElementsMatch(t, []string{"f", ".ldwrap.f." + unnamedSuffix}, entries(t, dir))
+	assert.ElementsMatch(t, []string{"f", ".ldwrap.f." + firstSuffix}, entries(t, dir))
 }
 
 // Without O_TMPFILE (or /proc), Create falls back to a staging directory;

@@ -25,12 +25,6 @@ type unnamedFile struct {
 	linked bool   // Temp names the file (or, after a failed exchange-back, a foreign entry)
 }
 
-// unnamedSuffix is the suffix of the name an unnamed file is linked to
-// first. It is fixed, so the next Create of the same target meets the
-// leftover of a run killed between link and rename (two system calls) and
-// sweeps it. A live run's file there is locked; another name is drawn.
-const unnamedSuffix = "unnamed0"
-
 // Create stages target for a writer in this process. It returns the Output
 // and a descriptor, open for reading and writing, of a new file with mode
 // perm (less the umask). The descriptor is the caller's to close, before
@@ -105,10 +99,9 @@ func reopenReadOnly(fd int) (int, error) {
 // link gives o's file its name beside the target, for the rename.
 func (t *Txn) link(o *Output) error {
 	u := o.unnamed
-	prefix := filepath.Join(u.dir, stagingPrefix+stagingKey(filepath.Base(o.Target))+".")
-	suffix := unnamedSuffix
+	names := newStagingNames(u.dir, filepath.Base(o.Target), t.logf)
 	for attempt := 0; attempt < 100; attempt++ {
-		path := prefix + suffix
+		path := names.path()
 		err := unix.Linkat(unix.AT_FDCWD, procFD(u.fd), unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
 		if err == nil {
 			o.Temp, u.linked = path, true
@@ -117,10 +110,7 @@ func (t *Txn) link(o *Output) error {
 		if err != unix.EEXIST {
 			return err
 		}
-		if attempt == 0 && sweepEntry(path, t.logf) {
-			continue
-		}
-		if suffix, err = randomSuffix(); err != nil {
+		if err := names.taken(); err != nil {
 			return err
 		}
 	}

@@ -128,7 +128,7 @@ func BenchmarkUnderPaths(b *testing.B) {
 // to the target's.
 func TestUnstaged(t *testing.T) {
 	assert.Equal(t, "/d/prog", unstaged("/d/.ldwrap.prog.ab12cd34/prog"), "exchanged into a staging directory")
-	assert.Equal(t, "/d/prog", unstaged("/d/.ldwrap.prog.unnamed0"), "exchanged to a linked unnamed file's name")
+	assert.Equal(t, "/d/prog", unstaged("/d/.ldwrap.prog.staging0"), "exchanged to a linked unnamed file's name")
 	assert.Equal(t, "/d/a.b", unstaged("/d/.ldwrap.a.b.ab12cd34"))
 	assert.Equal(t, "/d/prog", unstaged("/d/prog"))
 	assert.Equal(t, "/d/.ldwrap.x", unstaged("/d/.ldwrap.x"))
