@@ -636,8 +636,13 @@ func (t *Txn) replace(p *pending) error {
 		return nil
 	}
 	// Not what was approved: undo. If even that fails, the foreign entry
-	// stays in the staging directory, which is then kept, never removed.
-	if uerr := unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_EXCHANGE); uerr != nil {
+	// stays in the staging directory (or at the linked name), which is then
+	// kept, never removed.
+	exchangeBack := func() error { return unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_EXCHANGE) }
+	if testHookExchangeBack != nil {
+		exchangeBack = testHookExchangeBack
+	}
+	if uerr := exchangeBack(); uerr != nil {
 		kept := p.o.keep()
 		return fmt.Errorf("%s changed during the commit and could not be put back: it is at %s", to, kept)
 	}
@@ -657,8 +662,11 @@ func sameEntry(a, b os.FileInfo) bool {
 }
 
 // testHookBeforeExchange lets tests change the target between the check
-// and the exchange.
-var testHookBeforeExchange func(target string)
+// and the exchange; testHookExchangeBack, make the undo fail.
+var (
+	testHookBeforeExchange func(target string)
+	testHookExchangeBack   func() error
+)
 
 // sameFile says whether the new file f has exactly the bytes, mode and
 // owner of the file at path.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -387,6 +388,54 @@ func TestDirectoryAtTargetNeverRemoved(t *testing.T) {
 			assert.Equal(t, "precious", read(t, filepath.Join(target, "precious")))
 			assert.Equal(t, []string{"out"}, entries(t, dir), "nothing left behind")
 		})
+	}
+}
+
+// An exchange that brought back something not approved (a directory made
+// at the target in between) and could not be undone: the foreign entry is
+// moved to a .ldwrap-kept. name, which the error gives and nothing removes,
+// for a tool's staged output and for a file ldwrap wrote itself.
+func TestForeignEntryKept(t *testing.T) {
+	for _, unnamed := range []bool{false, true} {
+		dir := t.TempDir()
+		target := filepath.Join(dir, "out")
+		write(t, target, "old")
+		txn := New(Options{})
+		if unnamed {
+			_, fd, err := txn.Create(target, 0o644)
+			require.NoError(t, err)
+			writeFD(t, fd, "new")
+		} else {
+			o, err := txn.Stage(target)
+			require.NoError(t, err)
+			write(t, o.Temp, "new")
+		}
+		testHookBeforeExchange = func(string) {
+			require.NoError(t, os.Remove(target))
+			require.NoError(t, os.Mkdir(target, 0o755))
+			write(t, filepath.Join(target, "precious"), "precious")
+		}
+		testHookExchangeBack = func() error { return syscall.EBUSY }
+		err := txn.Commit()
+		testHookBeforeExchange, testHookExchangeBack = nil, nil
+		require.Error(t, err)
+		var kept string
+		for _, e := range entries(t, dir) {
+			if strings.HasPrefix(e, ".ldwrap-kept.out.") {
+				kept = filepath.Join(dir, e)
+			}
+		}
+		require.NotEmpty(t, kept, "unnamed=%v: %v", unnamed, entries(t, dir))
+		assert.Contains(t, err.Error(), "could not be put back: it is at "+kept)
+		precious := filepath.Join(kept, "precious")
+		if !unnamed {
+			precious = filepath.Join(kept, "out", "precious")
+		}
+		assert.Equal(t, "precious", read(t, precious), "the foreign directory, whole")
+		assert.Equal(t, "new", read(t, target))
+		txn.Abort()
+		sweep(dir, "out", func(string, ...interface{}) {})
+		assert.DirExists(t, kept, "never swept")
 	}
 }
 

@@ -270,11 +270,27 @@ func (sd *stagingDir) list() ([]string, error) {
 // create, and moves it out of the sweep's way. The foreign entry is at
 // sd.path afterwards.
 func (sd *stagingDir) keep() {
-	kept := filepath.Join(sd.dir, keptPrefix+strings.TrimPrefix(filepath.Base(sd.path), stagingPrefix))
-	if os.Rename(sd.path, kept) == nil {
-		sd.path = kept
-	}
+	sd.path = moveToKept(sd.path)
 	sd.kept = true
+}
+
+// moveToKept renames the staging entry at path out of the sweep's names,
+// to ".ldwrap-kept.<key>.<random>" (never over another kept entry), and
+// says where it is.
+func moveToKept(path string) string {
+	dir, name := filepath.Split(path)
+	stem := strings.TrimSuffix(strings.TrimPrefix(name, stagingPrefix), name[len(name)-suffixLen:])
+	for i := 0; i < 10; i++ {
+		suffix, err := randomSuffix()
+		if err != nil {
+			break
+		}
+		kept := filepath.Join(dir, keptPrefix+stem+suffix)
+		if unix.Renameat2(unix.AT_FDCWD, path, unix.AT_FDCWD, kept, unix.RENAME_NOREPLACE) == nil {
+			return kept
+		}
+	}
+	return path
 }
 
 func (sd *stagingDir) remove() {

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -134,10 +133,7 @@ func (o *Output) keep() string {
 		o.stage.keep()
 		return o.stage.path
 	}
-	kept := filepath.Join(u.dir, keptPrefix+strings.TrimPrefix(filepath.Base(o.Temp), stagingPrefix))
-	if os.Rename(o.Temp, kept) == nil {
-		o.Temp = kept
-	}
+	o.Temp = moveToKept(o.Temp)
 	u.linked = false
 	return o.Temp
 }
