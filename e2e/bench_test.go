@@ -252,6 +252,15 @@ func BenchmarkLinkDriver(b *testing.B) {
 	pairs(b, dir, "Go floor + os/signal forwarding: link via the minimal Go wrapper with signal.Notify vs gcc", "floor", 0, 60,
 		benchCmd{argv: []string{goFloorSignalsWrapper.get(b), "gcc", "-o", "prog", "h.o"}},
 		benchCmd{argv: []string{"gcc", "-o", "prog", "h.o"}})
+	// A build directory as CMake and Meson make them: many entries and
+	// subdirectories. ldwrap must not list it on every call.
+	require.NoError(b, os.Mkdir(filepath.Join(dir, "sub"), 0o755))
+	for i := 0; i < 2000; i++ {
+		writeFile(b, filepath.Join(dir, fmt.Sprintf("entry%d.o", i)), "")
+	}
+	pairs(b, dir, "link via ldwrap-cc vs gcc, in a directory of 2,000 entries and a subdirectory", "per call", 0, 60,
+		benchCmd{argv: []string{ldwrap("ldwrap-cc"), "-o", "prog", "h.o"}, env: []string{"LDWRAP_CC=gcc"}},
+		benchCmd{argv: []string{"gcc", "-o", "prog", "h.o"}})
 }
 
 // ldArgs is the ld command line clang would run for a hello world.
