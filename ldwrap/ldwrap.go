@@ -2,15 +2,20 @@
 // magefiles and other Go programs. It is the API of the engine behind the
 // ldwrap commands.
 //
-// Every function here writes the new content into a private directory
-// beside the destination and renames it over the destination:
+// Every function here writes the new content beside the destination and
+// renames it over the destination. WriteFile, Create and Install write a
+// file with no name yet (O_TMPFILE in the destination's directory) and link
+// it just before the rename; Run's command writes into a private 0700
+// directory beside each output, which keeps the output's basename:
 //
 //   - Atomicity: a reader sees the old file or the new one, never a partial
 //     or missing one. A running program or a loaded library keeps the old
 //     inode, so replacing them is safe (no ETXTBSY, no SIGSEGV/SIGBUS).
 //   - Nothing lost: on any error the destination is left byte-identical and
-//     the temp directory is removed. Leftovers of a killed process are
-//     removed by the next write of the same destination.
+//     the new file is removed. A killed WriteFile or Install leaves nothing
+//     (short of a kill in the two system calls between link and rename);
+//     leftovers of a killed process are removed by the next write of the
+//     same destination.
 //   - Durability: WriteFile, Create and Install fsync the file before the
 //     rename and the directory after it by default (Durable(false) turns
 //     that off); Run does not by default (Durable(true) turns it on).
@@ -21,7 +26,7 @@
 // Compared point by point:
 //
 //	                         renameio v2   natefinch/atomic   ldwrap
-//	temp beside target       yes           yes                yes, in a 0700 directory that keeps the basename
+//	temp beside target       yes           yes                yes, unnamed (O_TMPFILE) until the rename; for Run, a 0700 directory that keeps the basename
 //	fsync file / directory   yes / no      yes / no           yes / yes (Durable)
 //	mode option              yes           no                 yes, and owner, and old attrs incl. xattrs
 //	skip identical content   no            no                 yes (SkipIdentical), keeps the old inode

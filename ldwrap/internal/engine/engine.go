@@ -28,6 +28,10 @@
 // right. The owner holds an flock(2) on it for as long as it lives; the lock
 // dies with the process, which is how a sweep tells a leftover of a killed
 // run from the directory of a live parallel one.
+//
+// A file this process writes itself (Create) needs none of that: it is made
+// unnamed (O_TMPFILE) in the target's directory, and linked beside the
+// target only for the rename (unnamed.go).
 package engine
 
 import (

@@ -80,34 +80,9 @@ func randomSuffix() (string, error) {
 // every time cost about 1 ms per call in a directory of 2,000 entries.
 const firstSuffix = "staging0"
 
-// stagingNames yields the names to try for base's staging entry in dir.
-type stagingNames struct {
-	dir, base string
-	logf      func(string, ...interface{})
-	suffix    string
-	swept     bool
-}
-
-func newStagingNames(dir, base string, logf func(string, ...interface{})) *stagingNames {
-	return &stagingNames{dir: dir, base: base, logf: logf, suffix: firstSuffix}
-}
-
-func (n *stagingNames) path() string {
-	return filepath.Join(n.dir, stagingPrefix+stagingKey(n.base)+"."+n.suffix)
-}
-
-// taken moves on from a name that exists: the first time, it sweeps base's
-// leftovers (which may free the first name, so that is tried again); after
-// that, random names.
-func (n *stagingNames) taken() error {
-	if !n.swept {
-		n.swept = true
-		sweep(n.dir, n.base, n.logf)
-		return nil
-	}
-	suffix, err := randomSuffix()
-	n.suffix = suffix
-	return err
+// stagingName is the staging entry of base in dir with the given suffix.
+func stagingName(dir, base, suffix string) string {
+	return filepath.Join(dir, stagingPrefix+stagingKey(base)+"."+suffix)
 }
 
 // createStaging makes and locks a staging directory for base in dir.
@@ -125,13 +100,12 @@ func (n *stagingNames) taken() error {
 // flock removes an empty directory; the creator sees the path gone and
 // starts over.
 func createStaging(dir, base string, logf func(string, ...interface{})) (*stagingDir, error) {
-	key := stagingKey(base)
 	for attempt := 0; attempt < 100; attempt++ {
 		suffix, err := randomSuffix()
 		if err != nil {
 			return nil, err
 		}
-		path := filepath.Join(dir, stagingPrefix+key+"."+suffix)
+		path := stagingName(dir, base, suffix)
 		if err := unix.Mkdir(path, 0o700); err != nil {
 			if err == unix.EEXIST {
 				continue
@@ -165,15 +139,16 @@ func createStaging(dir, base string, logf func(string, ...interface{})) (*stagin
 // sweeping base's leftovers if that is taken. Where it is a live run's, the
 // random name stays.
 func (sd *stagingDir) takeFirstName(base string, logf func(string, ...interface{})) {
-	names := newStagingNames(sd.dir, base, logf)
+	first := stagingName(sd.dir, base, firstSuffix)
 	for try := 0; try < 2; try++ {
-		first := names.path()
 		switch err := unix.Renameat2(unix.AT_FDCWD, sd.path, unix.AT_FDCWD, first, unix.RENAME_NOREPLACE); err {
 		case nil:
 			sd.path = first
 			return
 		case unix.EEXIST:
-			names.taken()
+			if try == 0 {
+				sweep(sd.dir, base, logf) // may free the first name
+			}
 		default:
 			// No RENAME_NOREPLACE here (EINVAL): nothing will be found at
 			// the first name, so sweep now, as every run here will.
@@ -286,7 +261,11 @@ func moveToKept(path string) string {
 			break
 		}
 		kept := filepath.Join(dir, keptPrefix+stem+suffix)
-		if unix.Renameat2(unix.AT_FDCWD, path, unix.AT_FDCWD, kept, unix.RENAME_NOREPLACE) == nil {
+		err = unix.Renameat2(unix.AT_FDCWD, path, unix.AT_FDCWD, kept, unix.RENAME_NOREPLACE)
+		if err == unix.EINVAL { // no RENAME_NOREPLACE here; a random name will not be taken
+			err = unix.Rename(path, kept)
+		}
+		if err == nil {
 			return kept
 		}
 	}

@@ -10,8 +10,8 @@ import (
 )
 
 // An unnamed output is a file this process writes itself (ldwrap-install,
-// the Go API's Create, WriteFile and Install): nothing derives a name from
-// it, so it needs no staging directory. It is made with O_TMPFILE in the
+// ldwrap-run --stdout, the Go API's Create, WriteFile and Install): nothing
+// derives a name from it, so it needs no staging directory. It is made with O_TMPFILE in the
 // target's directory and has no name until Commit links it beside the
 // target, right before the rename: a process killed while writing leaves
 // nothing behind. Measured on ext4 (bench/README.md), a file created in a
@@ -95,12 +95,15 @@ func reopenReadOnly(fd int) (int, error) {
 	return own, nil
 }
 
-// link gives o's file its name beside the target, for the rename.
+// link gives o's file its name beside the target, for the rename: the
+// first staging name, or, where that is taken, the same after a sweep of
+// the target's leftovers, then random ones. The file is locked before it
+// has a name, so a sweep never takes it for a leftover.
 func (t *Txn) link(o *Output) error {
 	u := o.unnamed
-	names := newStagingNames(u.dir, filepath.Base(o.Target), t.logf)
+	base := filepath.Base(o.Target)
+	path := stagingName(u.dir, base, firstSuffix)
 	for attempt := 0; attempt < 100; attempt++ {
-		path := names.path()
 		err := unix.Linkat(unix.AT_FDCWD, procFD(u.fd), unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
 		if err == nil {
 			o.Temp, u.linked = path, true
@@ -109,9 +112,15 @@ func (t *Txn) link(o *Output) error {
 		if err != unix.EEXIST {
 			return err
 		}
-		if err := names.taken(); err != nil {
+		if attempt == 0 {
+			sweep(u.dir, base, t.logf) // may free the first name
+			continue
+		}
+		suffix, err := randomSuffix()
+		if err != nil {
 			return err
 		}
+		path = stagingName(u.dir, base, suffix)
 	}
 	return unix.EEXIST
 }
