@@ -45,7 +45,7 @@ func TestBazelProject(t *testing.T) {
 	root := repoRoot()
 	bazel(t, root, "build", "//...")
 	out := bazel(t, root, "test", "--test_output=errors", "//...")
-	assert.Contains(t, out, "6 tests pass") // cmdline, engine, step, cli, stale, the Go API
+	assert.Contains(t, out, "8 tests pass") // cli, cmdline, engine, sigign, stale, step, toolpath, the Go API
 
 	dest := t.TempDir()
 	bazel(t, root, "run", "//:install", "--", dest)
@@ -195,7 +195,7 @@ func TestBzlmodProject(t *testing.T) {
 			t.Log(strings.TrimSpace(line))
 		}
 	}
-	assert.Contains(t, out, "6 tests pass") // cmdline, engine, step, cli, stale, the Go API
+	assert.Contains(t, out, "8 tests pass") // cli, cmdline, engine, sigign, stale, step, toolpath, the Go API
 
 	dest := root + "/dest"
 	g.run(t, root, nil, "bazel", "run", "//:install", "--", dest)

@@ -438,7 +438,8 @@ func TestNeverCallsItself(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "a.c"), hello("v1"))
 	env := []string{"PATH=" + links + ":" + os.Getenv("PATH"), "LDWRAP_VERBOSE=1"}
 	for _, ld := range []string{"bfd", "gold", "lld", "mold"} {
-		out := run(t, dir, env, "gcc", "-B", links, "-fuse-ld="+ld, "-o", "p-"+ld, "a.c")
+		// gcc through PATH, as make runs it: the link named gcc too.
+		out := run(t, dir, env, "sh", "-c", `exec gcc -B "$0" -fuse-ld=$1 -o p-$1 a.c`, links, ld)
 		assert.Contains(t, out, "committed", ld)
 		assert.Equal(t, "v1\n", run(t, dir, nil, "./p-"+ld))
 	}
@@ -460,9 +461,11 @@ func TestIgnoredSignalStaysIgnored(t *testing.T) {
 	assert.Equal(t, "done\n", string(readFile(t, filepath.Join(dir, "out"))))
 }
 
-// Two copies of ldwrap installed as the real tool's name (copies, not
-// links, so the same-file check sees only itself: each finds the other) are
-// stopped by the nesting limit instead of calling each other forever.
+// Two copies of ldwrap installed under a linker's name (copies, not links,
+// so the same-file check sees only itself) do not call each other: each
+// runs the next ld after its own directory, the last the real one. A copy
+// named as the real tool by $LDWRAP_LD refuses to run itself, in one line;
+// and a chain of wrappers that still loops stops at the nesting limit.
 func TestCopyOfItselfStopsNesting(t *testing.T) {
 	dir := t.TempDir()
 	var path []string
@@ -473,6 +476,14 @@ func TestCopyOfItselfStopsNesting(t *testing.T) {
 	}
 	env := []string{"PATH=" + strings.Join(path, ":") + ":" + os.Getenv("PATH")}
 	code, out := exitCode(dir, env, filepath.Join(dir, "copy1", "ld"), "-o", "x", "a.o")
+	assert.Equal(t, 1, code, out)
+	assert.Contains(t, out, "ld: cannot find a.o", "the real linker ran")
+
+	code, out = exitCode(dir, append(env, "LDWRAP_LD="+filepath.Join(dir, "copy2", "ld")), filepath.Join(dir, "copy1", "ld"), "-o", "x", "a.o")
+	assert.Equal(t, 126, code, out)
+	assert.Equal(t, "ldwrap: run "+filepath.Join(dir, "copy2", "ld")+": refusing to run ldwrap itself as the real tool\n", out)
+
+	code, out = exitCode(dir, append(env, "LDWRAP_DEPTH=8"), filepath.Join(dir, "copy1", "ld"), "-o", "x", "a.o")
 	assert.Equal(t, 126, code, out)
 	assert.Contains(t, out, "ldwrap nested 8 deep")
 	assert.Equal(t, 1, strings.Count(out, "\n"), "one line: %q", out)

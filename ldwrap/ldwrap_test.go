@@ -1,3 +1,5 @@
+//go:build unix
+
 package ldwrap
 
 import (
@@ -105,7 +107,7 @@ func TestRunStdoutAndMissingOutput(t *testing.T) {
 	err := Run(nil, []string{"sh", "-c", "echo bad; exit 2"}, Stdout(out))
 	var ee *ExitError
 	require.ErrorAs(t, err, &ee)
-	assert.Equal(t, 2, ee.Status.ExitStatus())
+	assert.Equal(t, 2, ee.Code)
 	b, _ = os.ReadFile(out)
 	assert.Equal(t, "hello\n", string(b))
 }
@@ -151,4 +153,30 @@ func TestInstallFromProcFileAndPipe(t *testing.T) {
 	got, err = os.ReadFile(filepath.Join(dir, "piped"))
 	require.NoError(t, err)
 	assert.Equal(t, "through a pipe\n", string(got))
+}
+
+// Each call takes the options that apply to it; another is an error.
+func TestOptionsApplyPerCall(t *testing.T) {
+	dir := t.TempDir()
+	err := Run([]string{filepath.Join(dir, "o")}, []string{"true"}, WithMode(0o644))
+	assert.EqualError(t, err, "ldwrap: Run: option WithMode does not apply")
+	err = WriteFile(filepath.Join(dir, "f"), nil, 0o644, Stdout("x"), PreserveTimes())
+	assert.EqualError(t, err, "ldwrap: Create: option PreserveTimes, Stdout does not apply")
+	_, err = os.Stat(filepath.Join(dir, "f"))
+	assert.True(t, os.IsNotExist(err), "nothing written")
+	assert.NoError(t, Install("/dev/null", filepath.Join(dir, "n"), PreserveTimes(), WithMode(0o600)))
+}
+
+// A command that appends to its output sees the old content; with Fresh it
+// starts from nothing.
+func TestRunStartsFromOldOutput(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "log.txt")
+	require.NoError(t, os.WriteFile(log, []byte("line1\n"), 0o644))
+	require.NoError(t, Run([]string{log}, []string{"sh", "-c", `echo line2 >> "$0"`, log}))
+	b, _ := os.ReadFile(log)
+	assert.Equal(t, "line1\nline2\n", string(b))
+	require.NoError(t, Run([]string{log}, []string{"sh", "-c", `echo line3 >> "$0"`, log}, Fresh()))
+	b, _ = os.ReadFile(log)
+	assert.Equal(t, "line3\n", string(b))
 }

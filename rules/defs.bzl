@@ -12,8 +12,10 @@ _LDWRAP_STALE = Label("//ldwrap/cmd/ldwrap-stale")
 def _expand_cmd(ctx, outs):
     """Expands cmd the way genrule does: make variables and $(location).
 
-    Output paths stay as they are: ldwrap-run, given each output with -o,
-    points every whole-word mention of one at its staged path.
+    Output paths stay as they are: ldwrap-run, given each output with -o
+    and --in-text, points every whole-word mention of one at its staged
+    path. That is safe here as it is not for any command: every mention of
+    a Bazel output path in the command is that output.
     """
     srcs = ctx.files.srcs
     subs = {
@@ -36,6 +38,7 @@ def _atomic_output_impl(ctx):
     args = ctx.actions.args()
     for o in outs:
         args.add("-o", o.path)
+    args.add("--in-text")
     args.add("--")
     args.add_all(["/bin/bash", "-c", _expand_cmd(ctx, outs)])
     tools = [t[DefaultInfo].files_to_run for t in ctx.attr.tools]
@@ -63,9 +66,11 @@ tools watching bazel-bin. The make variables of genrule are supported:
 $@, $<, $(SRCS), $(OUTS), $(@D), $(RULEDIR), $(location), $(locations),
 $(execpath), $(execpaths), $(rootpath) and the toolchain variables. The
 command runs with bash. It must name each output by its path (these
-variables do): ldwrap-run replaces each whole-word mention of an output
-path with the staged path, quoted or not, and fails the action when an
-output is not mentioned at all (`cd $(@D) && gen > x` cannot be redirected).
+variables do): ldwrap-run --in-text replaces each whole-word mention of an
+output path with the staged path, quoted or not (a Bazel output path is
+never other text), and fails the action when an output is not mentioned
+at all (`cd $(@D) && gen > x` cannot be redirected). A command that prints
+an output's path prints the staged one.
 """,
     attrs = {
         "srcs": attr.label_list(allow_files = True, doc = "Inputs of the command, as in genrule."),

@@ -60,7 +60,8 @@ func InstallTo(dir string) error {
 	for _, n := range names {
 		dst := filepath.Join(dir, n)
 		argv := append(append([]string{"go", "build"}, GoFlags...), "-o", dst, Binaries[n])
-		if err := ldwrap.Run([]string{dst}, argv, ldwrap.Durable(true)); err != nil {
+		// go build writes its output from scratch: nothing to copy first.
+		if err := ldwrap.Run([]string{dst}, argv, ldwrap.Durable(true), ldwrap.Fresh()); err != nil {
 			return fmt.Errorf("install %s: %w", dst, err)
 		}
 		fmt.Println("installed", dst)
@@ -69,8 +70,7 @@ func InstallTo(dir string) error {
 	// Once, after every binary is in place: which running processes still
 	// use an old version, so the user knows what to restart.
 	if ReportStale {
-		res, err := stale.UnderPaths(installed)
-		stale.Print(os.Stderr, res, err)
+		stale.Report(os.Stderr, installed)
 	}
 	return nil
 }

@@ -1,7 +1,7 @@
-// Command ldwrap-c++ stands in front of the C++ compiler driver
-// ($LDWRAP_CXX, default c++) and makes its outputs appear atomically.
+// Command ldwrap-c++ is ldwrap-cc for C++: by its own name it runs
+// $LDWRAP_CXX (default c++). See "ldwrap-c++ --ldwrap-help".
 package main
 
 import "github.com/ldwrap/ldwrap/ldwrap/internal/cli"
 
-func main() { cli.Driver("LDWRAP_CXX", "c++") }
+func main() { cli.Wrap("ldwrap-c++") }

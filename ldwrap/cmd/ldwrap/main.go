@@ -1,7 +1,9 @@
 // Command ldwrap stands in front of the system linker (ld.bfd, gold, lld or
-// mold) and makes its output appear atomically. See "ldwrap --help".
+// mold) and makes its output appear atomically; run through a link named
+// after a compiler, it stands in front of that compiler as ldwrap-cc does.
+// See "ldwrap --help".
 package main
 
 import "github.com/ldwrap/ldwrap/ldwrap/internal/cli"
 
-func main() { cli.Linker() }
+func main() { cli.Wrap("ldwrap") }

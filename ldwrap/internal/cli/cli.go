@@ -1,21 +1,23 @@
 // Package cli is what makes the ldwrap commands commands: their
 // environment variables, usage texts, messages and exit statuses. The work
-// itself is internal/step's (run a tool around staged outputs) and the Go
-// API's (install).
+// itself is internal/step's (run a tool around staged outputs) and
+// internal/engine's (install a file); the argument models are
+// internal/cmdline's.
 package cli
 
 import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"strconv"
 	"syscall"
-	"time"
-	"unsafe"
 
 	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/sigign"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/stale"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/step"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
 )
 
 // Version is the version of every ldwrap command.
@@ -45,6 +47,20 @@ func fatalf(code int, format string, args ...interface{}) {
 // is the offending part ("option -x"), cause what is wrong with it.
 func usageError(command, what, cause string) {
 	fatalf(exitCannotRun, "%s: %s (see %s --help)", what, cause, command)
+}
+
+// answerInfo answers --help and --version, the same way for every command:
+// the usage text or "NAME VERSION" on standard output, exit 0.
+func answerInfo(command, usage, arg string) {
+	switch arg {
+	case "--help":
+		fmt.Print(usage)
+	case "--version":
+		fmt.Printf("%s %s\n", command, Version)
+	default:
+		return
+	}
+	os.Exit(0)
 }
 
 func envOn(name string) bool {
@@ -121,7 +137,7 @@ func run(s step.Step) {
 	if err != nil {
 		fatalf(exitCannotRun, "config: %v", err)
 	}
-	s.Options, s.Forward, s.ReportStale = opts, true, staleReport
+	s.Options, s.Forward = opts, true
 	out, err := s.Execute()
 	if errors.Is(err, engine.ErrSpecial) && s.Stdout == "" {
 		logf("passing through untouched: %v", err)
@@ -130,14 +146,27 @@ func run(s step.Step) {
 	if err != nil {
 		fatalf(exitCodeOf(err), "%v", err)
 	}
+	if staleReport {
+		reportStale(out.Replaced)
+	}
 	if !out.Success() {
 		exitLike(out.Status, out.Signal)
 	}
 	os.Exit(0)
 }
 
+// reportStale names, after a replacement, the processes that still use an
+// old version of a replaced file. It never fails the command.
+func reportStale(replaced []rawio.Inode) {
+	var paths []string
+	for _, r := range replaced {
+		paths = append(paths, r.Path)
+	}
+	stale.Report(os.Stderr, paths)
+}
+
 func exitCodeOf(err error) int {
-	if step.NotFound(err) {
+	if toolpath.IsNotFound(err) {
 		return exitNotFound
 	}
 	return exitCannotRun
@@ -145,7 +174,10 @@ func exitCodeOf(err error) int {
 
 // execTool replaces ldwrap with the tool: a pass-through costs one execve
 // and keeps the tool's exit status and signals exact by construction.
-func execTool(t step.Tool, args []string) {
+// Signals the parent left ignored are ignored again first, so the tool
+// inherits them as it would without ldwrap.
+func execTool(t toolpath.Tool, args []string) {
+	sigign.Keep()
 	argv := append(append([]string(nil), t.Words...), args...)
 	err := syscall.Exec(t.Path, argv, os.Environ())
 	code := exitCannotRun
@@ -158,7 +190,7 @@ func execTool(t step.Tool, args []string) {
 func checkDepth() {
 	n, _ := strconv.Atoi(os.Getenv(depthVar))
 	if n >= maxDepth {
-		fatalf(exitCannotRun, "run %s: ldwrap nested %d deep; is a copy of ldwrap installed as the real tool?", os.Args[0], n)
+		fatalf(exitCannotRun, "run %s: ldwrap nested %d deep; is a copy of ldwrap installed as the real tool, or do two wrapper directories call each other?", os.Args[0], n)
 	}
 	os.Setenv(depthVar, strconv.Itoa(n+1))
 }
@@ -174,26 +206,4 @@ func exitLike(status syscall.WaitStatus, sig syscall.Signal) {
 		dieOf(sig)
 	}
 	os.Exit(status.ExitStatus())
-}
-
-// dieOf kills ldwrap with sig. signal.Reset is not enough: Go's own
-// handler stays installed, and for SIGQUIT it prints every goroutine and
-// exits 2. So the kernel's default action is set directly (an all-zero
-// struct sigaction is SIG_DFL on every Linux architecture).
-func dieOf(sig syscall.Signal) {
-	signal.Reset(sig)
-	var dfl [4]uintptr
-	syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
-	syscall.Kill(os.Getpid(), sig)
-	// Delivery is asynchronous; give it a moment. Still alive after that:
-	// the signal is blocked by our parent's choice. Report it the way a
-	// shell would.
-	time.Sleep(time.Second)
-	os.Exit(128 + int(sig))
-}
-
-// printVersion answers --version for command.
-func printVersion(command string) {
-	fmt.Printf("%s %s\n", command, Version)
-	os.Exit(0)
 }

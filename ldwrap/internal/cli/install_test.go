@@ -4,56 +4,116 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
+func modeOf(t *testing.T, p string) os.FileMode {
+	t.Helper()
+	fi, err := os.Lstat(p)
+	require.NoError(t, err)
+	return fi.Mode()
+}
+
 // runInstall is ldwrap-install without a process: its decisions (into a
-// directory or onto a file, -D, -v, -d, messages) are unit-testable.
+// directory or onto a file, -D, -v, -d, -b, messages) are unit-testable.
+// The e2e differential test compares it with GNU install on generated
+// command lines; these are the cases worth reading.
 func TestRunInstall(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "prog")
 	require.NoError(t, os.WriteFile(src, []byte("v1"), 0o700))
 	var out, errs bytes.Buffer
+	install := func(args ...string) int {
+		out.Reset()
+		errs.Reset()
+		return runInstall(args, &out, &errs)
+	}
 
-	// Onto a file, making the leading directories (-D), verbosely.
+	// Onto a file, making the leading directories (-D, 0755 whatever the
+	// umask), verbosely.
 	dst := filepath.Join(dir, "a", "b", "prog")
-	require.Equal(t, 0, runInstall([]string{"-D", "-v", "-m", "0640", src, dst}, &out, &errs), errs.String())
-	assert.Equal(t, "'"+src+"' -> '"+dst+"'\n", out.String())
-	fi, err := os.Stat(dst)
-	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o640), fi.Mode().Perm())
+	require.Equal(t, 0, install("-D", "-v", "-m", "0640", src, dst), errs.String())
+	prog := filepath.Base(os.Args[0])
+	assert.Equal(t, prog+": creating directory '"+filepath.Join(dir, "a")+"'\n"+
+		prog+": creating directory '"+filepath.Join(dir, "a", "b")+"'\n'"+src+"' -> '"+dst+"'\n", out.String())
+	assert.Equal(t, os.FileMode(0o640), modeOf(t, dst).Perm())
+	assert.Equal(t, os.FileMode(0o755), modeOf(t, filepath.Join(dir, "a")).Perm())
+
+	// Again, over the file: GNU's words for it.
+	require.Equal(t, 0, install("-v", "-m", "0", src, dst), errs.String())
+	assert.Equal(t, "removed '"+dst+"'\n'"+src+"' -> '"+dst+"'\n", out.String())
+	assert.Equal(t, os.FileMode(0), modeOf(t, dst).Perm(), "-m 0 is mode 0")
 
 	// Into a directory: the last operand is one.
-	require.Equal(t, 0, runInstall([]string{src, filepath.Join(dir, "a")}, &out, &errs), errs.String())
+	require.Equal(t, 0, install(src, filepath.Join(dir, "a")), errs.String())
 	assert.FileExists(t, filepath.Join(dir, "a", "prog"))
 
-	// -d makes directories with the mode asked for.
-	require.Equal(t, 0, runInstall([]string{"-d", "-m", "700", filepath.Join(dir, "d1"), filepath.Join(dir, "d2")}, &out, &errs))
-	fi, err = os.Stat(filepath.Join(dir, "d2"))
-	require.NoError(t, err)
-	assert.True(t, fi.IsDir())
-	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
+	// Backups are hard links of the old file: numbered, then simple.
+	require.Equal(t, 0, install("-v", "--backup=numbered", src, dst), errs.String())
+	assert.Equal(t, "'"+src+"' -> '"+dst+"' (backup: '"+dst+".~1~')\n", out.String())
+	require.Equal(t, 0, install("-b", "-S", ".old", src, dst), errs.String())
+	assert.FileExists(t, dst+".~2~", "existing numbered backups make -b number")
+	require.Equal(t, 0, install("--backup=simple", "-S", ".old", src, dst), errs.String())
+	assert.FileExists(t, dst+".old")
 
-	// Failures: one "ldwrap: <what> <path>: <cause>" line, status 1, and
-	// the destination untouched.
+	// -d makes directories with the mode asked for, and sets it on one
+	// that exists.
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "d1"), 0o700))
+	require.Equal(t, 0, install("-d", "-m", "750", filepath.Join(dir, "d1"), filepath.Join(dir, "d2")))
+	assert.Equal(t, os.ModeDir|0o750, modeOf(t, filepath.Join(dir, "d1")))
+	assert.Equal(t, os.ModeDir|0o750, modeOf(t, filepath.Join(dir, "d2")))
+
+	// A fifo and a symlink at the destination are replaced, as GNU does.
+	require.NoError(t, os.Symlink("/dev/null", filepath.Join(dir, "sink")))
+	require.Equal(t, 0, install(src, filepath.Join(dir, "sink")), errs.String())
+	assert.True(t, modeOf(t, filepath.Join(dir, "sink")).IsRegular())
+
+	// Failures: one "ldwrap: <what> <path>: <cause>" line each, status 1,
+	// and the destination untouched.
+	before, _ := os.ReadFile(dst)
 	for _, c := range []struct {
 		args []string
 		msg  string
 	}{
-		{[]string{"-s", src, dst}, "ldwrap: option -s: not supported by ldwrap-install\n"},
 		{[]string{filepath.Join(dir, "missing"), dst}, "ldwrap: open " + filepath.Join(dir, "missing") + ": no such file or directory\n"},
-		{[]string{"-t", filepath.Join(dir, "nodir"), src}, "ldwrap: target " + filepath.Join(dir, "nodir") + ": not a directory\n"},
-		{[]string{"-o", "no-such-user-ldwrap", src, dst}, "ldwrap: owner no-such-user-ldwrap: user: unknown user no-such-user-ldwrap\n"},
-		{[]string{"-m"}, "ldwrap: option -m: needs a value\n"},
+		{[]string{"-t", filepath.Join(dir, "nodir"), src}, "ldwrap: target " + filepath.Join(dir, "nodir") + ": no such file or directory\n"},
+		{[]string{"-o", "no-such-user-ldwrap", src, dst}, "ldwrap: owner no-such-user-ldwrap: invalid (not in /etc/passwd, and not a number)\n"},
+		{[]string{"-m"}, "ldwrap: option -m: needs a value (see ldwrap-install --help)\n"},
+		{[]string{src, src}, "ldwrap: install " + src + ": " + src + " and " + src + " are the same file\n"},
+		{[]string{src, filepath.Join(dir, "nothere") + "/"}, "ldwrap: create " + filepath.Join(dir, "nothere") + "/: not a directory\n"},
+		{[]string{src, src, filepath.Join(dir, "a")}, "ldwrap: install " + src + ": will not overwrite " + filepath.Join(dir, "a", "prog") + ", just installed from " + src + "\n"},
 	} {
-		errs.Reset()
-		assert.Equal(t, 1, runInstall(c.args, &out, &errs), "%q", c.args)
+		assert.Equal(t, 1, install(c.args...), "%q", c.args)
 		assert.Equal(t, c.msg, errs.String(), "%q", c.args)
 	}
-	b, err := os.ReadFile(dst)
+	after, _ := os.ReadFile(dst)
+	assert.Equal(t, before, after)
+	_, err := os.Lstat(filepath.Join(dir, "nothere"))
+	assert.True(t, os.IsNotExist(err), "a trailing slash makes no file")
+	assert.False(t, strings.Contains(strings.Join(entries(t, dir), " "), ".ldwrap"), "nothing left")
+}
+
+func entries(t *testing.T, dir string) []string {
+	d, err := os.ReadDir(dir)
 	require.NoError(t, err)
-	assert.Equal(t, "v1", string(b))
+	var n []string
+	for _, e := range d {
+		n = append(n, e.Name())
+	}
+	return n
+}
+
+// quote is GNU install -v's quoting, checked against install 9.1's output.
+func TestQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"a": `'a'`, "b c": `'b c'`, "q'x": `"q'x"`, `d"q`: `'d"q'`, "do$llar": `'do$llar'`,
+		"t\tab": `'t'$'\t''ab'`, "n\nl": `'n'$'\n''l'`, `bs\x`: `'bs\x'`, "é": `'é'`,
+		"inv\xff": `'inv'$'\377'''`, "q'$x": `'q'\''$x'`, `q'\x`: `'q'\''\x'`,
+	} {
+		assert.Equal(t, want, quote(in), "%q", in)
+	}
 }

@@ -1,27 +1,32 @@
 package cli
 
 import (
-	"fmt"
 	"os"
 	"strings"
 
 	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/step"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
 )
 
-const runUsage = `usage: ldwrap-run [-o OUT]... [--stdout OUT] [--env NAME=OUT]... [--] CMD [ARGS...]
+const runUsage = `usage: ldwrap-run [-o OUT]... [--stdout OUT] [--env NAME=OUT]... [--fresh] [--in-text] [--] CMD [ARGS...]
 
-Runs CMD with every mention of an OUT in its arguments pointed at a staged
-file beside OUT, and renames each staged file over its OUT only if CMD
-succeeds. A mention is an argument equal to OUT, or OUT as a whole word
-inside an argument: after "=", a space, a quote or a redirection, and
-before the end, a space, a quote or a shell operator, so
-  ldwrap-run -o out.txt -- sh -c 'gen > out.txt'
-works and out.txt.tmp is left alone. --stdout OUT captures CMD's standard
-output into OUT the same way. --env NAME=OUT stages OUT and passes its
-staged path to CMD in the environment variable NAME. Each rename is
-atomic; on failure nothing is committed. Files CMD writes beside a staged
+Runs CMD with each OUT redirected to a staged file beside it, and renames
+each staged file over its OUT only if CMD succeeds. Each rename is atomic;
+on failure nothing is committed, and files CMD writes beside a staged
 output (a depfile) are committed with it.
+
+  -o OUT         an output: an argument of CMD equal to OUT is pointed at
+                 the staged file. A mention of OUT inside a longer
+                 argument is never rewritten (ldwrap cannot tell it from
+                 other text that contains it): give OUT as an argument of
+                 its own, as in sh -c '... > "$1"' sh OUT
+  --stdout OUT   CMD's standard output is OUT
+  --env NAME=OUT the environment variable NAME holds OUT's staged path
+  --fresh        CMD writes its outputs from scratch: do not start each
+                 staged file as a copy of the old output (faster for big ones)
+  --in-text      also rewrite whole-word mentions of an OUT inside
+                 arguments: only for a caller that knows each is the output
 
 Example: ldwrap-run -o bin/app -- go build -o bin/app ./cmd/app
 `
@@ -29,10 +34,11 @@ Example: ldwrap-run -o bin/app -- go build -o bin/app ./cmd/app
 // runOptions is an ldwrap-run command line.
 type runOptions struct {
 	outputs    []string
-	envOutputs [][2]string
+	envOutputs []step.EnvOutput
 	stdout     string
+	plan       cmdline.RunOptions
 	argv       []string // the command
-	help       string   // --help or --version, seen before the command
+	info       string   // --help or --version, seen before the command
 }
 
 // parseRun reads ldwrap-run's options up to the command. A problem is
@@ -40,13 +46,19 @@ type runOptions struct {
 func parseRun(args []string) (o runOptions, what, cause string) {
 	for len(args) > 0 {
 		a := args[0]
-		if a == "--" {
-			args = args[1:]
-			break
-		}
-		if a == "--help" || a == "--version" {
-			o.help = a
+		switch a {
+		case "--":
+			o.argv = args[1:]
 			return o, "", ""
+		case "--help", "--version":
+			o.info = a
+			return o, "", ""
+		case "--fresh":
+			o.plan.Fresh, args = true, args[1:]
+			continue
+		case "--in-text":
+			o.plan.InText, args = true, args[1:]
+			continue
 		}
 		var v string
 		switch {
@@ -70,36 +82,32 @@ func parseRun(args []string) (o runOptions, what, cause string) {
 			if i <= 0 || i == len(v)-1 {
 				return o, "option --env " + v, "want NAME=OUTPUT"
 			}
-			o.envOutputs = append(o.envOutputs, [2]string{v[:i], v[i+1:]})
+			o.envOutputs = append(o.envOutputs, step.EnvOutput{Name: v[:i], Output: v[i+1:]})
 		default:
 			o.outputs = append(o.outputs, v)
 		}
 	}
-	o.argv = args
 	return o, "", ""
 }
 
 // Run is ldwrap-run.
 func Run() {
 	o, what, cause := parseRun(os.Args[1:])
+	answerInfo("ldwrap-run", runUsage, o.info)
 	switch {
-	case o.help == "--help":
-		fmt.Print(runUsage)
-		os.Exit(0)
-	case o.help == "--version":
-		printVersion("ldwrap-run")
 	case what != "":
 		usageError("ldwrap-run", what, cause)
 	case len(o.argv) == 0:
 		usageError("ldwrap-run", "command", "missing")
 	}
-	plan, err := cmdline.PlanRun(o.outputs, o.argv[1:])
+	plan, err := cmdline.PlanRun(o.outputs, o.argv[1:], o.plan)
 	if err != nil {
 		fatalf(exitCannotRun, "%v", err)
 	}
-	tool, err := step.FindCommand(o.argv[0])
+	tool, err := toolpath.Default().Command(o.argv[0])
 	if err != nil {
 		fatalf(exitCodeOf(err), "%v", err)
 	}
-	run(step.Step{Tool: tool, Args: o.argv[1:], Plan: plan, Stdout: o.stdout, EnvOutputs: o.envOutputs})
+	run(step.Step{Tool: tool, Args: o.argv[1:], Plan: plan, Stdout: o.stdout,
+		EnvOutputs: o.envOutputs, SeedEnvOutputs: !o.plan.Fresh})
 }

@@ -4,20 +4,26 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/step"
 )
 
 func TestParseRun(t *testing.T) {
-	o, what, _ := parseRun([]string{"-o", "a", "--output=b", "-oc", "--stdout", "d", "--env=N=e", "--", "gen", "-o", "x"})
+	o, what, _ := parseRun([]string{"-o", "a", "--output=b", "-oc", "--stdout", "d", "--env=N=e", "--fresh", "--", "gen", "-o", "x"})
 	assert.Empty(t, what)
 	assert.Equal(t, []string{"a", "b", "c"}, o.outputs)
 	assert.Equal(t, "d", o.stdout)
-	assert.Equal(t, [][2]string{{"N", "e"}}, o.envOutputs)
+	assert.Equal(t, []step.EnvOutput{{Name: "N", Output: "e"}}, o.envOutputs)
+	assert.True(t, o.plan.Fresh)
+	assert.False(t, o.plan.InText)
 	assert.Equal(t, []string{"gen", "-o", "x"}, o.argv)
 
 	o, _, _ = parseRun([]string{"-o", "a", "gen"}) // the command starts at the first non-option
 	assert.Equal(t, []string{"gen"}, o.argv)
 	o, _, _ = parseRun([]string{"-o", "a", "--help"})
-	assert.Equal(t, "--help", o.help)
+	assert.Equal(t, "--help", o.info)
+	o, _, _ = parseRun([]string{"--in-text", "-o", "a", "sh"})
+	assert.True(t, o.plan.InText)
 
 	for args, want := range map[string][2]string{
 		"-x":        {"option -x", "unknown"},

@@ -4,53 +4,95 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/stale"
 )
 
-const staleUsage = `usage: ldwrap-stale [PATH...]
+const staleUsage = `usage: ldwrap-stale [--json | --units | --services] [--] [PATH...]
 
 Lists the running processes that still use an old version of a file under
 PATH (default: the current directory): a file that was replaced by rename,
-as ldwrap replaces it, while a process ran it, mapped it or held it open.
-One line each: PID (COMMAND) KIND PATH [unit=UNIT], where KIND is
-executable, mapping or descriptor and UNIT the systemd unit to restart.
+as ldwrap and install(1) replace it, while a process ran it, mapped it or
+held it open, or a script an interpreter started on before it changed.
+One line each:
 
-Exit status: 0 when none, 1 when some, 2 on error (as grep).
+  PID (COMMAND) KIND [unit=UNIT |service=NAME ]PATH
+
+KIND is executable, mapping, descriptor or script. UNIT is the systemd
+unit to restart; NAME, without systemd, the pid file under /run that holds
+the process's pid or its parent's. Control characters, backslashes and
+bytes that are not UTF-8 are written \xNN.
+
+  --json      one JSON object: {"uses": [...], "uninspected": N}
+  --units     only the systemd units, one per line (systemctl try-restart $(...))
+  --services  only the service names, one per line (service NAME restart)
+
+Exit status: 0 none, 1 some, 2 error, 3 none found but some processes
+could not be inspected (another user's, when not root).
 `
 
 // Stale is ldwrap-stale.
 func Stale() {
-	roots := os.Args[1:]
-	switch {
-	case len(roots) == 1 && roots[0] == "--help":
-		fmt.Print(staleUsage)
-		os.Exit(0)
-	case len(roots) == 1 && roots[0] == "--version":
-		printVersion("ldwrap-stale")
-	case len(roots) > 0 && roots[0] == "--":
-		roots = roots[1:]
+	args := os.Args[1:]
+	format := ""
+	for len(args) > 0 && len(args[0]) > 1 && args[0][0] == '-' {
+		a := args[0]
+		args = args[1:]
+		switch a {
+		case "--help", "--version":
+			answerInfo("ldwrap-stale", staleUsage, a)
+		case "--json", "--units", "--services":
+			format = a
+			continue
+		case "--":
+		default:
+			staleFatal(2, "option %s: unknown (see ldwrap-stale --help)", a)
+		}
+		break
 	}
-	if len(roots) == 0 {
-		roots = []string{"."}
+	if len(args) == 0 {
+		args = []string{"."}
 	}
-	for _, r := range roots {
+	for _, r := range args {
 		if _, err := os.Stat(r); err != nil {
-			fatalf(2, "stat %s: %v", r, engine.Cause(err))
+			staleFatal(2, "stat %s: %v", r, rawio.Cause(err))
 		}
 	}
-	res, err := stale.UnderPaths(roots)
+	res, err := stale.Scan(args)
 	if err != nil {
-		fatalf(2, "scan /proc: %v", engine.Cause(err))
+		staleFatal(2, "scan /proc: %v", rawio.Cause(err))
 	}
-	for _, u := range res.Uses {
-		fmt.Println(u.Format())
+	switch format {
+	case "--json":
+		stale.WriteJSON(os.Stdout, res)
+	case "--units":
+		printLines(stale.Units(res.Uses))
+	case "--services":
+		printLines(stale.Services(res.Uses))
+	default:
+		for _, u := range res.Uses {
+			fmt.Println(u.Format())
+		}
 	}
-	if res.Denied > 0 {
-		fmt.Fprintf(os.Stderr, "ldwrap: %d processes could not be inspected (permission denied)\n", res.Denied)
+	if res.Denied > 0 && format != "--json" {
+		fmt.Fprintf(os.Stderr, "ldwrap-stale: %d processes could not be inspected (permission denied)\n", res.Denied)
 	}
-	if len(res.Uses) > 0 {
+	switch {
+	case len(res.Uses) > 0:
 		os.Exit(1)
+	case res.Denied > 0:
+		os.Exit(3)
 	}
 	os.Exit(0)
+}
+
+func printLines(lines []string) {
+	for _, l := range lines {
+		fmt.Println(l)
+	}
+}
+
+func staleFatal(code int, format string, args ...interface{}) {
+	fmt.Fprintf(os.Stderr, "ldwrap-stale: "+format+"\n", args...)
+	os.Exit(code)
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // fakeStage maps every target to T/<target> so rewrites are easy to read.
-func fakeStage(target string, side bool) (string, error) { return "T/" + target, nil }
+func fakeStage(e Edit) (string, error) { return "T/" + e.Target, nil }
 
 func files(m map[string]string) func(string) ([]byte, error) {
 	return func(name string) ([]byte, error) {
@@ -53,7 +53,7 @@ func TestExpandNestedAndMissing(t *testing.T) {
 	assert.Equal(t, 2, got[5].Top)
 }
 
-func apply(t *testing.T, r Rewrite, argv []string) []string {
+func apply(t *testing.T, r Plan, argv []string) []string {
 	t.Helper()
 	require.Empty(t, r.Pass, "unexpected pass-through")
 	out, err := r.Apply(argv, fakeStage)
@@ -263,7 +263,7 @@ func TestDriverResponseFiles(t *testing.T) {
 
 func TestApplyStageError(t *testing.T) {
 	r := PlanLinker(BFD, []string{"a.o", "-o", "p"}, files(nil))
-	_, err := r.Apply([]string{"a.o", "-o", "p"}, func(string, bool) (string, error) { return "", errors.New("boom") })
+	_, err := r.Apply([]string{"a.o", "-o", "p"}, func(Edit) (string, error) { return "", errors.New("boom") })
 	assert.EqualError(t, err, "boom")
 }
 
@@ -282,7 +282,7 @@ func FuzzPlan(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line string) {
 		argv := strings.Split(line, " ")
 		read := files(map[string]string{"r.rsp": line})
-		for _, r := range []Rewrite{
+		for _, r := range []Plan{
 			Driver{}.Plan(argv, read), Driver{Clang: true}.Plan(argv, read),
 			PlanLinker(BFD, argv, read), PlanLinker(Gold, argv, read), PlanLinker(LLD, argv, read),
 		} {

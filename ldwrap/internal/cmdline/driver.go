@@ -482,7 +482,7 @@ func splitKeepDir(p string) (dir, base string) {
 }
 
 // Plan decides how to run the driver with argv.
-func (d Driver) Plan(argv []string, readFile func(string) ([]byte, error)) Rewrite {
+func (d Driver) Plan(argv []string, readFile func(string) ([]byte, error)) Plan {
 	args := Expand(argv, readFile)
 	s := d.scan(args)
 	if s.deps.only { // -M and -MM imply -E: dependencies instead of preprocessed text
@@ -511,7 +511,7 @@ func (d Driver) Plan(argv []string, readFile func(string) ([]byte, error)) Rewri
 	return d.planLink(s)
 }
 
-func (d Driver) planCompile(s driverScan) Rewrite {
+func (d Driver) planCompile(s driverScan) Plan {
 	if s.stop == 'E' {
 		switch {
 		case s.deps.md || s.deps.mf != nil:
@@ -533,7 +533,7 @@ func (d Driver) planCompile(s driverScan) Rewrite {
 	if needDumpdir && s.side.saveTempsCwd {
 		return passThrough("-save-temps=cwd with " + s.side.embedded[0] + ": -dumpdir would move the temporaries")
 	}
-	r := Rewrite{Outputs: []string{e.Target}, Edits: []Edit{e}}
+	r := Plan{Outputs: []string{e.Target}, Edits: []Edit{e}}
 	d.addDepfile(&r, s)
 	if needDumpdir {
 		dir, _ := splitKeepDir(e.Target)
@@ -546,13 +546,13 @@ func (d Driver) planCompile(s driverScan) Rewrite {
 
 // compileOutput is the edit for a compile's output: its -o, or the name
 // the driver derives from the one input (a.c -> a.o, or a.s with -S).
-func compileOutput(s driverScan) (Edit, Rewrite) {
+func compileOutput(s driverScan) (Edit, Plan) {
 	if s.out != nil {
 		if len(s.inputs) > 1 {
 			return Edit{}, unknown("-o with several inputs (" + strings.Join(s.inputs, " ") +
 				"): the driver rejects that, unless one of them is the value of an option ldwrap does not know")
 		}
-		return *s.out, Rewrite{}
+		return *s.out, Plan{}
 	}
 	switch {
 	case len(s.inputs) > 1:
@@ -568,12 +568,12 @@ func compileOutput(s driverScan) (Edit, Rewrite) {
 	if s.stop == 'S' {
 		suffix = ".s"
 	}
-	return Edit{Top: -1, Flag: "-o", Target: base + suffix}, Rewrite{}
+	return Edit{Top: -1, Flag: "-o", Target: base + suffix}, Plan{}
 }
 
 // addDepfile stages the -MD depfile beside the output, under the name the
 // driver would give it, and keeps its target line the output's name (-MQ).
-func (d Driver) addDepfile(r *Rewrite, s driverScan) {
+func (d Driver) addDepfile(r *Plan, s driverScan) {
 	out := r.Outputs[0]
 	switch {
 	case !s.deps.md:
@@ -589,7 +589,7 @@ func (d Driver) addDepfile(r *Rewrite, s driverScan) {
 	}
 }
 
-func (d Driver) planLink(s driverScan) Rewrite {
+func (d Driver) planLink(s driverScan) Plan {
 	kind := BFD
 	if s.link.path != "" {
 		kind = LinkerOf(s.link.path)
@@ -616,5 +616,9 @@ func (d Driver) planLink(s driverScan) Rewrite {
 	case kind == Gold && s.link.shared && !ls.soname:
 		return passThrough("gold -shared without -soname records the output path in the library")
 	}
-	return linkOutput(s.out)
+	return linkOutput(s.out, ls.incremental)
 }
+
+// IsSourceOrHeaderSuffix says whether a file with suffix ext (".c") is
+// one the driver compiles or precompiles rather than hands to the linker.
+func IsSourceOrHeaderSuffix(ext string) bool { return sourceSuffixes(ext) || headerSuffixes(ext) }

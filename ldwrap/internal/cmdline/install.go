@@ -2,15 +2,17 @@ package cmdline
 
 import (
 	"fmt"
-	"os"
-	"strconv"
+	"sort"
 	"strings"
 )
 
-// Install is an install(1) command line.
+// Install is an install(1) command line, read as GNU install 9.1 reads it
+// (getopt_long: options anywhere before "--", clustered short options,
+// long options by any unique prefix).
 type Install struct {
-	Mode          os.FileMode // 0755 unless -m
-	ModeSet       bool
+	Mode          ModeChange // nil: the default, 0755
+	ModeString    string     // -m as given; compiled by the checks, after the operands', as GNU does
+	modeGiven     bool
 	Owner, Group  string
 	Directories   bool // -d
 	MakeLeading   bool // -D
@@ -19,65 +21,59 @@ type Install struct {
 	Compare       bool // -C
 	PreserveTimes bool // -p
 	Verbose       bool // -v
-	Operands      []string
+	Strip         bool // -s
+	StripProgram  string
+	Backup        bool   // -b, --backup, -S
+	BackupControl string // --backup=CONTROL; "" means $VERSION_CONTROL, else existing
+	BackupSuffix  string // -S; "" means $SIMPLE_BACKUP_SUFFIX, else "~"
+	// Context (-Z, --context[=CTX]) and PreserveContext ask for SELinux
+	// labels, which ldwrap-install does not set.
+	Context         string
+	ContextSet      bool
+	PreserveContext bool
+	Info            string // --help or --version
+	Operands        []string
+	// Warnings are what GNU install warns about and goes on.
+	Warnings []string
 }
 
-// ErrUnsupported marks install(1) options ldwrap-install rejects rather
-// than silently ignore.
-type ErrUnsupported struct{ Option string }
+// UsageError is a command line install(1) rejects before doing anything.
+type UsageError struct{ Msg string }
 
-func (e ErrUnsupported) Error() string {
-	return "option " + e.Option + ": not supported by ldwrap-install"
+func (e *UsageError) Error() string { return e.Msg }
+
+func usagef(format string, args ...interface{}) error {
+	return &UsageError{fmt.Sprintf(format, args...)}
 }
 
-// installOption is one option of install(1) that ldwrap-install takes.
+const (
+	noArg = iota
+	requiredArg
+	optionalArg
+)
+
 type installOption struct {
-	short byte
-	long  string // "" when GNU install has no long form
-	value bool
-	set   func(in *Install, value string) error
+	long  string
+	short byte // 0: long only
+	arg   int
 }
 
-func flag(field func(*Install) *bool) func(*Install, string) error {
-	return func(in *Install, _ string) error { *field(in) = true; return nil }
+// installOptions are GNU install 9.1's.
+var installOptions = []installOption{
+	{"backup", 'b', optionalArg}, {"compare", 'C', noArg}, {"context", 'Z', optionalArg},
+	{"directory", 'd', noArg}, {"group", 'g', requiredArg}, {"mode", 'm', requiredArg},
+	{"no-target-directory", 'T', noArg}, {"owner", 'o', requiredArg},
+	{"preserve-context", 0, noArg}, {"preserve-timestamps", 'p', noArg}, {"strip", 's', noArg},
+	{"strip-program", 0, requiredArg}, {"suffix", 'S', requiredArg},
+	{"target-directory", 't', requiredArg}, {"verbose", 'v', noArg},
+	{"help", 0, noArg}, {"version", 0, noArg},
+	{"", 'c', noArg}, {"", 'D', noArg},
 }
 
-func text(field func(*Install) *string) func(*Install, string) error {
-	return func(in *Install, v string) error { *field(in) = v; return nil }
-}
-
-// installOptions are the GNU install options that Makefiles and packagers
-// use. Anything else (-s, -b, -S, -Z...) is an error, not a silent
-// difference. (A function, so that the commands that do not install do not
-// build it at start-up.)
-func installOptions() []installOption {
-	return []installOption{
-		{'c', "", false, func(*Install, string) error { return nil }}, // ignored, as GNU install does
-		{'d', "--directory", false, flag(func(in *Install) *bool { return &in.Directories })},
-		{'D', "", false, flag(func(in *Install) *bool { return &in.MakeLeading })},
-		{'T', "--no-target-directory", false, flag(func(in *Install) *bool { return &in.NoTargetDir })},
-		{'C', "--compare", false, flag(func(in *Install) *bool { return &in.Compare })},
-		{'p', "--preserve-timestamps", false, flag(func(in *Install) *bool { return &in.PreserveTimes })},
-		{'v', "--verbose", false, flag(func(in *Install) *bool { return &in.Verbose })},
-		{'m', "--mode", true, (*Install).setMode},
-		{'o', "--owner", true, text(func(in *Install) *string { return &in.Owner })},
-		{'g', "--group", true, text(func(in *Install) *string { return &in.Group })},
-		{'t', "--target-directory", true, text(func(in *Install) *string { return &in.TargetDir })},
-	}
-}
-
-func findInstallOption(match func(installOption) bool) *installOption {
-	for _, o := range installOptions() {
-		if match(o) {
-			return &o
-		}
-	}
-	return nil
-}
-
-// ParseInstall parses an install(1) command line.
+// ParseInstall parses an install(1) command line and checks the
+// combinations GNU install rejects.
 func ParseInstall(args []string) (Install, error) {
-	in := Install{Mode: 0o755}
+	in := Install{}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		var err error
@@ -95,26 +91,50 @@ func ParseInstall(args []string) (Install, error) {
 		if err != nil {
 			return in, err
 		}
+		if in.Info != "" {
+			return in, nil
+		}
 	}
 	return in, in.check()
 }
 
-// parseLong takes the long option at args[i] (--mode=644 or --mode 644)
-// and returns the index of the last argument it used.
+// parseLong takes the long option at args[i] (--mode=644, --mode 644, or a
+// unique prefix: --mo=644) and returns the index of the last argument used.
 func (in *Install) parseLong(args []string, i int) (int, error) {
-	name, value, joined := strings.Cut(args[i], "=")
-	o := findInstallOption(func(o installOption) bool { return o.long == name })
-	if o == nil {
-		return i, ErrUnsupported{name}
+	name, value, hasValue := strings.Cut(args[i][2:], "=")
+	var matches []installOption
+	for _, o := range installOptions {
+		if o.long == name {
+			matches = []installOption{o}
+			break
+		}
+		if o.long != "" && strings.HasPrefix(o.long, name) {
+			matches = append(matches, o)
+		}
 	}
-	if o.value && !joined {
+	switch {
+	case len(matches) == 0:
+		return i, usagef("option --%s: unrecognized", name)
+	case len(matches) > 1:
+		var names []string
+		for _, m := range matches {
+			names = append(names, "--"+m.long)
+		}
+		sort.Strings(names)
+		return i, usagef("option --%s: ambiguous (%s)", name, strings.Join(names, ", "))
+	}
+	o := matches[0]
+	switch {
+	case o.arg == noArg && hasValue:
+		return i, usagef("option --%s: takes no value", o.long)
+	case o.arg == requiredArg && !hasValue:
 		if i+1 >= len(args) {
-			return i, fmt.Errorf("option %s: needs a value", name)
+			return i, usagef("option --%s: needs a value", o.long)
 		}
 		i++
-		value = args[i]
+		value, hasValue = args[i], true
 	}
-	return i, o.set(in, value)
+	return i, in.set(o, value, hasValue)
 }
 
 // parseShort takes the cluster of short options at args[i] (-Dm755, -cv,
@@ -123,141 +143,184 @@ func (in *Install) parseShort(args []string, i int) (int, error) {
 	a := args[i]
 	for k := 1; k < len(a); k++ {
 		c := a[k]
-		o := findInstallOption(func(o installOption) bool { return o.short == c })
-		if o == nil {
-			return i, ErrUnsupported{"-" + string(c)}
-		}
-		value := ""
-		if o.value {
-			switch {
-			case k+1 < len(a):
-				value = a[k+1:]
-			case i+1 < len(args):
-				i++
-				value = args[i]
-			default:
-				return i, fmt.Errorf("option -%c: needs a value", c)
+		var o *installOption
+		for j := range installOptions {
+			if installOptions[j].short == c {
+				o = &installOptions[j]
 			}
-			k = len(a)
 		}
-		if err := o.set(in, value); err != nil {
-			return i, err
+		if o == nil {
+			return i, usagef("option -%c: invalid", c)
 		}
+		if o.arg != requiredArg { // -b and -Z take no value in their short forms
+			if err := in.set(*o, "", false); err != nil {
+				return i, err
+			}
+			continue
+		}
+		value := a[k+1:]
+		if value == "" {
+			if i+1 >= len(args) {
+				return i, usagef("option -%c: needs a value", c)
+			}
+			i++
+			value = args[i]
+		}
+		return i, in.set(*o, value, true)
 	}
 	return i, nil
 }
 
-// check rejects the combinations install(1) rejects.
+// set applies one option.
+func (in *Install) set(o installOption, value string, hasValue bool) error {
+	key := o.long
+	if key == "" {
+		key = string(o.short)
+	}
+	switch key {
+	case "backup":
+		in.Backup = true
+		if hasValue {
+			in.BackupControl = value
+		}
+	case "compare":
+		in.Compare = true
+	case "context":
+		in.Context, in.ContextSet = value, true
+	case "directory":
+		in.Directories = true
+	case "group":
+		in.Group = value
+	case "mode":
+		in.ModeString, in.modeGiven = value, true
+	case "no-target-directory":
+		in.NoTargetDir = true
+	case "owner":
+		in.Owner = value
+	case "preserve-context":
+		in.PreserveContext = true
+	case "preserve-timestamps":
+		in.PreserveTimes = true
+	case "strip":
+		in.Strip = true
+	case "strip-program":
+		in.StripProgram = value
+	case "suffix":
+		in.Backup, in.BackupSuffix = true, value
+	case "target-directory":
+		if in.TargetDir != "" {
+			return usagef("option -t: multiple target directories specified")
+		}
+		in.TargetDir = value
+	case "verbose":
+		in.Verbose = true
+	case "D":
+		in.MakeLeading = true
+	case "c": // ignored, as GNU install ignores it
+	case "help", "version":
+		in.Info = "--" + key
+	}
+	return nil
+}
+
+// check rejects the combinations GNU install rejects, in its order, and
+// notes what it warns about.
 func (in *Install) check() error {
 	switch {
-	case in.TargetDir != "" && in.NoTargetDir:
-		return fmt.Errorf("option -T: cannot be combined with -t")
-	case in.Directories && (in.TargetDir != "" || in.NoTargetDir):
-		return fmt.Errorf("option -d: cannot be combined with -t or -T")
+	case in.Directories && in.Strip:
+		return usagef("option -s: may not be used when installing a directory")
+	case in.Directories && in.TargetDir != "":
+		return usagef("option -t: not allowed when installing a directory")
+	}
+	if in.BackupControl != "" {
+		if _, err := BackupKind(in.BackupControl); err != nil {
+			return err
+		}
+	}
+	needs := 2
+	if in.Directories || in.TargetDir != "" {
+		needs = 1
+	}
+	switch {
 	case len(in.Operands) == 0:
-		return fmt.Errorf("file operand: missing")
-	case !in.Directories && in.TargetDir == "" && len(in.Operands) == 1:
-		return fmt.Errorf("destination after %s: missing", in.Operands[0])
+		return usagef("file operand: missing")
+	case len(in.Operands) < needs:
+		return usagef("destination after %s: missing", in.Operands[0])
+	case in.NoTargetDir && in.TargetDir != "":
+		return usagef("option -T: cannot be combined with -t")
 	case in.NoTargetDir && len(in.Operands) > 2:
-		return fmt.Errorf("operand %s: extra (-T takes one source and one destination)", in.Operands[2])
+		return usagef("operand %s: extra (-T takes one source and one destination)", in.Operands[2])
+	}
+	if in.modeGiven {
+		mc, err := CompileMode(in.ModeString)
+		if err != nil {
+			return usagef("mode %s: invalid", in.ModeString)
+		}
+		in.Mode = mc
+	}
+	if in.StripProgram != "" && !in.Strip {
+		in.Warnings = append(in.Warnings, "option --strip-program: ignored without -s")
+	}
+	switch {
+	case in.Compare && in.Strip:
+		return usagef("option -C: cannot be combined with -s")
+	case in.Compare && in.PreserveTimes:
+		return usagef("option -C: cannot be combined with -p")
+	}
+	if in.ContextSet && in.Context != "" {
+		in.Warnings = append(in.Warnings, "option --context: ignored; it needs an SELinux-enabled kernel")
+	}
+	if in.PreserveContext {
+		in.Warnings = append(in.Warnings, "option --preserve-context: ignored; it needs an SELinux-enabled kernel")
 	}
 	return nil
 }
 
-// setMode accepts octal modes and chmod's symbolic clauses (u+x, a=r,
-// go-w,u+s), applied to a base of 0 as GNU install applies them. X and
-// copying from another class (g=u) are not supported.
-func (in *Install) setMode(v string) error {
-	n, err := strconv.ParseUint(v, 8, 32)
-	if err == nil && n > 0o7777 {
-		return fmt.Errorf("mode %s: invalid", v)
+// FileMode is the mode install gives files: -m's, else 0755.
+func (in *Install) FileMode() uint32 {
+	if in.Mode == nil {
+		return 0o755
 	}
-	mode := uint32(n)
-	if err != nil {
-		for _, clause := range strings.Split(v, ",") {
-			if mode, err = applyModeClause(mode, clause); err != nil {
-				return fmt.Errorf("mode %s: invalid", v)
-			}
-		}
-	}
-	in.Mode, in.ModeSet = fileMode(mode), true
-	return nil
-}
-
-// modeWho and modePerms are the bits of chmod's letters (0: not one).
-func modeWho(c byte) uint32 {
-	switch c {
-	case 'u':
-		return 0o4700
-	case 'g':
-		return 0o2070
-	case 'o':
-		return 0o1007
-	case 'a':
-		return 0o7777
-	}
-	return 0
-}
-
-func modePerms(c rune) uint32 {
-	switch c {
-	case 'r':
-		return 0o444
-	case 'w':
-		return 0o222
-	case 'x':
-		return 0o111
-	case 's':
-		return 0o6000
-	case 't':
-		return 0o1000
-	}
-	return 0
-}
-
-// applyModeClause applies one symbolic clause ([ugoa]*[+-=][rwxst]*) to mode.
-func applyModeClause(mode uint32, clause string) (uint32, error) {
-	i := 0
-	var who uint32
-	for ; i < len(clause) && modeWho(clause[i]) != 0; i++ {
-		who |= modeWho(clause[i])
-	}
-	if who == 0 {
-		who = 0o7777
-	}
-	if i >= len(clause) || strings.IndexByte("+-=", clause[i]) < 0 {
-		return 0, fmt.Errorf("no operator")
-	}
-	op := clause[i]
-	var perm uint32
-	for _, c := range clause[i+1:] {
-		if modePerms(c) == 0 {
-			return 0, fmt.Errorf("bad permission %c", c)
-		}
-		perm |= modePerms(c)
-	}
-	perm &= who
-	switch op {
-	case '+':
-		mode |= perm
-	case '-':
-		mode &^= perm
-	default: // '='
-		mode = mode&^who | perm
-	}
-	return mode, nil
-}
-
-func fileMode(n uint32) os.FileMode {
-	m := os.FileMode(n & 0o777)
-	if n&0o4000 != 0 {
-		m |= os.ModeSetuid
-	}
-	if n&0o2000 != 0 {
-		m |= os.ModeSetgid
-	}
-	if n&0o1000 != 0 {
-		m |= os.ModeSticky
-	}
+	m, _ := in.Mode.Apply(0, false, 0)
 	return m
+}
+
+// DirMode is the mode install -d gives directories: -m's, else 0755.
+func (in *Install) DirMode() uint32 {
+	if in.Mode == nil {
+		return 0o755
+	}
+	m, _ := in.Mode.Apply(0, true, 0)
+	return m
+}
+
+// Backup kinds, as GNU's --backup=CONTROL and $VERSION_CONTROL name them.
+const (
+	NoBackups = iota
+	SimpleBackups
+	ExistingBackups // numbered where numbered ones exist, else simple
+	NumberedBackups
+)
+
+// BackupKind reads a --backup CONTROL word (or an unambiguous prefix of
+// one, as GNU's argmatch does).
+func BackupKind(control string) (int, error) {
+	words := []struct {
+		word string
+		kind int
+	}{{"none", NoBackups}, {"off", NoBackups}, {"simple", SimpleBackups}, {"never", SimpleBackups},
+		{"existing", ExistingBackups}, {"nil", ExistingBackups}, {"numbered", NumberedBackups}, {"t", NumberedBackups}}
+	kind, found := -1, 0
+	for _, w := range words {
+		if w.word == control {
+			return w.kind, nil
+		}
+		if strings.HasPrefix(w.word, control) && w.kind != kind {
+			kind, found = w.kind, found+1
+		}
+	}
+	if found == 1 {
+		return kind, nil
+	}
+	return 0, usagef("backup type %s: invalid (none, off, simple, never, existing, nil, numbered, t)", control)
 }

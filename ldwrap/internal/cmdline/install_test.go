@@ -1,7 +1,6 @@
 package cmdline
 
 import (
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -9,69 +8,46 @@ import (
 )
 
 func TestParseInstall(t *testing.T) {
-	in, err := ParseInstall([]string{"-c", "-Dm644", "-o", "root", "--group=wheel", "-Cpv", "a", "b"})
+	in, err := ParseInstall([]string{"-Dm", "644", "a", "--owner=root", "b", "-v"})
 	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o644), in.Mode)
-	assert.True(t, in.MakeLeading && in.Compare && in.PreserveTimes && in.Verbose)
+	assert.True(t, in.MakeLeading)
+	assert.True(t, in.Verbose)
+	assert.Equal(t, uint32(0o644), in.FileMode())
 	assert.Equal(t, "root", in.Owner)
-	assert.Equal(t, "wheel", in.Group)
-	assert.Equal(t, []string{"a", "b"}, in.Operands)
+	assert.Equal(t, []string{"a", "b"}, in.Operands, "options anywhere, as getopt_long permutes")
 
-	in, err = ParseInstall([]string{"-t", "dir", "a", "b", "c"})
+	in, err = ParseInstall([]string{"--mo=u=rw+x", "--verb", "--backup=nu", "-S", ".old", "--", "-a", "b"})
 	require.NoError(t, err)
-	assert.Equal(t, "dir", in.TargetDir)
-	in, err = ParseInstall([]string{"-d", "-m", "0700", "x", "y"})
+	assert.Equal(t, uint32(0o700), in.FileMode(), "a unique prefix of a long option")
+	assert.True(t, in.Backup)
+	assert.Equal(t, ".old", in.BackupSuffix)
+	k, err := BackupKind(in.BackupControl)
 	require.NoError(t, err)
-	assert.True(t, in.Directories)
-	assert.Equal(t, os.FileMode(0o700), in.Mode)
+	assert.Equal(t, NumberedBackups, k)
+	assert.Equal(t, []string{"-a", "b"}, in.Operands)
 
-	for mode, want := range map[string]os.FileMode{"u+x": 0o100, "a=r": 0o444, "go-w,u+s": os.ModeSetuid, "755": 0o755, "u=rwx,go=rx": 0o755} {
-		in, err := ParseInstall([]string{"-m", mode, "a", "b"})
-		require.NoError(t, err, mode)
-		assert.Equal(t, want, in.Mode, mode)
+	in, err = ParseInstall([]string{"-m", "bad", "--help"})
+	require.NoError(t, err, "--help answers before the mode is read, as GNU's")
+	assert.Equal(t, "--help", in.Info)
+
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--c", "a", "b"}, "option --c: ambiguous (--compare, --context)"},
+		{[]string{"--frob", "a", "b"}, "option --frob: unrecognized"},
+		{[]string{"-x", "a", "b"}, "option -x: invalid"},
+		{[]string{"-m"}, "option -m: needs a value"},
+		{[]string{"--mode"}, "option --mode: needs a value"},
+		{[]string{"-m", "bad", "a", "b"}, "mode bad: invalid"},
+		{[]string{"a"}, "destination after a: missing"},
+		{[]string{"-T", "a", "b", "c"}, "operand c: extra (-T takes one source and one destination)"},
+		{[]string{"-C", "-p", "a", "b"}, "option -C: cannot be combined with -p"},
+		{[]string{"-d", "-s", "x"}, "option -s: may not be used when installing a directory"},
+		{[]string{"--backup=foo", "a", "b"}, "backup type foo: invalid (none, off, simple, never, existing, nil, numbered, t)"},
+		{[]string{"-t", "x", "-t", "y", "a"}, "option -t: multiple target directories specified"},
+	} {
+		_, err := ParseInstall(c.args)
+		assert.EqualError(t, err, c.msg, "%q", c.args)
 	}
-	for _, bad := range [][]string{{"-s", "a", "b"}, {"--strip", "a", "b"}, {"-b", "a", "b"}, {"-Z", "a", "b"}, {"a"}, {}, {"-T", "a", "b", "c"}, {"-m", "9", "a", "b"}, {"-t", "d", "-T", "a"}} {
-		_, err := ParseInstall(bad)
-		assert.Error(t, err, "%v", bad)
-	}
-	_, err = ParseInstall([]string{"-s", "a", "b"})
-	assert.IsType(t, ErrUnsupported{}, err)
-}
-
-func TestPlanRun(t *testing.T) {
-	r, err := PlanRun([]string{"bin/app", "gen.h"}, []string{"build", "-o", "bin/app", "--header=gen.h", "x"})
-	require.NoError(t, err)
-	out, err := r.Apply([]string{"build", "-o", "bin/app", "--header=gen.h", "x"}, fakeStage)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"build", "-o", "T/bin/app", "--header=T/gen.h", "x"}, out)
-	_, err = PlanRun([]string{"y"}, []string{"build"})
-	assert.Error(t, err)
-}
-
-// An output mentioned as a word inside an argument (a shell command, as
-// atomic_output runs one) is replaced there, and only as a whole word: not
-// inside a longer path that starts or ends with it (issue 15: the Starlark
-// rule used to replace it inside a longer path too).
-func TestPlanRunWordsInsideAnArgument(t *testing.T) {
-	cmd := "gen > out/a.txt && cp out/a.txt out/a.txt.bak && echo x/out/a.txt 'out/a.txt'; tool --o=out/a.txt.d,out/a.txt"
-	argv := []string{"-c", cmd}
-	r, err := PlanRun([]string{"out/a.txt", "out/a.txt.d"}, argv)
-	require.NoError(t, err)
-	got, err := r.Apply(argv, fakeStage)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"-c",
-		"gen > T/out/a.txt && cp T/out/a.txt out/a.txt.bak && echo x/out/a.txt 'T/out/a.txt'; tool --o=T/out/a.txt.d,T/out/a.txt"}, got)
-	assert.Equal(t, []string{"-c", cmd}, argv, "argv itself is left alone")
-
-	_, err = PlanRun([]string{"out/a.txt"}, []string{"-c", "cp x out/a.txt.bak"})
-	assert.Error(t, err, "a mention inside a longer path is no mention")
-
-	// An argument that is one output and mentions another as a word: the
-	// whole-argument match wins.
-	argv = []string{"a b", "x a"}
-	r, err = PlanRun([]string{"a", "a b"}, argv)
-	require.NoError(t, err)
-	got, err = r.Apply(argv, func(target string, side bool) (string, error) { return "<" + target + ">", nil })
-	require.NoError(t, err)
-	assert.Equal(t, []string{"<a b>", "x <a>"}, got)
 }

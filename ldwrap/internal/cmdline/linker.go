@@ -61,6 +61,9 @@ type linkScan struct {
 	soname     bool
 	info       bool // --version, --help, -v: no output
 	passReason string
+	// incremental: gold --incremental or --incremental-update, which
+	// reads its old output.
+	incremental bool
 }
 
 // scanLinker reads linker arguments (already expanded) for kind.
@@ -158,6 +161,8 @@ func (s *linkScan) option(kind Linker, c *argCursor) {
 		s.soname = true
 	case "version", "help":
 		s.info = s.info || !hasEq
+	case "incremental", "incremental-update":
+		s.incremental = kind == Gold
 	case "plugin-opt":
 		if !hasEq && c.i+1 < len(c.args) {
 			value = c.args[c.i+1].Value
@@ -172,7 +177,7 @@ func (s *linkScan) option(kind Linker, c *argCursor) {
 }
 
 // PlanLinker decides how to run a linker of family kind with argv.
-func PlanLinker(kind Linker, argv []string, readFile func(string) ([]byte, error)) Rewrite {
+func PlanLinker(kind Linker, argv []string, readFile func(string) ([]byte, error)) Plan {
 	args := Expand(argv, readFile)
 	s := scanLinker(kind, args)
 	switch {
@@ -183,11 +188,14 @@ func PlanLinker(kind Linker, argv []string, readFile func(string) ([]byte, error
 	case s.inputs == 0:
 		return quiet("no input files")
 	}
-	return linkOutput(s.out)
+	return linkOutput(s.out, s.incremental)
 }
 
-// linkOutput stages a link's output: its -o, or the linker's a.out.
-func linkOutput(out *Edit) Rewrite {
+// linkOutput stages a link's output: its -o, or the linker's a.out. A
+// linker writes its output from scratch (GNU ld and gold remove the old one
+// first), so the staged file starts empty; gold's incremental link reads
+// the old output, so there it starts as a copy.
+func linkOutput(out *Edit, incremental bool) Plan {
 	e := Edit{Top: -1, Flag: "-o", Target: "a.out"}
 	if out != nil {
 		e = *out
@@ -195,5 +203,10 @@ func linkOutput(out *Edit) Rewrite {
 			return passThrough("output to standard output")
 		}
 	}
-	return Rewrite{Edits: []Edit{e}, Outputs: []string{e.Target}}
+	e.Seed = incremental
+	r := Plan{Edits: []Edit{e}, Outputs: []string{e.Target}}
+	if incremental {
+		r.Notes = append(r.Notes, "gold --incremental reads its old output: the staged file starts as a copy of it")
+	}
+	return r
 }

@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 )
 
-// StageFunc stages target and returns the path the tool must write instead.
-// side marks files that must be committed before the primary outputs.
-type StageFunc func(target string, side bool) (temp string, err error)
+// StageFunc stages the output of edit e and returns the path the tool must
+// write instead.
+type StageFunc func(e Edit) (temp string, err error)
 
 // Edit points one output argument at a staged path.
 type Edit struct {
@@ -19,14 +19,18 @@ type Edit struct {
 	Flag   string // with Top == -1: the option to append ("-o", "-MF")
 	Target string // the output as the tool would have written it
 	Side   bool
+	// Seed: the tool reads its old output (it appends to it, updates it, or
+	// leaves it alone when it exists), so the staged file starts as a copy
+	// of it.
+	Seed bool
 	// Within: argv[Top] mentions Target as a word inside a longer text
 	// (sh -c 'gen > out.txt'); every such mention is replaced.
 	Within bool
 }
 
-// Rewrite is a model's decision for one invocation: plain data, applied by
+// Plan is a model's decision for one invocation: plain data, applied by
 // Apply.
-type Rewrite struct {
+type Plan struct {
 	// Pass, when set, says why the call runs untouched.
 	Pass string
 	// Quiet marks a pass-through that writes no output at all (--version,
@@ -41,16 +45,16 @@ type Rewrite struct {
 	MakeDirs bool
 }
 
-func passThrough(reason string) Rewrite { return Rewrite{Pass: reason} }
+func passThrough(reason string) Plan { return Plan{Pass: reason} }
 
 // unknown is a pass-through because ldwrap could not make sense of the
 // command line: verbose mode always says so, and LDWRAP_STRICT=1 fails.
-func unknown(reason string) Rewrite { return Rewrite{Pass: "not understood: " + reason} }
-func quiet(reason string) Rewrite   { return Rewrite{Pass: reason, Quiet: true} }
+func unknown(reason string) Plan { return Plan{Pass: "not understood: " + reason} }
+func quiet(reason string) Plan   { return Plan{Pass: reason, Quiet: true} }
 
 // Apply stages every edited output and returns the rewritten argv. argv is
 // not modified.
-func (r Rewrite) Apply(argv []string, stage StageFunc) ([]string, error) {
+func (r Plan) Apply(argv []string, stage StageFunc) ([]string, error) {
 	out := append([]string(nil), argv...)
 	var tail []string
 	within := map[int]map[string]string{} // argv index -> output -> staged path
@@ -60,7 +64,7 @@ func (r Rewrite) Apply(argv []string, stage StageFunc) ([]string, error) {
 				return nil, err
 			}
 		}
-		temp, err := stage(e.Target, e.Side)
+		temp, err := stage(e)
 		if err != nil {
 			return nil, err
 		}

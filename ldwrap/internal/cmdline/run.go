@@ -2,38 +2,81 @@ package cmdline
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
-// PlanRun points a generic command at staged outputs. An output is
-// mentioned by an argument equal to it, by one ending in "=" plus the
-// output (--out=FILE), or by one holding it as a whole word (sh -c 'gen >
-// out.txt'; see isWordAt); every mention is replaced. An output mentioned
-// nowhere cannot be redirected: error. Missing parent directories of the
-// outputs are created (mode 0777 less umask), as go build and most
-// generators do; they stay if the step fails.
-func PlanRun(outputs []string, argv []string) (Rewrite, error) {
-	r := Rewrite{Outputs: outputs, MakeDirs: true}
+// RunOptions are what a caller of PlanRun knows about its command.
+type RunOptions struct {
+	// Fresh: the command writes each output from scratch, so the staged
+	// file starts empty instead of as a copy of the old output.
+	Fresh bool
+	// InText: every whole-word mention of an output inside an argument is
+	// that output (atomic_output knows this of Bazel's output paths), so
+	// those mentions are pointed at the staged file too.
+	InText bool
+}
+
+// PlanRun points a generic command at staged outputs.
+//
+// An argument equal to an output is that output: it is pointed at the
+// staged file, which starts as a copy of the old output (unless Fresh), so
+// that a command that appends to, updates or keeps its output sees what it
+// sees without ldwrap.
+//
+// A mention inside a longer argument is never rewritten (unless InText):
+// ldwrap cannot tell the output from other text that happens to contain
+// it ('-DNAME="hello"', 'echo writing out.txt', --exclude=dist.tar), and a
+// wrong guess changes the command's output while it exits 0. An output
+// that has no argument of its own is an error, before anything runs, that
+// shows the safe form. Missing parent directories of the outputs are
+// created (mode 0777 less umask), as go build and most generators do; they
+// stay if the step fails.
+func PlanRun(outputs []string, argv []string, opts RunOptions) (Plan, error) {
+	r := Plan{Outputs: outputs, MakeDirs: true}
 	for _, out := range outputs {
-		found := false
+		if out == "" {
+			return Plan{}, fmt.Errorf("output: empty name")
+		}
+		found, inside := false, -1
 		for i, a := range argv {
 			switch {
 			case a == out:
-				r.Edits = append(r.Edits, Edit{Top: i, Target: out})
-			case strings.HasSuffix(a, "="+out):
-				r.Edits = append(r.Edits, Edit{Top: i, Prefix: a[:len(a)-len(out)], Target: out})
-			case out != "" && len(wordsAt(a, out)) > 0:
-				r.Edits = append(r.Edits, Edit{Top: i, Target: out, Within: true})
-			default:
-				continue
+				r.Edits = append(r.Edits, Edit{Top: i, Target: out, Seed: !opts.Fresh})
+				found = true
+			case !mentions(a, out):
+			case opts.InText:
+				r.Edits = append(r.Edits, Edit{Top: i, Target: out, Within: true, Seed: !opts.Fresh})
+				found = true
+			case inside < 0:
+				inside = i
 			}
-			found = true
 		}
-		if !found {
-			return Rewrite{}, fmt.Errorf("output %s: not among the command's arguments, so it cannot be redirected (use --stdout for standard output)", out)
+		switch {
+		case found:
+		case inside >= 0:
+			return Plan{}, fmt.Errorf("output %s: mentioned only inside the argument %s, which ldwrap-run does not rewrite "+
+				"(it cannot tell the output from other text there): give the output as an argument of its own, "+
+				"as in sh -c '... > \"$1\"' sh %s, or use --stdout %s", out, shorten(argv[inside]), out, out)
+		default:
+			return Plan{}, fmt.Errorf("output %s: not among the command's arguments, so it cannot be redirected: "+
+				"give it as an argument of its own, or use --stdout %s for standard output", out, out)
 		}
 	}
 	return r, nil
+}
+
+// mentions says whether text holds out as a whole word, or ends in "=" and
+// out (--output=OUT).
+func mentions(text, out string) bool {
+	return strings.HasSuffix(text, "="+out) || len(wordsAt(text, out)) > 0
+}
+
+func shorten(s string) string {
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return strconv.Quote(s)
 }
 
 // A word starts after one of wordBefore (or at the start of the text) and

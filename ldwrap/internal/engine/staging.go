@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -13,10 +14,12 @@ import (
 	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
-// A staging directory is named ".ldwrap.<key>.<suffix>": key is the basename
-// of the first target staged in that directory (so a later run on the same
+// A staging entry is named ".ldwrap.<key>.<suffix>": key is the basename of
+// the first target staged in that directory (so a later run on the same
 // target finds the leftovers of a killed one), suffix is random and of fixed
-// length (so "a" never matches the leftovers of "a.b").
+// length (so "a" never matches the leftovers of "a.b"). It is a staging
+// directory (a tool's step), or the name a file this process wrote itself
+// is linked to just before its rename (unnamed.go).
 const (
 	stagingPrefix = ".ldwrap."
 	suffixLen     = 8
@@ -28,13 +31,7 @@ type stagingDir struct {
 	dir  string // the targets' directory
 	path string // the staging directory
 	lock int    // a descriptor of it holding LOCK_EX while it is ours; -1 once released
-	kept bool   // it holds something that is not ours: never remove it
 }
-
-// keptPrefix names a staging directory that holds an entry ldwrap did not
-// create (a commit's exchange brought it back and could not undo). It is
-// outside the sweep's names, so nothing ever removes it automatically.
-const keptPrefix = ".ldwrap-kept."
 
 func stagingKey(base string) string {
 	if len(base) <= maxKeyLen {
@@ -46,7 +43,7 @@ func stagingKey(base string) string {
 }
 
 // IsStagingName reports whether name (a basename) is an ldwrap staging
-// directory of the target with basename base.
+// entry of the target with basename base.
 func IsStagingName(name, base string) bool {
 	prefix := stagingPrefix + stagingKey(base) + "."
 	if len(name) != len(prefix)+suffixLen || !strings.HasPrefix(name, prefix) {
@@ -62,7 +59,7 @@ func IsStagingName(name, base string) bool {
 
 func randomSuffix() (string, error) {
 	var b [suffixLen]byte
-	if _, err := unix.Getrandom(b[:], 0); err != nil {
+	if err := sys.random(b[:]); err != nil {
 		return "", err
 	}
 	for i := range b {
@@ -85,10 +82,16 @@ func stagingName(dir, base, suffix string) string {
 	return filepath.Join(dir, stagingPrefix+stagingKey(base)+"."+suffix)
 }
 
-// createStaging makes and locks a staging directory for base in dir.
+// createStaging makes and locks a staging directory for base in dir, mode
+// 0700: mkdir(2) never follows a symlink, so another user cannot plant or
+// read anything in it, even in a sticky world-writable directory. It keeps
+// each output's basename, so names that a tool derives from its output
+// (depfiles, .dwo, .su) are right. The lock dies with the process: that
+// is how a sweep tells a leftover of a killed run from the directory of a
+// live parallel one.
 //
 // It is made under a random name, locked, and only then renamed to the
-// first name (RENAME_NOREPLACE): a directory under the first name is
+// first name, never over anything: a directory under the first name is
 // always locked while its run lives. (Made there directly, a sweeper could
 // remove it between mkdir and flock, another run make it again, and the
 // first open the second's.)
@@ -119,7 +122,7 @@ func createStaging(dir, base string, logf func(string, ...interface{})) (*stagin
 			}
 			return nil, err
 		}
-		if err := flockFD(fd, unix.LOCK_EX); err != nil {
+		if err := flock(fd, unix.LOCK_EX); err != nil {
 			unix.Close(fd)
 			os.Remove(path)
 			return nil, err
@@ -141,17 +144,19 @@ func createStaging(dir, base string, logf func(string, ...interface{})) (*stagin
 func (sd *stagingDir) takeFirstName(base string, logf func(string, ...interface{})) {
 	first := stagingName(sd.dir, base, firstSuffix)
 	for try := 0; try < 2; try++ {
-		switch err := unix.Renameat2(unix.AT_FDCWD, sd.path, unix.AT_FDCWD, first, unix.RENAME_NOREPLACE); err {
+		switch err := sys.renameNoReplace(sd.path, first); err {
 		case nil:
 			sd.path = first
 			return
-		case unix.EEXIST:
+		case unix.EEXIST, unix.ENOTEMPTY:
 			if try == 0 {
 				sweep(sd.dir, base, logf) // may free the first name
 			}
 		default:
-			// No RENAME_NOREPLACE here (EINVAL): nothing will be found at
-			// the first name, so sweep now, as every run here will.
+			// Nothing can be renamed there without replacing (no
+			// RENAME_NOREPLACE, or no such call for directories): nothing
+			// will be found at the first name, so sweep now, as every run
+			// here will.
 			sweepIfSubdirs(sd.dir, base, logf)
 			return
 		}
@@ -167,18 +172,13 @@ func stillNamedFD(fd int, path string) bool {
 	return a.Dev == b.Dev && a.Ino == b.Ino && a.Nlink > 0
 }
 
-func flockFD(fd, how int) error {
-	for {
-		err := unix.Flock(fd, how)
-		if err != unix.EINTR {
-			return err
-		}
-	}
+func flock(fd, how int) error {
+	return rawio.IgnoringEINTR(func() error { return unix.Flock(fd, how) })
 }
 
 // sweepIfSubdirs sweeps only where there can be a staging directory: a
 // directory's link count is 2 plus its subdirectories (where the
-// filesystem counts them; btrfs says 1).
+// filesystem counts them; btrfs says 1, APFS counts every entry).
 func sweepIfSubdirs(dir, base string, logf func(string, ...interface{})) {
 	var st unix.Stat_t
 	if unix.Stat(dir, &st) == nil && st.Nlink == 2 {
@@ -215,11 +215,11 @@ func sweepEntry(path string, logf func(string, ...interface{})) bool {
 	if unix.Fstat(fd, &st) != nil || st.Uid != uint32(os.Geteuid()) {
 		return false
 	}
-	kind := st.Mode & unix.S_IFMT
+	kind := uint32(st.Mode) & unix.S_IFMT
 	if kind != unix.S_IFDIR && kind != unix.S_IFREG {
 		return false
 	}
-	if flockFD(fd, unix.LOCK_EX|unix.LOCK_NB) != nil { // a live run holds it
+	if flock(fd, unix.LOCK_EX|unix.LOCK_NB) != nil { // a live run holds it
 		return false
 	}
 	if !stillNamedFD(fd, path) {
@@ -235,55 +235,25 @@ func sweepEntry(path string, logf func(string, ...interface{})) bool {
 }
 
 // list reads the staging directory through the descriptor we hold (its
-// offset is still 0: nothing else reads it).
+// offset is still 0: nothing else reads it), sorted.
 func (sd *stagingDir) list() ([]string, error) {
 	names, err := rawio.DirentNames(sd.lock)
-	return sortedNames(names), err
+	sort.Strings(names)
+	return names, err
 }
 
-// keep marks the staging directory as holding something ldwrap did not
-// create, and moves it out of the sweep's way. The foreign entry is at
-// sd.path afterwards.
-func (sd *stagingDir) keep() {
-	sd.path = moveToKept(sd.path)
-	sd.kept = true
-}
-
-// moveToKept renames the staging entry at path out of the sweep's names,
-// to ".ldwrap-kept.<key>.<random>" (never over another kept entry), and
-// says where it is.
-func moveToKept(path string) string {
-	dir, name := filepath.Split(path)
-	stem := strings.TrimSuffix(strings.TrimPrefix(name, stagingPrefix), name[len(name)-suffixLen:])
-	for i := 0; i < 10; i++ {
-		suffix, err := randomSuffix()
-		if err != nil {
-			break
-		}
-		kept := filepath.Join(dir, keptPrefix+stem+suffix)
-		err = unix.Renameat2(unix.AT_FDCWD, path, unix.AT_FDCWD, kept, unix.RENAME_NOREPLACE)
-		if err == unix.EINVAL { // no RENAME_NOREPLACE here; a random name will not be taken
-			err = unix.Rename(path, kept)
-		}
-		if err == nil {
-			return kept
-		}
-	}
-	return path
-}
-
-func (sd *stagingDir) remove() {
+// remove removes the staging directory and what the tool left in it, while
+// still locked, so no sweeper races us. Everything in it was made by the
+// tool we ran.
+func (sd *stagingDir) remove() error {
 	if sd.lock < 0 {
-		return
+		return nil
 	}
-	// Remove while still locked, so no sweeper races us. Everything in it
-	// was made by the tool we ran (or is an old target the commit checked
-	// before unlinking), unless keep said otherwise.
-	if !sd.kept {
-		if err := unix.Rmdir(sd.path); err != nil && err != unix.ENOENT {
-			os.RemoveAll(sd.path) // not empty: the tool left files we did not commit
-		}
+	var err error
+	if rerr := unix.Rmdir(sd.path); rerr != nil && rerr != unix.ENOENT {
+		err = os.RemoveAll(sd.path) // not empty: the tool left files we did not commit
 	}
 	unix.Close(sd.lock)
 	sd.lock = -1
+	return err
 }

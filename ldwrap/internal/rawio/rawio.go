@@ -1,11 +1,30 @@
-// Package rawio reads directories, files and links with plain system calls.
-// os.Open would set each descriptor non-blocking and try to register it with
-// Go's network poller (epoll): two more system calls per file, which is more
+// Package rawio holds the small system-call helpers that the engine, the
+// stale scan and the commands share: reading files, directories and links
+// with plain descriptors, retrying on EINTR, and converting file modes.
+//
+// os.Open would set each descriptor non-blocking and register it with Go's
+// network poller (epoll): two more system calls per file, which is more
 // than the read itself on the hot path of a wrapped link, and thousands per
 // scan of /proc.
 package rawio
 
-import "golang.org/x/sys/unix"
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// IgnoringEINTR calls fn until it fails with something other than EINTR,
+// as the os package's own helper of that name does.
+func IgnoringEINTR(fn func() error) error {
+	for {
+		if err := fn(); err != unix.EINTR {
+			return err
+		}
+	}
+}
 
 // ReadDirNames lists dir.
 func ReadDirNames(dir string) ([]string, error) {
@@ -15,25 +34,6 @@ func ReadDirNames(dir string) ([]string, error) {
 	}
 	defer unix.Close(fd)
 	return DirentNames(fd)
-}
-
-// DirentNames lists the directory open as fd, from its current offset.
-func DirentNames(fd int) ([]string, error) {
-	var names []string
-	buf := make([]byte, 8192)
-	for {
-		n, err := unix.Getdents(fd, buf)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return names, err
-		}
-		if n <= 0 {
-			return names, nil
-		}
-		_, _, names = unix.ParseDirent(buf[:n], -1, names)
-	}
 }
 
 // ReadFile reads path whole (a /proc file reports size 0, so it reads to EOF).
@@ -46,10 +46,8 @@ func ReadFile(path string) ([]byte, error) {
 	var out []byte
 	buf := make([]byte, 16<<10)
 	for {
-		n, err := unix.Read(fd, buf)
-		if err == unix.EINTR {
-			continue
-		}
+		var n int
+		err := IgnoringEINTR(func() (err error) { n, err = unix.Read(fd, buf); return err })
 		if err != nil {
 			return out, err
 		}
@@ -63,14 +61,94 @@ func ReadFile(path string) ([]byte, error) {
 // Readlink reads the symbolic link at path.
 func Readlink(path string) (string, error) {
 	var buf [unix.PathMax]byte
-	for {
-		n, err := unix.Readlink(path, buf[:])
-		if err == unix.EINTR {
-			continue
+	var n int
+	err := IgnoringEINTR(func() (err error) { n, err = unix.Readlink(path, buf[:]); return err })
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
+}
+
+// FollowLinks follows path's last component through its chain of symbolic
+// links (cc -> /etc/alternatives/cc -> gcc) and returns the path it ends
+// at, even when the last link dangles. Directories on the way are not
+// resolved: filepath.EvalSymlinks would lstat each, seven system calls for
+// /usr/bin/gcc instead of three. check, if set, is asked about each link
+// before it is followed, and may refuse it.
+func FollowLinks(path string, check func(link string) error) (string, error) {
+	for i := 0; i < 40; i++ {
+		dest, err := Readlink(path)
+		if err == unix.EINVAL || err == unix.ENOENT {
+			return path, nil // not a link, or nothing there: the end of the chain
 		}
 		if err != nil {
 			return "", err
 		}
-		return string(buf[:n]), nil
+		if check != nil {
+			if err := check(path); err != nil {
+				return "", err
+			}
+		}
+		if !filepath.IsAbs(dest) {
+			dest = filepath.Join(filepath.Dir(path), dest)
+		}
+		path = dest
 	}
+	return "", unix.ELOOP
 }
+
+// UnixMode is m as open(2) and chmod(2) take it.
+func UnixMode(m os.FileMode) uint32 {
+	u := uint32(m.Perm())
+	if m&os.ModeSetuid != 0 {
+		u |= unix.S_ISUID
+	}
+	if m&os.ModeSetgid != 0 {
+		u |= unix.S_ISGID
+	}
+	if m&os.ModeSticky != 0 {
+		u |= unix.S_ISVTX
+	}
+	return u
+}
+
+// FileMode is the permission and special bits of a stat(2) mode as an
+// os.FileMode.
+func FileMode(u uint32) os.FileMode {
+	m := os.FileMode(u & 0o777)
+	if u&unix.S_ISUID != 0 {
+		m |= os.ModeSetuid
+	}
+	if u&unix.S_ISGID != 0 {
+		m |= os.ModeSetgid
+	}
+	if u&unix.S_ISVTX != 0 {
+		m |= os.ModeSticky
+	}
+	return m
+}
+
+// Inode names one version of a file: the path it had, and its device and
+// inode numbers, which outlive the path when the file is replaced.
+type Inode struct {
+	Path     string
+	Dev, Ino uint64
+}
+
+// Cause drops the "op path:" prefix of *os.PathError, *os.LinkError and
+// *os.SyscallError, so that every message keeps to one
+// "ldwrap: <what> <path>: <cause>" form.
+func Cause(err error) error {
+	switch e := err.(type) {
+	case *os.PathError:
+		return e.Err
+	case *os.LinkError:
+		return e.Err
+	case *os.SyscallError:
+		return e.Err
+	}
+	return err
+}
+
+// IsDenied reports whether err is a permission failure.
+func IsDenied(err error) bool { return err == syscall.EACCES || err == syscall.EPERM }

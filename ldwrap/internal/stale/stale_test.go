@@ -1,11 +1,12 @@
 package stale
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,16 +26,16 @@ func copyFile(t *testing.T, src, dst string, mode os.FileMode) {
 	require.NoError(t, out.Close())
 }
 
-func inode(t *testing.T, path string) Inode {
+func start(t *testing.T, cmd *exec.Cmd) *exec.Cmd {
 	t.Helper()
-	var st syscall.Stat_t
-	require.NoError(t, syscall.Stat(path, &st))
-	return Inode{Path: path, Dev: uint64(st.Dev), Ino: st.Ino}
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd
 }
 
 // A program running an old executable, and one holding an old file open,
-// are found by inode and by path; an unrelated deleted file is not; after
-// they exit, nothing is.
+// are found; an unrelated deleted file is not; a root given through a
+// symlink finds them too; after they exit, nothing is.
 func TestFindsOldExecutableAndDescriptor(t *testing.T) {
 	dir := t.TempDir()
 	prog := filepath.Join(dir, "prog")
@@ -43,28 +44,18 @@ func TestFindsOldExecutableAndDescriptor(t *testing.T) {
 	copyFile(t, sleep, prog, 0o755)
 	data := filepath.Join(dir, "data")
 	require.NoError(t, os.WriteFile(data, []byte("old"), 0o644))
-	oldProg, oldData := inode(t, prog), inode(t, data)
 
-	runner := exec.Command(prog, "30")
-	require.NoError(t, runner.Start())
-	holder := exec.Command("sh", "-c", "exec 3<\"$0\"; exec sleep 30", data)
-	require.NoError(t, holder.Start())
-	defer func() {
-		runner.Process.Kill()
-		holder.Process.Kill()
-		runner.Wait()
-		holder.Wait()
-	}()
+	runner := start(t, exec.Command(prog, "30"))
+	holder := start(t, exec.Command("sh", "-c", "exec 3<\"$0\"; exec sleep 30", data))
 	time.Sleep(200 * time.Millisecond)
 
-	// Replace both by rename, as ldwrap does; and delete an unrelated file
-	// that the holder does not use.
+	// Replace both by rename, as ldwrap does.
 	copyFile(t, sleep, prog+".new", 0o755)
 	require.NoError(t, os.Rename(prog+".new", prog))
 	require.NoError(t, os.WriteFile(data+".new", []byte("new"), 0o644))
 	require.NoError(t, os.Rename(data+".new", data))
 
-	res, err := ByInode([]Inode{oldProg, oldData})
+	res, err := Scan([]string{dir})
 	require.NoError(t, err)
 	require.Len(t, res.Uses, 2, "%+v", res.Uses)
 	got := map[Kind]Use{}
@@ -77,29 +68,107 @@ func TestFindsOldExecutableAndDescriptor(t *testing.T) {
 	assert.Equal(t, holder.Process.Pid, got[Descriptor].PID)
 	assert.Equal(t, data, got[Descriptor].Path)
 
-	res, err = UnderPaths([]string{dir})
+	link := filepath.Join(t.TempDir(), "link")
+	require.NoError(t, os.Symlink(dir, link))
+	res, err = Scan([]string{link})
 	require.NoError(t, err)
-	assert.Len(t, res.Uses, 2, "%+v", res.Uses)
-	res, err = UnderPaths([]string{filepath.Join(dir, "elsewhere")})
+	assert.Len(t, res.Uses, 2, "a root through a symlink (/bin on merged /usr)")
+	res, err = Scan([]string{filepath.Join(dir, "elsewhere")})
 	require.NoError(t, err)
 	assert.Empty(t, res.Uses, "another directory")
 
 	// Deleted without a replacement: not an old version of anything.
 	require.NoError(t, os.Remove(prog))
-	res, err = UnderPaths([]string{dir})
+	res, err = Scan([]string{dir})
 	require.NoError(t, err)
 	assert.Len(t, res.Uses, 1)
-	res, err = ByInode([]Inode{oldProg})
-	require.NoError(t, err)
-	assert.Len(t, res.Uses, 1, "by inode it is still the replaced file")
 
 	runner.Process.Kill()
 	holder.Process.Kill()
 	runner.Wait()
 	holder.Wait()
-	res, err = ByInode([]Inode{oldProg, oldData})
+	res, err = Scan([]string{dir})
 	require.NoError(t, err)
 	assert.Empty(t, res.Uses, "after they exit")
+}
+
+// A replaced file whose name is longer than ldwrap's staging names allow
+// is found like any other.
+func TestLongName(t *testing.T) {
+	dir := t.TempDir()
+	long := filepath.Join(dir, strings.Repeat("n", 240))
+	require.NoError(t, os.WriteFile(long, []byte("old"), 0o644))
+	start(t, exec.Command("sh", "-c", "exec 3<\"$0\"; exec sleep 30", long))
+	time.Sleep(100 * time.Millisecond)
+	require.NoError(t, os.WriteFile(long+"~", []byte("new"), 0o644))
+	require.NoError(t, os.Rename(long+"~", long))
+	res, err := Scan([]string{dir})
+	require.NoError(t, err)
+	require.Len(t, res.Uses, 1)
+	assert.Equal(t, long, res.Uses[0].Path)
+}
+
+// An interpreter whose script was replaced after it started is a user of
+// the old version (perl, like python, reads its script and closes it); one
+// started after the replacement is not.
+func TestReplacedScript(t *testing.T) {
+	perl, err := exec.LookPath("perl")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "app.pl")
+	require.NoError(t, os.WriteFile(script, []byte("sleep 30;\n"), 0o644))
+	old := start(t, exec.Command(perl, "-w", script))
+	time.Sleep(1100 * time.Millisecond)
+	require.NoError(t, os.WriteFile(script+".new", []byte("sleep 31;\n"), 0o644))
+	require.NoError(t, os.Rename(script+".new", script))
+	time.Sleep(1100 * time.Millisecond)
+	fresh := start(t, exec.Command(perl, script))
+	time.Sleep(200 * time.Millisecond)
+	res, err := Scan([]string{dir})
+	require.NoError(t, err)
+	require.Len(t, res.Uses, 1, "%+v", res.Uses)
+	assert.Equal(t, old.Process.Pid, res.Uses[0].PID)
+	assert.Equal(t, Script, res.Uses[0].Kind)
+	assert.Equal(t, script, res.Uses[0].Path)
+	assert.NotEqual(t, fresh.Process.Pid, res.Uses[0].PID)
+}
+
+func TestScriptArg(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		argv []string
+		want string
+	}{
+		{"python3", []string{"python3", "-u", "-W", "ignore", "app.py", "x"}, "app.py"},
+		{"python3.11", []string{"python3", "-m", "http.server"}, ""},
+		{"perl", []string{"perl", "-e", "print 1"}, ""},
+		{"perl", []string{"perl", "-w", "x.pl"}, "x.pl"},
+		{"bash", []string{"bash", "-c", "x"}, ""},
+		{"node", []string{"node", "--require", "m", "s.js"}, "s.js"},
+		{"php", []string{"php", "-f", "i.php"}, "i.php"},
+		{"sh", []string{"sh", "--", "-odd"}, "-odd"},
+	} {
+		assert.Equal(t, c.want, scriptArg(c.name, c.argv), "%q", c.argv)
+	}
+	assert.True(t, interpreterName.MatchString("python3.11"))
+	assert.False(t, interpreterName.MatchString("pythonista"))
+}
+
+func TestDeletedMappings(t *testing.T) {
+	for line, want := range map[string]bool{
+		"7f00-7f01 r-xp 00000000 fd:01 1234 /usr/lib/libx.so (deleted)":    true,
+		"7f00-7f01 rw-s 00000000 00:01 5678 /dev/zero (deleted)":           false,
+		"7f00-7f01 rw-s 00000000 00:01 9 /SYSV00000000 (deleted)":          false,
+		"7f00-7f01 rw-s 00000000 00:01 9 /memfd:jit (deleted)":             false,
+		"7f00-7f01 r-xp 00000000 fd:01 1234 /usr/lib/libx.so":              false,
+		"7f00-7f01 r-xp 00000000 fd:01 1234 /a path/with spaces (deleted)": true,
+	} {
+		_, path, _, _, ok := deletedMapping(line)
+		assert.Equal(t, want, ok, line)
+		if ok {
+			assert.False(t, strings.HasSuffix(path, deleted))
+		}
+	}
 }
 
 func TestUnitAndFormats(t *testing.T) {
@@ -111,25 +180,21 @@ func TestUnitAndFormats(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, uint64(0xfd01), dev)
 	u := Use{PID: 7, Comm: "my server", Kind: Mapping, Path: "/lib/libx.so", Unit: "x.service"}
-	assert.Equal(t, "7 (my server) mapping /lib/libx.so unit=x.service", u.Format())
-	assert.Equal(t, []string{"ldwrap: /a: old version still in use by 7 (p), 9 (q)", "ldwrap: /b: old version still in use by 7 (p)"},
-		Report([]Use{{PID: 7, Comm: "p", Path: "/a"}, {PID: 7, Comm: "p", Path: "/a", Kind: Mapping}, {PID: 9, Comm: "q", Path: "/a"}, {PID: 7, Comm: "p", Path: "/b"}}))
+	assert.Equal(t, "7 (my server) mapping unit=x.service /lib/libx.so", u.Format())
+	u = Use{PID: 8, Comm: "a)b", Kind: Executable, Path: "/srv/new\nline x unit=fake.service", Service: "nginx"}
+	assert.Equal(t, `8 (a\x29b) executable service=nginx /srv/new\x0aline x unit=fake.service`, u.Format())
+	assert.Equal(t, []string{"a.service", "b.scope"}, Units([]Use{{Unit: "b.scope"}, {Unit: "a.service"}, {Unit: "a.service"}, {Service: "n"}}))
+	assert.Equal(t, []string{"a", "n"}, Services([]Use{{Unit: "b.scope"}, {Unit: "a.service"}, {Service: "n"}}))
+	var b bytes.Buffer
+	require.NoError(t, WriteJSON(&b, Result{Uses: []Use{{PID: 1, Comm: "c", Path: "/p\n"}}, Denied: 2}))
+	assert.Equal(t, `{"uses":[{"pid":1,"comm":"c","kind":"executable","path":"/p\n"}],"uninspected":2}`+"\n", b.String())
+	assert.Equal(t, "/a b", unescapeOctal(`/a\040b`))
 }
 
-func BenchmarkUnderPaths(b *testing.B) {
+func BenchmarkScan(b *testing.B) {
 	for i := 0; i < b.N; i++ {
-		if _, err := UnderPaths([]string{"/tmp"}); err != nil {
+		if _, err := Scan([]string{"/usr"}); err != nil {
 			b.Fatal(err)
 		}
 	}
-}
-
-// A deleted file shows under its last name: ldwrap's staging names map back
-// to the target's.
-func TestUnstaged(t *testing.T) {
-	assert.Equal(t, "/d/prog", unstaged("/d/.ldwrap.prog.ab12cd34/prog"), "exchanged into a staging directory")
-	assert.Equal(t, "/d/prog", unstaged("/d/.ldwrap.prog.staging0"), "exchanged to a linked unnamed file's name")
-	assert.Equal(t, "/d/a.b", unstaged("/d/.ldwrap.a.b.ab12cd34"))
-	assert.Equal(t, "/d/prog", unstaged("/d/prog"))
-	assert.Equal(t, "/d/.ldwrap.x", unstaged("/d/.ldwrap.x"))
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
 )
 
 // A signal that arrives after the tool has exited, while ldwrap commits,
@@ -21,9 +22,10 @@ func TestSignalAfterToolExited(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	require.NoError(t, os.WriteFile(out, []byte("old"), 0o644))
-	tool, err := FindCommand("sh")
+	tool, err := toolpath.Default().Command("sh")
 	require.NoError(t, err)
-	plan, err := cmdline.PlanRun([]string{out}, []string{"-c", "echo new > " + out})
+	args := []string{"-c", `echo new > "$1"`, "sh", out}
+	plan, err := cmdline.PlanRun([]string{out}, args, cmdline.RunOptions{})
 	require.NoError(t, err)
 
 	testHookBeforeCommit = func() {
@@ -31,7 +33,7 @@ func TestSignalAfterToolExited(t *testing.T) {
 		time.Sleep(100 * time.Millisecond) // let the handler record it
 	}
 	defer func() { testHookBeforeCommit = nil }()
-	o, err := Step{Tool: tool, Args: []string{"-c", "echo new > " + out}, Plan: plan, Forward: true}.Execute()
+	o, err := Step{Tool: tool, Args: args, Plan: plan, Forward: true}.Execute()
 	require.NoError(t, err)
 	assert.True(t, o.Status.Exited() && o.Status.ExitStatus() == 0, "the tool itself succeeded")
 	assert.Equal(t, syscall.SIGHUP, o.Signal, "reported, for the command to die of")

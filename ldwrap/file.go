@@ -1,0 +1,137 @@
+//go:build unix
+
+package ldwrap
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
+)
+
+// engineOptions are c's engine policies.
+func (c *config) engineOptions() engine.Options {
+	o := engine.Options{Durable: c.durable, KeepAttrs: c.keepAttrs, Logf: c.verbose}
+	switch c.skip {
+	case 1:
+		o.Skip = engine.KeepUntouched
+	case 2:
+		o.Skip = engine.KeepAndTouch
+	}
+	if c.follow {
+		o.Symlinks = engine.FollowLink
+	}
+	return o
+}
+
+// PendingFile is a file being written that replaces its destination only
+// when CloseAtomicallyReplace succeeds.
+type PendingFile struct {
+	*os.File
+	txn  *engine.Txn
+	out  *engine.Output
+	done bool
+}
+
+// Create starts writing path. perm, less the umask, is the new file's mode
+// (as with os.WriteFile and renameio's WithPermissions) unless WithMode
+// (exact bits, no umask) or KeepAttrs (the old file's, where the old file
+// is a regular file) says otherwise. Call Cleanup in a defer; it does
+// nothing after a successful CloseAtomicallyReplace.
+func Create(path string, perm os.FileMode, opts ...Option) (*PendingFile, error) {
+	c, err := newConfig("Create", true, fileOptions, opts)
+	if err != nil {
+		return nil, err
+	}
+	txn := engine.New(c.engineOptions())
+	out, fd, err := txn.Create(path, rawio.UnixMode(perm))
+	if err != nil {
+		txn.Abort()
+		return nil, err
+	}
+	if c.given&optMode != 0 {
+		out.Mode, out.ModeSet = c.mode, true
+	}
+	out.Uid, out.Gid = c.uid, c.gid
+	return &PendingFile{File: os.NewFile(uintptr(fd), path), txn: txn, out: out}, nil
+}
+
+// CloseAtomicallyReplace closes the file and renames it over the
+// destination. This is the promise of every call of this package and of
+// the ldwrap commands, stated the way google/renameio states its own:
+//
+//   - Atomicity: the new file is renamed over the destination with
+//     rename(2). A reader that opens the destination sees the old file or
+//     the new one, never a partial file, and never a missing path if the
+//     destination existed. Processes that have the old file open, mapped
+//     or running keep the old inode (no ETXTBSY, no crash of a library's
+//     users, no "Killed: 9" on macOS), and the kernel shows it as
+//     "<destination> (deleted)", as after install(1).
+//   - Nothing lost: until the rename, the destination is not unlinked,
+//     truncated or moved. An error, a crash or a kill leaves it
+//     byte-identical. Only a regular file or a symlink is ever replaced,
+//     never a directory. On Linux a killed write leaves nothing behind;
+//     elsewhere a named leftover, removed by the next write of the same
+//     destination.
+//   - Durability: with Durable (the default here), the new file is made
+//     durable before the rename and its directory after it, so the new
+//     file survives a power cut. Without it, the rename is atomic for
+//     running processes, but a crash of the machine may revert it.
+//   - Several files (InstallFiles, Run's outputs): each rename is atomic on
+//     its own; the set is not.
+func (p *PendingFile) CloseAtomicallyReplace() error {
+	if p.done {
+		return fmt.Errorf("ldwrap: %s already closed", p.out.Target)
+	}
+	p.done = true
+	if err := p.File.Close(); err != nil {
+		p.txn.Abort()
+		return &engine.Error{Op: "write", Path: p.out.Target, Err: err}
+	}
+	return p.txn.Commit()
+}
+
+// Cleanup closes and removes the pending file, leaving the destination as
+// it was. It is a no-op after CloseAtomicallyReplace. Its error is the
+// first of closing the file and removing what was staged.
+func (p *PendingFile) Cleanup() error {
+	if p.done {
+		return nil
+	}
+	p.done = true
+	err := p.File.Close()
+	if aerr := p.txn.Abort(); err == nil {
+		err = aerr
+	}
+	return err
+}
+
+// WriteFile replaces path with data, atomically and (by default) durably.
+// It holds syscall.ForkLock (read side) while its descriptor is open, as
+// the standard library's own writers do, so that a program that forks
+// concurrently never gets ETXTBSY executing the new file
+// (golang/go#22315). Create cannot: do not execute the file of a
+// PendingFile while another goroutine may fork.
+func WriteFile(path string, data []byte, perm os.FileMode, opts ...Option) error {
+	syscall.ForkLock.RLock()
+	p, err := Create(path, perm, opts...)
+	if err == nil {
+		_, err = p.Write(data)
+		if cerr := p.File.Close(); err == nil {
+			err = cerr
+		}
+	}
+	syscall.ForkLock.RUnlock()
+	if p == nil {
+		return err
+	}
+	if err != nil {
+		p.done = true
+		p.txn.Abort()
+		return &engine.Error{Op: "write", Path: path, Err: err}
+	}
+	p.done = true
+	return p.txn.Commit()
+}

@@ -1,0 +1,323 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/step"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
+)
+
+// The wrappers (ldwrap, ldwrap-cc, ldwrap-c++) are one front end, used
+// every way ccache is:
+//
+//   - by its own name: CC=ldwrap-cc runs $LDWRAP_CC (default cc), ldwrap
+//     runs $LDWRAP_LD (default ld);
+//   - prefix: ldwrap-cc gcc ..., ldwrap-cc /usr/bin/cc ... (what CMake's
+//     launchers run), ldwrap-cc ccache gcc ...: see compilerWord for the
+//     exact rule;
+//   - masquerade: a link named gcc, clang-14 or ld.gold runs the next
+//     executable of that name on PATH after its own directory.
+//
+// The name decides between the driver's argument model and the linker's.
+
+// mode is which argument model reads the tool's arguments.
+type mode int
+
+const (
+	driverMode mode = iota
+	linkerMode
+)
+
+// invocation is what the front end decided.
+type invocation struct {
+	mode mode
+	tool toolpath.Tool
+	args []string // the tool's own arguments
+	// compiler is the word that names the compiler ("clang", "cc"), for
+	// its family; "" in linker mode.
+	compiler string
+	// childPATH, when set, is PATH for the tool without ldwrap's own
+	// masquerade directories.
+	childPATH string
+	how       string // for verbose mode
+}
+
+// compilerName matches the names of C and C++ drivers, as Debian's
+// update-ccache-symlinks links them: cc, c++, gcc, g++, clang, clang++,
+// with a version (gcc-12, clang-14) or a target triplet in front
+// (x86_64-linux-gnu-gcc-12).
+var compilerName = regexp.MustCompile(`^(?:[a-z0-9_]+(?:-[a-z0-9_.]+){1,3}-)?(?:cc|c\+\+|gcc|g\+\+|clang|clang\+\+|c89-gcc|c99-gcc)(?:-[0-9]+(?:\.[0-9]+)*)?$`)
+
+// linkerName matches the linkers' names: ld, ld.bfd, ld.gold, ld.lld,
+// ld.mold, ld64.lld, mold, lld, and triplet-prefixed ones.
+var linkerName = regexp.MustCompile(`^(?:[a-z0-9_]+(?:-[a-z0-9_.]+){1,3}-)?(?:ld(?:\.[a-z]+)?|ld64\.lld|lld|mold)$`)
+
+// launcherName matches the compiler launchers that take the compiler as
+// their first word (ccache gcc ...).
+var launcherName = regexp.MustCompile(`^(?:ccache|sccache|distcc|icecc|icerun|buildcache)$`)
+
+// ownNames are the wrappers' own names, and the mode each has by default.
+var ownNames = map[string]mode{"ldwrap": linkerMode, "ldwrap-cc": driverMode, "ldwrap-c++": driverMode}
+
+// defaultSpec is the tool a wrapper runs by its own name: the variable
+// that names it, and its default.
+func defaultSpec(own string, getenv func(string) string) string {
+	v, def := "LDWRAP_LD", "ld"
+	switch own {
+	case "ldwrap-cc":
+		v, def = "LDWRAP_CC", "cc"
+	case "ldwrap-c++":
+		v, def = "LDWRAP_CXX", "c++"
+	}
+	if s := getenv(v); s != "" {
+		return s
+	}
+	return def
+}
+
+// choose decides the tool and the mode for a wrapper built as own, run as
+// argv0 with args.
+func choose(own, argv0 string, args []string, f toolpath.Finder, getenv func(string) string) (invocation, error) {
+	name := filepath.Base(argv0)
+	if _, isOwn := ownNames[name]; !isOwn {
+		return masquerade(own, name, argv0, args, f, getenv)
+	}
+	m := ownNames[name]
+	if m == driverMode && len(args) > 0 {
+		inv, ok, err := prefix(args, f)
+		if ok || err != nil {
+			return inv, err
+		}
+	}
+	spec := defaultSpec(name, getenv)
+	t, err := f.Spec(spec)
+	inv := invocation{mode: m, tool: t, args: args, how: spec}
+	if m == driverMode {
+		inv.compiler = lastCompilerWord(t.Words)
+	}
+	return inv, err
+}
+
+// masquerade: run as a link named after a tool, run the next executable of
+// that name after this one on PATH. A linker's name takes $LDWRAP_LD if
+// set, as ldwrap always has; a compiler's name is never overridden, so
+// that a link named clang never runs gcc.
+func masquerade(own, name, argv0 string, args []string, f toolpath.Finder, getenv func(string) string) (invocation, error) {
+	m := ownNames[own]
+	switch {
+	case compilerName.MatchString(name):
+		m = driverMode
+	case linkerName.MatchString(name):
+		m = linkerMode
+	}
+	if m == linkerMode {
+		if spec := getenv("LDWRAP_LD"); spec != "" {
+			t, err := f.Spec(spec)
+			return invocation{mode: m, tool: t, args: args, how: "$LDWRAP_LD"}, err
+		}
+	}
+	t, childPATH, err := f.After(name, argv0)
+	inv := invocation{mode: m, tool: t, args: args, childPATH: childPATH, how: "run as " + name}
+	if m == driverMode {
+		inv.compiler = name
+	}
+	return inv, err
+}
+
+// prefix reads the prefix form: ldwrap-cc COMPILER ARGS, where the first
+// argument names the compiler, or a launcher and then the compiler
+// (ldwrap-cc ccache gcc ...). ok is false when the first argument is the
+// driver's own (an option or an input).
+func prefix(args []string, f toolpath.Finder) (invocation, bool, error) {
+	t, ok, err := compilerWord(args[0], f)
+	if !ok || err != nil {
+		return invocation{}, ok, err
+	}
+	rest := args[1:]
+	compiler := args[0]
+	if launcherName.MatchString(filepath.Base(args[0])) && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && !isInputName(rest[0]) {
+		t.Words = append(t.Words, rest[0])
+		compiler, rest = rest[0], rest[1:]
+	}
+	return invocation{mode: driverMode, tool: t, args: rest, compiler: compiler, how: "prefix " + strings.Join(t.Words, " ")}, true, nil
+}
+
+// compilerWord says whether word, the first argument of ldwrap-cc or
+// ldwrap-c++, names the compiler to run rather than the driver's first
+// argument. The rule:
+//
+//  1. an option (-x) or a response file (@f) is the driver's;
+//  2. a name with an input file's suffix (a.c, x.o, libm.so) is an input;
+//  3. a path (with a slash) is the compiler if it is an executable file,
+//     else an input (./gcc runs the gcc here);
+//  4. a bare name is an input if a file of that name is in the current
+//     directory and cannot be executed; else the compiler if PATH has it;
+//  5. a bare name of a compiler's form (gcc-99, clang-21) that PATH does
+//     not have is an error: exit 127, naming it;
+//  6. anything else is an input.
+func compilerWord(word string, f toolpath.Finder) (toolpath.Tool, bool, error) {
+	if word == "" || word[0] == '-' || word[0] == '@' || isInputName(word) {
+		return toolpath.Tool{}, false, nil
+	}
+	if strings.Contains(word, "/") {
+		t, err := f.Command(word)
+		return t, err == nil, nil
+	}
+	if fi, err := f.Stat(word); err == nil && fi.Mode()&0o111 == 0 {
+		return toolpath.Tool{}, false, nil
+	}
+	t, err := f.Command(word)
+	switch {
+	case err == nil:
+		return t, true, nil
+	case toolpath.IsNotFound(err) && (compilerName.MatchString(word) || launcherName.MatchString(word)):
+		return toolpath.Tool{}, true, err
+	}
+	return toolpath.Tool{}, false, nil
+}
+
+// isInputName says whether a word has the suffix of a file the driver
+// reads: a source, a header, an object, an archive or a shared library.
+func isInputName(word string) bool {
+	ext := filepath.Ext(word)
+	if cmdline.IsSourceOrHeaderSuffix(ext) {
+		return true
+	}
+	switch ext {
+	case ".o", ".obj", ".a", ".so", ".lo", ".la", ".ld", ".lds", ".def", ".res", ".rsp":
+		return true
+	}
+	return strings.Contains(filepath.Base(word), ".so.")
+}
+
+// lastCompilerWord is the word of a command that names the compiler: the
+// last that is not an option ("ccache clang" -> clang).
+func lastCompilerWord(words []string) string {
+	for i := len(words) - 1; i >= 0; i-- {
+		if !strings.HasPrefix(words[i], "-") {
+			return words[i]
+		}
+	}
+	return words[0]
+}
+
+// driverFamily tells the driver model what it runs: clang or GCC (from the
+// compiler's name, through its symlinks when the name does not say: cc ->
+// /etc/alternatives/cc -> gcc), and whether distcc carries it.
+func driverFamily(inv invocation, f toolpath.Finder) cmdline.Driver {
+	d := cmdline.Driver{}
+	for _, w := range inv.tool.Words {
+		if filepath.Base(w) == "distcc" {
+			d.Distcc = true
+		}
+	}
+	if filepath.Base(resolveLinks(inv.tool.Path)) == "distcc" {
+		d.Distcc = true // distcc's masquerade link
+	}
+	base := filepath.Base(inv.compiler)
+	switch {
+	case strings.Contains(base, "clang"):
+		d.Clang = true
+	case strings.Contains(base, "gcc") || strings.Contains(base, "g++"):
+	default:
+		d.Clang = strings.Contains(filepath.Base(resolveCompiler(inv.compiler, f)), "clang")
+	}
+	return d
+}
+
+// resolveCompiler follows a compiler's name to the program it ends at,
+// looking past launchers' masquerade links (/usr/lib/ccache/cc) and
+// ldwrap's own to the compiler they run.
+func resolveCompiler(word string, f toolpath.Finder) string {
+	if strings.Contains(word, "/") {
+		return resolveLinks(word)
+	}
+	for _, dir := range filepath.SplitList(f.PATH) {
+		p := filepath.Join(dir, word)
+		if _, err := f.Stat(p); err != nil || f.IsSelf(p) {
+			continue
+		}
+		end := resolveLinks(p)
+		if !launcherName.MatchString(filepath.Base(end)) {
+			return end
+		}
+	}
+	return word
+}
+
+func resolveLinks(path string) string {
+	end, err := rawio.FollowLinks(path, nil)
+	if err != nil {
+		return path
+	}
+	return end
+}
+
+// Wrap is ldwrap, ldwrap-cc and ldwrap-c++ (own is which binary this is).
+func Wrap(own string) {
+	args := os.Args[1:]
+	name := filepath.Base(os.Args[0])
+	if len(args) == 1 {
+		switch args[0] {
+		case "--ldwrap-help":
+			answerInfo(own, wrapUsage, "--help")
+		case "--ldwrap-version":
+			answerInfo(own, wrapUsage, "--version")
+		}
+	}
+	if name == "ldwrap" && len(args) > 0 {
+		linkerCommands(args)
+	}
+	f := toolpath.Default()
+	inv, err := choose(own, os.Args[0], args, f, os.Getenv)
+	if err != nil {
+		fatalf(exitCodeOf(err), "%v", err)
+	}
+	logf("%s: runs %s (%s)", name, inv.tool.Path, inv.how)
+	if inv.childPATH != "" {
+		os.Setenv("PATH", inv.childPATH)
+	}
+	s := step.Step{Tool: inv.tool, Args: inv.args}
+	if inv.mode == driverMode {
+		s.Plan = driverFamily(inv, f).Plan(inv.args, nil)
+	} else {
+		s.Plan = cmdline.PlanLinker(cmdline.LinkerOf(resolveLinks(inv.tool.Path)), inv.args, nil)
+	}
+	run(s)
+}
+
+const wrapUsage = `usage: ldwrap-cc [COMPILER] [compiler arguments...]
+       ldwrap-c++ [COMPILER] [compiler arguments...]
+       ldwrap [linker arguments...]
+       ldwrap --install-links DIR
+
+Each runs the real compiler or linker with its outputs redirected into a
+private directory beside them, and renames each over its target only when
+the step succeeds: running programs keep the old file, and a failed or
+killed step leaves the old outputs byte-identical.
+
+The tool, the ways ccache is used:
+  ldwrap-cc ARGS            $LDWRAP_CC (default cc); ldwrap-c++: $LDWRAP_CXX (c++);
+                            ldwrap: $LDWRAP_LD (default ld)
+  ldwrap-cc gcc ARGS        the compiler named first (a path, or a command on
+                            PATH; ldwrap-cc ccache gcc ARGS too)
+  gcc ARGS (a link named gcc, clang-14, ld.gold ... to ldwrap)
+                            the next executable of that name on PATH after
+                            the link's directory; ldwrap --install-links DIR
+                            makes such links for every compiler and linker
+
+ldwrap never runs itself. --ldwrap-help and --ldwrap-version answer for
+ldwrap itself (--help and --version go to the compiler, as build systems
+expect); "ldwrap --help" and "ldwrap --version" too.
+
+Environment: LDWRAP_VERBOSE=1, LDWRAP_DURABLE=1, LDWRAP_SYMLINKS=follow,
+LDWRAP_KEEP_ATTRS=1, LDWRAP_SKIP_IDENTICAL=touch|restat, LDWRAP_STALE=1,
+LDWRAP_STRICT=1.
+Exit status: the tool's; 126 if ldwrap could not stage, run or commit;
+127 if the tool was not found.
+`

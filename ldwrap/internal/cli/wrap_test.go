@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
+)
+
+// world is a finder over a temporary tree: bin/ with compilers, links/
+// holding "ldwrap" itself, and cwd/ as the current directory.
+type world struct {
+	root string
+	f    toolpath.Finder
+}
+
+func newWorld(t *testing.T, files map[string]string) world {
+	root := t.TempDir()
+	self := filepath.Join(root, "ldwrap")
+	require.NoError(t, os.WriteFile(self, []byte("ldwrap"), 0o755))
+	for p, kind := range files {
+		full := filepath.Join(root, p)
+		require.NoError(t, os.MkdirAll(filepath.Dir(full), 0o755))
+		switch kind {
+		case "self":
+			require.NoError(t, os.Link(self, full))
+		case "exe":
+			require.NoError(t, os.WriteFile(full, []byte(p), 0o755))
+		case "file":
+			require.NoError(t, os.WriteFile(full, []byte(p), 0o644))
+		default: // a symlink to kind
+			require.NoError(t, os.Symlink(kind, full))
+		}
+	}
+	fi, err := os.Stat(self)
+	require.NoError(t, err)
+	cwd := filepath.Join(root, "cwd")
+	os.MkdirAll(cwd, 0o755)
+	stat := func(p string) (os.FileInfo, error) {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(cwd, p)
+		}
+		return os.Stat(p)
+	}
+	path := strings.Join([]string{filepath.Join(root, "links"), filepath.Join(root, "ccache"), filepath.Join(root, "bin")}, ":")
+	return world{root, toolpath.Finder{PATH: path, Self: fi, Stat: stat}}
+}
+
+func (w world) rel(p string) string {
+	r, err := filepath.Rel(w.root, p)
+	if err != nil {
+		return p
+	}
+	return r
+}
+
+var noEnv = func(string) string { return "" }
+
+// The ways a wrapper is run, each deciding the tool, its arguments and
+// the family of compiler.
+func TestChooseTool(t *testing.T) {
+	w := newWorld(t, map[string]string{
+		"bin/gcc": "exe", "bin/clang": "exe", "bin/clang-14": "exe", "bin/ld": "exe", "bin/ld.gold": "exe",
+		"bin/cc": "gcc", "bin/ccache": "exe", "bin/distcc": "exe",
+		"links/gcc": "self", "links/clang": "self", "links/clang-14": "self", "links/ld.gold": "self", "links/clang-99": "self",
+		"ccache/clang": "../bin/ccache",
+		"cwd/gcc":      "file", "cwd/mytool": "exe", "cwd/a.c": "file",
+	})
+	for _, c := range []struct {
+		argv0 string
+		args  []string
+		env   map[string]string
+		tool  string // relative to the world, or an error's text
+		words string
+		rest  string
+		mode  mode
+		clang bool
+	}{
+		// By its own name: $LDWRAP_CC, else cc.
+		{"ldwrap-cc", []string{"-c", "a.c"}, nil, "bin/cc", "cc", "-c a.c", driverMode, false},
+		{"ldwrap-cc", []string{"-c", "a.c"}, map[string]string{"LDWRAP_CC": "ccache clang"}, "bin/ccache", "ccache clang", "-c a.c", driverMode, true},
+		{"ldwrap", []string{"a.o"}, nil, "bin/ld", "ld", "a.o", linkerMode, false},
+		// Prefix: the first argument names the compiler.
+		{"ldwrap-cc", []string{"clang", "-c", "a.c"}, nil, "ccache/clang", "clang", "-c a.c", driverMode, true},
+		{"ldwrap-cc", []string{"ccache", "clang-14", "-c", "a.c"}, nil, "bin/ccache", "ccache clang-14", "-c a.c", driverMode, true},
+		{"ldwrap-cc", []string{"./mytool", "-c", "a.c"}, nil, "./mytool", "./mytool", "-c a.c", driverMode, false},
+		// A source named like a command is a source; a file here named gcc
+		// that cannot run is an input, whatever PATH has.
+		{"ldwrap-cc", []string{"a.c", "-o", "p"}, nil, "bin/cc", "cc", "a.c -o p", driverMode, false},
+		{"ldwrap-cc", []string{"gcc", "-o", "p"}, nil, "bin/cc", "cc", "gcc -o p", driverMode, false},
+		{"ldwrap-cc", []string{"gcc-99", "-c", "a.c"}, nil, "run gcc-99: file does not exist in PATH", "", "", driverMode, false},
+		// Masquerade: the next of that name after ldwrap's directory.
+		{filepath.Join(w.root, "links", "clang"), []string{"-c", "a.c"}, map[string]string{"LDWRAP_CC": "gcc"}, "ccache/clang", "clang", "-c a.c", driverMode, true},
+		{"clang-14", []string{"-c", "a.c"}, nil, "bin/clang-14", "clang-14", "-c a.c", driverMode, true},
+		{"gcc", []string{"-c", "a.c"}, nil, "bin/gcc", "gcc", "-c a.c", driverMode, false},
+		{"ld.gold", []string{"a.o"}, nil, "bin/ld.gold", "ld.gold", "a.o", linkerMode, false},
+		{"clang-99", []string{"-c", "a.c"}, nil, "file does not exist in PATH after", "", "", driverMode, false},
+	} {
+		env := func(k string) string { return c.env[k] }
+		inv, err := choose(ownOf(c.argv0), c.argv0, c.args, w.f, env)
+		name := strings.Join(append([]string{filepath.Base(c.argv0)}, c.args...), " ")
+		if c.words == "" {
+			require.Error(t, err, name)
+			assert.Contains(t, err.Error(), c.tool, name)
+			assert.True(t, toolpath.IsNotFound(err), "%s: exit 127", name)
+			continue
+		}
+		require.NoError(t, err, name)
+		assert.Equal(t, c.tool, w.rel(inv.tool.Path), name)
+		assert.Equal(t, c.words, strings.Join(inv.tool.Words, " "), name)
+		assert.Equal(t, c.rest, strings.Join(inv.args, " "), name)
+		assert.Equal(t, c.mode, inv.mode, name)
+		if c.mode == driverMode {
+			assert.Equal(t, c.clang, driverFamily(inv, w.f).Clang, "%s: clang?", name)
+		}
+	}
+}
+
+// ownOf is which binary a test's argv0 stands for: its own name, or for a
+// masquerade link, ldwrap.
+func ownOf(argv0 string) string {
+	if _, ok := ownNames[filepath.Base(argv0)]; ok {
+		return filepath.Base(argv0)
+	}
+	return "ldwrap"
+}
+
+func TestNames(t *testing.T) {
+	for _, n := range []string{"cc", "c++", "gcc", "g++", "clang", "clang++", "gcc-12", "clang-14", "x86_64-linux-gnu-gcc-12", "aarch64-linux-gnu-g++", "clang++-21"} {
+		assert.True(t, compilerName.MatchString(n), n)
+	}
+	for _, n := range []string{"ccache", "gccgo", "ld", "cpp", "clang-format", "gcc-ar", "x86_64-linux-gnu-gcc-ar-12"} {
+		assert.False(t, compilerName.MatchString(n), n)
+	}
+	for _, n := range []string{"ld", "ld.bfd", "ld.gold", "ld.lld", "ld.mold", "mold", "x86_64-linux-gnu-ld", "x86_64-linux-gnu-ld.gold"} {
+		assert.True(t, linkerName.MatchString(n), n)
+	}
+}

@@ -1,0 +1,159 @@
+package engine
+
+import (
+	"path/filepath"
+)
+
+// Commit puts in place every file the tool left in the staging directories:
+// files the caller did not stage by name (side outputs such as depfiles)
+// and outputs staged with StageSide first, then the outputs staged with
+// Stage or Create, in order. Staged outputs the tool did not write, and
+// seeded outputs it left unchanged, are skipped and their targets left
+// alone. On an error, the files not yet renamed are removed and their
+// targets left alone.
+//
+// This is the guarantee of ldwrap, stated the way google/renameio states
+// its own:
+//
+//   - Atomicity: each new file is renamed over its target with rename(2). A
+//     reader that opens the target sees the old file or the new one, never
+//     a partial file, and never a missing path if the target existed.
+//     Processes that have the old file open, mapped or running keep the
+//     old inode, and the kernel shows it as "<target> (deleted)", as after
+//     install(1).
+//   - Nothing lost: until its rename, a target is not unlinked, truncated
+//     or moved. A step that fails, is aborted or is killed leaves every
+//     target byte-identical. Only a regular file, a symlink, or under
+//     Options.ReplaceSpecial a fifo or socket, is ever replaced; a
+//     directory never is (rename(2) refuses).
+//   - Durability only on request: with Options.Durable each new file is
+//     made durable before its rename and its directory after, so the new
+//     file survives a power cut. Without it, the rename is atomic for
+//     running processes, but a crash of the machine may revert it.
+//   - Several outputs: each rename is atomic on its own; the set is not.
+//     Side files are renamed before the primary outputs, so a crash
+//     between them leaves the primary output old (and so out of date for
+//     make) rather than new with stale side files.
+//
+// Commit works in passes: collect the files, prepare each (attributes, the
+// checks that keep an old file), make them durable if asked, then rename.
+// Durable and with several files, that is one syncfs(2) where the system
+// has it rather than one fsync per file: ext4 commits its journal once.
+func (t *Txn) Commit() error {
+	if t.done {
+		return errDone
+	}
+	defer t.Abort()
+	files, err := t.collect()
+	if err != nil {
+		return err
+	}
+	var todo []*pending
+	for _, o := range files {
+		p, err := t.prepare(o)
+		if err != nil {
+			return err
+		}
+		if p != nil {
+			todo = append(todo, p)
+		}
+	}
+	if t.opts.Durable {
+		if err := t.sync(todo); err != nil {
+			return err
+		}
+	}
+	for _, p := range todo {
+		if err := t.apply(p); err != nil {
+			return err
+		}
+	}
+	if t.opts.Durable {
+		return t.syncDirs()
+	}
+	return nil
+}
+
+// collect lists the files to commit, in commit order: the side files (the
+// staging directories' unnamed entries, then the outputs staged with
+// StageSide), then the primary outputs.
+func (t *Txn) collect() ([]*Output, error) {
+	var sides, primaries []*Output
+	for _, sd := range t.stages {
+		names, err := sd.list()
+		if err != nil {
+			return nil, &Error{"read", sd.path, err}
+		}
+		staged := map[string]bool{}
+		for _, o := range t.outputs {
+			if o.stage == sd {
+				staged[filepath.Base(o.Temp)] = true
+			}
+		}
+		for _, name := range names {
+			if !staged[name] {
+				sides = append(sides, &Output{Target: filepath.Join(sd.dir, name), Temp: filepath.Join(sd.path, name), Uid: -1, Gid: -1, stage: sd})
+			}
+		}
+	}
+	for _, o := range t.outputs {
+		if o.side {
+			sides = append(sides, o)
+		} else {
+			primaries = append(primaries, o)
+		}
+	}
+	return append(sides, primaries...), nil
+}
+
+// apply renames one prepared file into place, giving an unnamed file its
+// name first.
+func (t *Txn) apply(p *pending) error {
+	if p.o.unnamed != nil {
+		if err := t.link(p.o); err != nil {
+			return &Error{"link", p.o.Target, err}
+		}
+	}
+	backedUp := false
+	if p.o.Backup != "" {
+		var err error
+		if backedUp, err = t.backUp(p.o.Target, p.o.Backup); err != nil {
+			return &Error{"back up", p.o.Target, err}
+		}
+	}
+	replaced, err := t.replace(p)
+	if err != nil {
+		return &Error{"rename", p.o.Target, err}
+	}
+	p.o.renamed()
+	t.logf("%s: committed", p.o.Target)
+	if p.o.Committed != nil {
+		backup := ""
+		if backedUp {
+			backup = p.o.Backup
+		}
+		p.o.Committed(replaced, backup)
+	}
+	return nil
+}
+
+// dirs lists the targets' directories, once each.
+func (t *Txn) dirs() []string {
+	var dirs []string
+	seen := map[string]bool{}
+	add := func(dir string) {
+		if !seen[dir] {
+			seen[dir] = true
+			dirs = append(dirs, dir)
+		}
+	}
+	for _, sd := range t.stages {
+		add(sd.dir)
+	}
+	for _, o := range t.outputs {
+		if o.unnamed != nil {
+			add(o.unnamed.dir)
+		}
+	}
+	return dirs
+}

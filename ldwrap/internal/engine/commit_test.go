@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCommitReplacesAndKeepsOldInodeForReaders(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "prog")
+	write(t, target, "old")
+	held, err := os.Open(target)
+	require.NoError(t, err)
+	defer held.Close()
+
+	txn := New(Options{})
+	o, err := txn.Stage(target)
+	require.NoError(t, err)
+	assert.Equal(t, "prog", filepath.Base(o.Temp), "the staged file keeps the basename")
+	fi, err := os.Stat(filepath.Dir(o.Temp))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
+	assert.Equal(t, "old", read(t, target), "staging leaves the target alone")
+	write(t, o.Temp, "new")
+	require.NoError(t, txn.Commit())
+
+	assert.Equal(t, "new", read(t, target))
+	b := make([]byte, 3)
+	_, err = held.ReadAt(b, 0)
+	require.NoError(t, err)
+	assert.Equal(t, "old", string(b), "an open reader keeps the old inode")
+	assert.Equal(t, []string{"prog"}, entries(t, dir), "no staging directory is left")
+	require.Len(t, txn.Replaced(), 1)
+	assert.Equal(t, target, txn.Replaced()[0].Path)
+}
+
+func TestSideFilesCommittedFirstAndUnwrittenOutputsSkipped(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a.d"), "old dep")
+	write(t, filepath.Join(dir, "b.o"), "old b")
+	txn := New(Options{})
+	a, err := txn.Stage(filepath.Join(dir, "a.o"))
+	require.NoError(t, err)
+	d, err := txn.StageSide(filepath.Join(dir, "a.d"))
+	require.NoError(t, err)
+	_, err = txn.Stage(filepath.Join(dir, "b.o")) // the tool does not write it
+	require.NoError(t, err)
+	write(t, a.Temp, "obj")
+	write(t, d.Temp, "dep")
+	write(t, filepath.Join(filepath.Dir(a.Temp), "a.su"), "stack") // a side file nobody staged
+	require.NoError(t, txn.Commit())
+	assert.Equal(t, "obj", read(t, filepath.Join(dir, "a.o")))
+	assert.Equal(t, "dep", read(t, filepath.Join(dir, "a.d")))
+	assert.Equal(t, "stack", read(t, filepath.Join(dir, "a.su")))
+	assert.Equal(t, "old b", read(t, filepath.Join(dir, "b.o")))
+	assert.ElementsMatch(t, []string{"a.o", "a.d", "a.su", "b.o"}, entries(t, dir))
+}
+
+// The order of the renames, seen at each one: side files (named and
+// unnamed) are in place before the primary output is.
+func TestSideFilesRenamedBeforePrimary(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a.o", "a.d", "a.su"} {
+		write(t, filepath.Join(dir, n), "old")
+	}
+	txn := New(Options{})
+	a, err := txn.Stage(filepath.Join(dir, "a.o"))
+	require.NoError(t, err)
+	d, err := txn.StageSide(filepath.Join(dir, "a.d"))
+	require.NoError(t, err)
+	write(t, a.Temp, "new")
+	write(t, d.Temp, "new")
+	write(t, filepath.Join(filepath.Dir(a.Temp), "a.su"), "new")
+	var seen []string
+	testHookBeforeRename = func(target string) {
+		state := filepath.Base(target) + ":"
+		for _, n := range []string{"a.o", "a.d", "a.su"} {
+			state += " " + n + "=" + read(t, filepath.Join(dir, n))
+		}
+		seen = append(seen, state)
+	}
+	defer func() { testHookBeforeRename = nil }()
+	require.NoError(t, txn.Commit())
+	require.Len(t, seen, 3)
+	assert.Equal(t, "a.o: a.o=old a.d=new a.su=new", seen[2], "the primary output is renamed last: %v", seen)
+}
+
+// A file the tool made a directory of, beside its output, is moved into
+// place only where nothing is.
+func TestNewDirectoryNeverReplaces(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "taken"), "precious")
+	txn := New(Options{})
+	o, err := txn.Stage(filepath.Join(dir, "out"))
+	require.NoError(t, err)
+	write(t, o.Temp, "new")
+	require.NoError(t, os.Mkdir(filepath.Join(filepath.Dir(o.Temp), "taken"), 0o755))
+	require.Error(t, txn.Commit())
+	assert.Equal(t, "precious", read(t, filepath.Join(dir, "taken")))
+
+	txn = New(Options{})
+	o, err = txn.Stage(filepath.Join(dir, "out"))
+	require.NoError(t, err)
+	require.NoError(t, os.Mkdir(filepath.Join(filepath.Dir(o.Temp), "free"), 0o755))
+	write(t, filepath.Join(filepath.Dir(o.Temp), "free", "f"), "f")
+	require.NoError(t, txn.Commit())
+	assert.Equal(t, "f", read(t, filepath.Join(dir, "free", "f")))
+}

@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
+)
+
+// pending is a prepared file waiting for its rename.
+type pending struct {
+	o       *Output
+	regular bool // the new file is a regular file (not a directory or link the tool made)
+}
+
+// replace renames p's new file over its target with rename(2).
+//
+// A plain rename, not renameat2(RENAME_EXCHANGE) and an unlink: the kernel
+// names a deleted file by the last name it had, and only a rename over the
+// target deletes the old file's entry where it stands, so /proc/PID/exe,
+// /proc/PID/maps and lsof show "<target> (deleted)" as after install(1)
+// (needrestart and checkrestart find the package by that name). An
+// exchange would leave it named after the staging entry. The price is
+// ext4's auto_da_alloc: a rename over an existing file starts writeback of
+// the new one (bench: the output-size rows).
+//
+// The target is checked just before: only what replaceable allows is
+// replaced. A directory that appears in between makes rename(2) fail
+// (EISDIR); another regular file is replaced (the last writer wins, as
+// with two bare links). A new entry that is not a regular file (a
+// directory the tool made) is only moved where nothing is.
+func (t *Txn) replace(p *pending) (replaced bool, err error) {
+	from, to := p.o.Temp, p.o.Target
+	if !p.regular {
+		return false, renameNoReplace(from, to)
+	}
+	old, err := os.Lstat(to)
+	switch {
+	case os.IsNotExist(err):
+		old = nil
+	case err != nil:
+		return false, err
+	default:
+		if err := t.replaceable(old, true); err != nil {
+			return false, err
+		}
+	}
+	if testHookBeforeRename != nil {
+		testHookBeforeRename(to)
+	}
+	if err := unix.Rename(from, to); err != nil {
+		return false, err
+	}
+	if st, ok := statOf(old); ok && old.Mode().IsRegular() {
+		t.replaced = append(t.replaced, rawio.Inode{Path: to, Dev: uint64(st.Dev), Ino: st.Ino})
+	}
+	return old != nil, nil
+}
+
+func statOf(fi os.FileInfo) (*syscall.Stat_t, bool) {
+	if fi == nil {
+		return nil, false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return st, ok
+}
+
+// renameNoReplace moves a new entry to a place where nothing is. Where the
+// system cannot refuse atomically, a check just before does.
+func renameNoReplace(from, to string) error {
+	err := sys.renameNoReplace(from, to)
+	if err != errNotSupported {
+		return err
+	}
+	if _, lerr := os.Lstat(to); lerr == nil {
+		return syscall.EEXIST
+	}
+	return unix.Rename(from, to)
+}
+
+// replaceable says whether Commit may put a new entry in place of old:
+// only a regular file, or a symlink under ReplaceLink, is ever replaced
+// (and under ReplaceSpecial a fifo, a socket or any symlink). Anything
+// else (a directory, a fifo, a symlink that appeared under FollowLink) was
+// not there when the step was staged, or is not ours to remove. A new
+// entry that is not a regular file (a directory the tool made) never
+// replaces anything.
+func (t *Txn) replaceable(old os.FileInfo, newRegular bool) error {
+	m := old.Mode()
+	switch {
+	case m.IsDir():
+		return syscall.EISDIR
+	case !newRegular:
+		return syscall.EEXIST
+	case m.IsRegular():
+		return nil
+	case m&os.ModeSymlink != 0 && (t.opts.Symlinks == ReplaceLink || t.opts.ReplaceSpecial):
+		return nil
+	case m&os.ModeSymlink != 0:
+		return fmt.Errorf("%w (a symlink appeared while following symlinks)", syscall.EEXIST)
+	case t.opts.ReplaceSpecial && m&(os.ModeNamedPipe|os.ModeSocket) != 0:
+		return nil
+	}
+	return fmt.Errorf("%w (%s)", ErrSpecial, m.Type())
+}
+
+// testHookBeforeRename lets tests change the target between the check and
+// the rename.
+var testHookBeforeRename func(target string)

@@ -1,0 +1,76 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// A staging directory whose owner died (no lock held) is swept by the next
+// stage of the same target that finds the first name taken; a live one
+// (lock held) is not; nor is a staging directory of another target. A
+// live run keeps the first name; the others use random ones.
+func TestSweep(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "a")
+	first := filepath.Join(dir, ".ldwrap.a."+firstSuffix)
+	dead := filepath.Join(dir, ".ldwrap.a.deadbeef")
+	for _, d := range []string{first, dead} {
+		require.NoError(t, os.Mkdir(d, 0o700))
+		write(t, filepath.Join(d, "a"), "partial")
+	}
+	other := filepath.Join(dir, ".ldwrap.a.b.deadbeef")
+	require.NoError(t, os.Mkdir(other, 0o700))
+
+	live := New(Options{})
+	lo, err := live.Stage(target)
+	require.NoError(t, err)
+	if firstNames(t) {
+		assert.Equal(t, first, filepath.Dir(lo.Temp), "the first name, once its dead owner's directory is swept")
+	} else {
+		assert.True(t, IsStagingName(filepath.Base(filepath.Dir(lo.Temp)), "a"), "the fallback keeps a random name")
+	}
+	for _, d := range []string{first, dead} {
+		if d != filepath.Dir(lo.Temp) {
+			_, err = os.Stat(d)
+			assert.True(t, os.IsNotExist(err), "every dead run's directory is swept: %s", d)
+		}
+	}
+
+	txn := New(Options{})
+	o, err := txn.Stage(target)
+	require.NoError(t, err)
+	assert.NotEqual(t, filepath.Dir(lo.Temp), filepath.Dir(o.Temp), "a live run's directory is left to it")
+	assert.True(t, IsStagingName(filepath.Base(filepath.Dir(o.Temp)), "a"))
+	_, err = os.Stat(filepath.Dir(lo.Temp))
+	assert.NoError(t, err, "a live run's directory is not swept")
+	_, err = os.Stat(other)
+	assert.NoError(t, err, "another target's directory is not")
+	txn.Abort()
+	live.Abort()
+	assert.ElementsMatch(t, []string{".ldwrap.a.b.deadbeef"}, entries(t, dir))
+}
+
+func TestStagingNames(t *testing.T) {
+	assert.True(t, IsStagingName(".ldwrap.a.o.abcd1234", "a.o"))
+	assert.False(t, IsStagingName(".ldwrap.a.o.abcd1234", "a"))
+	assert.False(t, IsStagingName(".ldwrap.a.o.ABCD1234", "a.o"))
+	key := stagingKey(string(bytesOf('x', 250)))
+	assert.LessOrEqual(t, len(stagingPrefix+key+".")+suffixLen, 255)
+	assert.Len(t, key, maxKeyLen, "a long name is cut and hashed to exactly maxKeyLen")
+	assert.Equal(t, string(bytesOf('x', maxKeyLen-17))+"~", key[:maxKeyLen-16])
+	assert.NotEqual(t, key, stagingKey(string(bytesOf('x', 251))), "the hash tells long names apart")
+	exact := string(bytesOf('y', maxKeyLen))
+	assert.Equal(t, exact, stagingKey(exact), "a name of maxKeyLen is kept as it is")
+}
+
+func bytesOf(c byte, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = c
+	}
+	return b
+}

@@ -1,0 +1,103 @@
+package engine
+
+import (
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// withSys runs fn with sys changed by change, then restores it.
+func withSys(t *testing.T, change func(*sysCalls)) {
+	saved := sys
+	change(&sys)
+	t.Cleanup(func() { sys = saved })
+}
+
+// Faults injected through the table of system calls: each has its
+// documented fallback, and no target is touched on a failure.
+func TestFaultsThroughSysTable(t *testing.T) {
+	t.Run("no rename without replace", func(t *testing.T) {
+		withSys(t, func(s *sysCalls) {
+			s.renameNoReplace = func(string, string) error { return errNotSupported }
+		})
+		dir := t.TempDir()
+		write(t, filepath.Join(dir, "out"), "old")
+		txn := New(Options{})
+		o, err := txn.Stage(filepath.Join(dir, "out"))
+		require.NoError(t, err)
+		assert.NotEqual(t, ".ldwrap.out."+firstSuffix, filepath.Base(filepath.Dir(o.Temp)), "the random name stays")
+		write(t, o.Temp, "new")
+		require.NoError(t, txn.Commit())
+		assert.Equal(t, "new", read(t, filepath.Join(dir, "out")))
+		assert.Equal(t, []string{"out"}, entries(t, dir))
+	})
+	t.Run("first name taken", func(t *testing.T) {
+		withSys(t, func(s *sysCalls) {
+			s.renameNoReplace = func(string, string) error { return syscall.EEXIST }
+		})
+		dir := t.TempDir()
+		txn := New(Options{})
+		o, err := txn.Stage(filepath.Join(dir, "out"))
+		require.NoError(t, err)
+		write(t, o.Temp, "new")
+		require.NoError(t, txn.Commit())
+		assert.Equal(t, []string{"out"}, entries(t, dir))
+	})
+	t.Run("no syncfs", func(t *testing.T) {
+		synced := 0
+		withSys(t, func(s *sysCalls) {
+			s.syncFS = func(int) error { return errNotSupported }
+			s.syncFile = func(fd int) error { synced++; return syscall.Fsync(fd) }
+		})
+		dir := t.TempDir()
+		txn := New(Options{Durable: true})
+		for _, n := range []string{"a", "b"} {
+			_, fd, err := txn.Create(filepath.Join(dir, n), 0o644)
+			require.NoError(t, err)
+			writeFD(t, fd, n)
+		}
+		require.NoError(t, txn.Commit())
+		assert.Equal(t, 3, synced, "each file, then the directory")
+	})
+	t.Run("sync fails", func(t *testing.T) {
+		withSys(t, func(s *sysCalls) {
+			s.syncFile = func(int) error { return syscall.EIO }
+		})
+		dir := t.TempDir()
+		write(t, filepath.Join(dir, "a"), "old")
+		txn := New(Options{Durable: true})
+		_, fd, err := txn.Create(filepath.Join(dir, "a"), 0o644)
+		require.NoError(t, err)
+		writeFD(t, fd, "new")
+		assert.ErrorIs(t, txn.Commit(), syscall.EIO)
+		assert.Equal(t, "old", read(t, filepath.Join(dir, "a")))
+		assert.Equal(t, []string{"a"}, entries(t, dir))
+	})
+	t.Run("link of the unnamed file fails", func(t *testing.T) {
+		if !unnamedFiles(t) {
+			t.Skip("no unnamed files in this build: nothing is linked")
+		}
+		withSys(t, func(s *sysCalls) {
+			s.linkUnnamed = func(int, string) error { return syscall.ENOSPC }
+		})
+		dir := t.TempDir()
+		write(t, filepath.Join(dir, "a"), "old")
+		txn := New(Options{})
+		_, fd, err := txn.Create(filepath.Join(dir, "a"), 0o644)
+		require.NoError(t, err)
+		writeFD(t, fd, "new")
+		assert.ErrorIs(t, txn.Commit(), syscall.ENOSPC)
+		assert.Equal(t, "old", read(t, filepath.Join(dir, "a")))
+		assert.Equal(t, []string{"a"}, entries(t, dir))
+	})
+	t.Run("no random numbers", func(t *testing.T) {
+		withSys(t, func(s *sysCalls) {
+			s.random = func([]byte) error { return syscall.ENOSYS }
+		})
+		_, err := New(Options{}).Stage(filepath.Join(t.TempDir(), "a"))
+		assert.ErrorIs(t, err, syscall.ENOSYS)
+	})
+}

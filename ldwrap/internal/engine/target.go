@@ -1,0 +1,95 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
+)
+
+func splitTarget(target string) (dir, base string) {
+	dir, base = filepath.Split(target)
+	if dir == "" {
+		return ".", base
+	}
+	return filepath.Clean(dir), base
+}
+
+// resolve checks target and returns the path Commit will replace (a
+// symlink followed under FollowLink), or the Output that already stages it.
+func (t *Txn) resolve(target string) (string, *Output, error) {
+	if target == "" || target == "-" {
+		return "", nil, &Error{"stage", target, ErrSpecial}
+	}
+	target = filepath.Clean(target)
+	for _, o := range t.outputs {
+		if o.Target == target {
+			return target, o, nil
+		}
+	}
+	fi, err := os.Lstat(target)
+	if err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		if t.opts.Symlinks == FollowLink {
+			resolved, rerr := rawio.FollowLinks(target, mayFollow)
+			if rerr != nil {
+				return "", nil, &Error{"resolve", target, rerr}
+			}
+			t.logf("following symlink %s to %s", target, resolved)
+			target = resolved
+			fi, err = os.Lstat(target)
+		} else if st, serr := os.Stat(target); serr == nil && !st.Mode().IsRegular() && !t.opts.ReplaceSpecial {
+			// A link to /dev/null and the like: replacing the link would
+			// turn a sink into a file.
+			return "", nil, &Error{"stage", target, fmt.Errorf("%w (symlink to %s)", ErrSpecial, st.Mode().Type())}
+		}
+	}
+	if err == nil {
+		if err := t.stageable(fi); err != nil {
+			return "", nil, &Error{"stage", target, err}
+		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok && fi.Mode().IsRegular() && st.Nlink > 1 && t.opts.Warnf != nil {
+			t.opts.Warnf("%s has %d hard links; the others keep the old content", target, st.Nlink)
+		}
+	} else if !os.IsNotExist(err) {
+		return "", nil, &Error{"stage", target, err}
+	}
+	return target, nil, nil
+}
+
+// stageable says whether an existing entry may be staged for replacement.
+func (t *Txn) stageable(fi os.FileInfo) error {
+	switch m := fi.Mode(); {
+	case m.IsDir():
+		return syscall.EISDIR
+	case m.IsRegular(), m&os.ModeSymlink != 0:
+		return nil
+	case t.opts.ReplaceSpecial && m&(os.ModeNamedPipe|os.ModeSocket) != 0:
+		return nil
+	default:
+		return fmt.Errorf("%w (%s)", ErrSpecial, m.Type())
+	}
+}
+
+// mayFollow is fs/namei.c's may_follow_link for the symlink at link: a
+// link in a sticky world-writable directory (/tmp) is followed only if we
+// own it or the directory's owner does, whatever fs.protected_symlinks
+// says. Without that, root following a link another user planted in /tmp
+// would replace any file.
+func mayFollow(link string) error {
+	var l, d unix.Stat_t
+	if err := unix.Lstat(link, &l); err != nil {
+		return err
+	}
+	if err := unix.Stat(filepath.Dir(link), &d); err != nil {
+		return err
+	}
+	const stickyWorldWritable = unix.S_ISVTX | unix.S_IWOTH
+	if l.Uid == uint32(os.Geteuid()) || uint32(d.Mode)&stickyWorldWritable != stickyWorldWritable || d.Uid == l.Uid {
+		return nil
+	}
+	return fmt.Errorf("%w: a symlink owned by uid %d in a sticky world-writable directory is not followed (as fs.protected_symlinks)", syscall.EACCES, l.Uid)
+}

@@ -1,0 +1,6 @@
+//go:build unix && !(linux || darwin || freebsd || netbsd)
+
+package engine
+
+// copyXattrs has nothing to copy on a system without extended attributes.
+func copyXattrs(string, fileRef) error { return nil }

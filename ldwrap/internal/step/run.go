@@ -1,0 +1,101 @@
+package step
+
+import (
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/sigign"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
+)
+
+// forwarded are the signals ldwrap passes on to the tool: the ones make
+// reacts to by deleting targets, and those a terminal or a job control
+// system sends.
+var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
+// received is the last signal ldwrap received while running the tool.
+type received struct{ sig atomic.Int32 }
+
+func (r *received) last() syscall.Signal {
+	if r == nil {
+		return 0
+	}
+	return syscall.Signal(r.sig.Load())
+}
+
+// runTool runs the tool and waits, forwarding signals to it if forward,
+// and records the last signal ldwrap received (forwarded or, once the tool
+// is gone, only recorded).
+//
+// Signals the parent left ignored stay ignored, for ldwrap and the tool
+// (package sigign), and are not forwarded.
+//
+// It uses syscall.ForkExec and waitTool rather than os.StartProcess, which on
+// its first use forks a throwaway child to probe for pidfd support. The
+// signal handler is set up after the fork, while the tool starts: that costs
+// ldwrap nothing. A signal in between kills ldwrap (the default action,
+// leaving the target untouched and the staging to the next sweep), and
+// where the system has it (deathSignal) the tool then gets SIGTERM. The
+// handler is never removed: signal.Stop is a handshake with the runtime's
+// signal thread that sat between the tool's exit and the commit; a signal
+// after the tool has exited is recorded, and the command dies of it after
+// the commit.
+func runTool(t toolpath.Tool, args, env []string, stdout *os.File, forward bool) (syscall.WaitStatus, *received, error) {
+	var ignored []os.Signal
+	if forward {
+		ignored = sigign.Keep()
+	}
+	argv := append(append([]string(nil), t.Words...), args...)
+	attr := &syscall.ProcAttr{Env: env, Files: []uintptr{0, stdout.Fd(), 2}, Sys: procAttr()}
+	pid, err := syscall.ForkExec(t.Path, argv, attr)
+	if err != nil {
+		return 0, nil, &toolpath.Error{Name: t.Path, Err: err}
+	}
+	got := &received{}
+	var reaped atomic.Bool
+	if forward {
+		var sigs []os.Signal
+		for _, s := range forwarded {
+			if !contains(ignored, s) {
+				sigs = append(sigs, s)
+			}
+		}
+		ch := make(chan os.Signal, 4)
+		signal.Notify(ch, sigs...)
+		go func() {
+			for s := range ch {
+				got.sig.Store(int32(s.(syscall.Signal)))
+				if !reaped.Load() { // its pid may be another process's by now
+					syscall.Kill(pid, s.(syscall.Signal))
+				}
+			}
+		}()
+	}
+	ws, err := waitTool(pid)
+	reaped.Store(true)
+	if err != nil {
+		return 0, got, &toolpath.Error{Name: t.Path, Err: err}
+	}
+	return ws, got, nil
+}
+
+func contains(sigs []os.Signal, s os.Signal) bool {
+	for _, x := range sigs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func waitBlocking(pid int) (syscall.WaitStatus, error) {
+	var ws syscall.WaitStatus
+	for {
+		_, err := syscall.Wait4(pid, &ws, 0, nil)
+		if err != syscall.EINTR {
+			return ws, err
+		}
+	}
+}

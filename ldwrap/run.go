@@ -1,0 +1,51 @@
+//go:build unix
+
+package ldwrap
+
+import (
+	"fmt"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/step"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
+)
+
+// Run runs argv with its outputs staged: every argument equal to an output
+// is pointed at the staged file, which starts as a copy of the old output
+// (unless Fresh), and the outputs replace their destinations only if the
+// command succeeds. A mention of an output inside a longer argument is an
+// error: give it as an argument of its own (sh -c '... > "$1"' sh OUT).
+// Files the command writes beside a staged output (a depfile, a .map) are
+// committed with it. A failing command leaves every destination untouched
+// and returns *ExitError. Run does not touch the program's signal handling.
+//
+//	ldwrap.Run([]string{"bin/app"}, []string{"go", "build", "-o", "bin/app", "./cmd/app"}, ldwrap.Fresh())
+func Run(outputs []string, argv []string, opts ...Option) error {
+	c, err := newConfig("Run", false, runOptions, opts)
+	if err != nil {
+		return err
+	}
+	if len(argv) == 0 {
+		return fmt.Errorf("run: empty command")
+	}
+	plan, err := cmdline.PlanRun(outputs, argv[1:], cmdline.RunOptions{Fresh: c.fresh})
+	if err != nil {
+		return err
+	}
+	tool, err := toolpath.Default().Command(argv[0])
+	if err != nil {
+		return err
+	}
+	out, err := step.Step{Tool: tool, Args: argv[1:], Plan: plan, Stdout: c.stdout, Options: c.engineOptions()}.Execute()
+	if err != nil {
+		return err
+	}
+	if !out.Success() {
+		e := &ExitError{Argv: argv, Code: out.Status.ExitStatus()}
+		if out.Status.Signaled() {
+			e.Code, e.Signal = -1, out.Status.Signal().String()
+		}
+		return e
+	}
+	return nil
+}
