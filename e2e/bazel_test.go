@@ -42,6 +42,7 @@ func bazel(t *testing.T, dir string, args ...string) string {
 // The project builds and tests under Bazel, and bazel run //:install puts
 // the commands in place over a running one.
 func TestBazelProject(t *testing.T) {
+	need(t, "bazel", "gcc")
 	root := repoRoot()
 	bazel(t, root, "build", "//...")
 	out := bazel(t, root, "test", "--test_output=errors", "//...")
@@ -81,6 +82,11 @@ func TestBazelConsumer(t *testing.T) { bazelConsumer(t, bookworm) }
 func TestBzlmodConsumer(t *testing.T) { bazelConsumer(t, sid) }
 
 func bazelConsumer(t *testing.T, g generation) {
+	if g.root == "" {
+		need(t, "bazel", "gcc")
+	} else {
+		need(t, "bazel7")
+	}
 	readme := string(readFile(t, filepath.Join(repoRoot(), "README.md")))
 	dir := g.workDir(t, "consumer")
 	require.NoError(t, os.MkdirAll(g.host(dir), 0o755))
@@ -184,6 +190,7 @@ func copyRepoInto(t *testing.T, g generation) string {
 // WORKSPACE off; bazel run //:install puts the commands in place over a
 // running one.
 func TestBzlmodProject(t *testing.T) {
+	need(t, "bazel7")
 	g := sid
 	root := copyRepoInto(t, g)
 	t.Cleanup(func() { g.runErr(root, "bazel", "shutdown") })

@@ -239,6 +239,7 @@ var goFloorSignalsWrapper = floorWrapper{
 }
 
 func BenchmarkLinkDriver(b *testing.B) {
+	need(b, "gcc", "clang")
 	dir := benchDir(b)
 	pairs(b, dir, "link via ldwrap-cc vs gcc", "per call", 0, 60,
 		benchCmd{argv: []string{ldwrap("ldwrap-cc"), "-o", "prog", "h.o"}, env: []string{"LDWRAP_CC=gcc"}},
@@ -278,6 +279,7 @@ func ldArgs(b *testing.B, dir string) []string {
 }
 
 func BenchmarkLinkLinker(b *testing.B) {
+	need(b, "gcc", "ld")
 	dir := benchDir(b)
 	args := ldArgs(b, dir)
 	pairs(b, dir, "link via ldwrap vs ld", "per call", 0, 60,
@@ -292,6 +294,7 @@ func BenchmarkLinkLinker(b *testing.B) {
 }
 
 func BenchmarkCompile(b *testing.B) {
+	need(b, "gcc")
 	dir := benchDir(b)
 	args := []string{"-c", "-MD", "-O2", "-o", "obj.o", "h.c"}
 	pairs(b, dir, "compile -c -MD via ldwrap-cc vs gcc", "per call", 0, 60,
@@ -306,6 +309,7 @@ func BenchmarkCompile(b *testing.B) {
 }
 
 func BenchmarkMakeTree(b *testing.B) {
+	need(b, "gcc", "make")
 	dir := b.TempDir()
 	const files = 120
 	var objs []string
@@ -345,6 +349,7 @@ func BenchmarkMakeTree(b *testing.B) {
 // throttles the writer for twice the dirty data; a bare link unlinks the
 // old output first and its dirty pages vanish.
 func BenchmarkOutputSize(b *testing.B) {
+	need(b, "gcc")
 	for _, c := range []struct {
 		mb    int
 		dirty bool
@@ -381,6 +386,7 @@ func BenchmarkOutputSize(b *testing.B) {
 
 // The durable switch: fsync of the file and the directory.
 func BenchmarkDurable(b *testing.B) {
+	need(b, "gcc")
 	for _, mb := range []int{0, 64} {
 		b.Run(fmt.Sprintf("%dMiB", mb), func(b *testing.B) {
 			dir := benchDir(b)
@@ -400,6 +406,7 @@ func BenchmarkDurable(b *testing.B) {
 }
 
 func BenchmarkInstall(b *testing.B) {
+	need(b, "install")
 	b.Run("200x4KiB", func(b *testing.B) {
 		dir := b.TempDir()
 		var files []string
@@ -500,6 +507,7 @@ func (s debianSource) unpack(b *testing.B, dir string) {
 // Makefile (make linux: -O2, 34 C files, two programs and a static
 // library) with make -j2, through ldwrap-cc against the bare gcc.
 func BenchmarkRealPackage(b *testing.B) {
+	need(b, "gcc", "make")
 	dir := b.TempDir()
 	luaSource.unpack(b, dir)
 	clean := func() { run(b, dir, nil, "make", "-s", "clean") }

@@ -34,6 +34,7 @@ func ccacheHits(t *testing.T, g generation, dir string, env []string) int {
 // 4.14 on sid), the second build is a cache hit, and the outputs equal a
 // bare gcc build.
 func TestCcache(t *testing.T) {
+	need(t, "gcc", "ccache", "sid")
 	for _, g := range generations {
 		t.Run(g.name, func(t *testing.T) {
 			dir := g.tempDir(t)
@@ -54,6 +55,7 @@ func TestCcache(t *testing.T) {
 // A make -j build of many files through ldwrap-cc and ldwrap-c++ gives the
 // same program as a bare one.
 func TestParallelMake(t *testing.T) {
+	need(t, "gcc", "make")
 	dir := t.TempDir()
 	var objs []string
 	var main strings.Builder
@@ -97,6 +99,7 @@ func TestParallelMake(t *testing.T) {
 // a local compile), and the object and depfile equal a distcc build
 // without ldwrap.
 func TestDistcc(t *testing.T) {
+	need(t, "gcc", "distcc", "distccd", "sid")
 	dir := t.TempDir()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -19,6 +19,7 @@ import (
 // Many parallel writers of one output while readers exec it: no reader
 // sees a broken program, and the final file is one writer's whole output.
 func TestParallelWritersSameOutput(t *testing.T) {
+	need(t, "gcc")
 	dir := t.TempDir()
 	const writers, links, readers = 4, 15, 2
 	var refs [][]byte
@@ -73,6 +74,7 @@ func TestParallelWritersSameOutput(t *testing.T) {
 
 // Parallel writers of different outputs in one directory do not interfere.
 func TestParallelWritersDifferentOutputs(t *testing.T) {
+	need(t, "gcc")
 	dir := t.TempDir()
 	const n = 8
 	for i := 0; i < n; i++ {
@@ -102,6 +104,7 @@ func TestParallelWritersDifferentOutputs(t *testing.T) {
 // The stale-temp sweep never removes a live writer's temp: a second run on
 // the same target, which sweeps, leaves a slow first run's staging alone.
 func TestSweepSparesLiveWriter(t *testing.T) {
+	need(t, "gcc")
 	dir := t.TempDir()
 	bigObject(t, dir, 64)
 	writeFile(t, filepath.Join(dir, "slow.c"), strings.Replace(bigMain, "VERSION", "slow", 1))

@@ -73,6 +73,7 @@ func (r *running) finish() (int, string) {
 
 // a. CC=ldwrap-cc make relinks a program while it runs.
 func TestMakeRelinksRunningProgram(t *testing.T) {
+	need(t, "gcc", "make")
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "Makefile"), "prog: main.o\n\t$(CC) -o $@ main.o\nmain.o: main.c\n\t$(CC) -c -MD -o $@ main.c\n-include main.d\n")
 	writeFile(t, filepath.Join(dir, "main.c"), strings.Replace(waitingMain, "VERSION", "v1", 1))
@@ -129,6 +130,7 @@ func libSource(version int, padding int) string {
 // b. A process using a shared library keeps running while the library is
 // rebuilt through ldwrap; the control (an in-place copy) breaks it.
 func TestSharedLibraryRebuiltUnderRunningUser(t *testing.T) {
+	need(t, "gcc")
 	for _, mode := range []string{"control-cp", "ldwrap-cc"} {
 		t.Run(mode, func(t *testing.T) {
 			dir := t.TempDir()
@@ -218,6 +220,7 @@ func startGroup(dir string, argv ...string) *exec.Cmd {
 // byte-identical and runnable, and the next run sweeps the leftover. The
 // kills land at random moments; the control kills a bare link the same way.
 func TestSigkillMidLink(t *testing.T) {
+	need(t, "gcc")
 	dir := t.TempDir()
 	bigObject(t, dir, 64)
 	writeFile(t, filepath.Join(dir, "v1.c"), strings.Replace(bigMain, "VERSION", "v1", 1))
@@ -282,6 +285,7 @@ func TestSigkillMidLink(t *testing.T) {
 // d. Readers exec-ing the output in a loop during 100 relinks never see a
 // partial or missing file; the control (bare gcc) shows that they do.
 func TestReadersDuringRelinks(t *testing.T) {
+	need(t, "gcc")
 	for _, mode := range []string{"control-gcc", "ldwrap-cc"} {
 		t.Run(mode, func(t *testing.T) {
 			dir := t.TempDir()
@@ -335,6 +339,7 @@ func TestReadersDuringRelinks(t *testing.T) {
 // A failed link passes the linker's exit status through and keeps the old
 // output; bare GNU ld deletes it (control).
 func TestFailedLinkKeepsOldOutput(t *testing.T) {
+	need(t, "gcc", "ld.bfd")
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.c"), hello("v1"))
 	writeFile(t, filepath.Join(dir, "bad.c"), "int missing(void); int main(void) { return missing(); }\n")
@@ -365,6 +370,7 @@ func TestFailedLinkKeepsOldOutput(t *testing.T) {
 // staged file and dies of the same signal (for SIGQUIT too, where Go's own
 // handler would print a goroutine dump and exit 2); the old output stays.
 func TestSignalsForwarded(t *testing.T) {
+	need(t, "gcc", "pgrep")
 	dir := t.TempDir()
 	bigObject(t, dir, 64)
 	writeFile(t, filepath.Join(dir, "v1.c"), strings.Replace(bigMain, "VERSION", "v1", 1))
@@ -405,6 +411,7 @@ func TestSignalsForwarded(t *testing.T) {
 
 // ldwrap's own failures: 127 for a missing tool, 126 otherwise, one line.
 func TestOwnFailures(t *testing.T) {
+	need(t, "gcc")
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.c"), hello("v1"))
 	writeFile(t, filepath.Join(dir, "noexec"), "#!/bin/sh\n")
@@ -432,6 +439,7 @@ func TestOwnFailures(t *testing.T) {
 // ldwrap never calls itself, whatever PATH holds: a -B directory of links
 // to ldwrap first in PATH still reaches the real linkers.
 func TestNeverCallsItself(t *testing.T) {
+	need(t, "gcc", "ld.bfd", "ld.gold", "ld.lld", "mold")
 	dir := t.TempDir()
 	links := filepath.Join(dir, "links")
 	run(t, dir, nil, ldwrap("ldwrap"), "--install-links", links)
@@ -467,6 +475,7 @@ func TestIgnoredSignalStaysIgnored(t *testing.T) {
 // named as the real tool by $LDWRAP_LD refuses to run itself, in one line;
 // and a chain of wrappers that still loops stops at the nesting limit.
 func TestCopyOfItselfStopsNesting(t *testing.T) {
+	need(t, "ld")
 	dir := t.TempDir()
 	var path []string
 	for _, d := range []string{"copy1", "copy2"} {
@@ -492,6 +501,7 @@ func TestCopyOfItselfStopsNesting(t *testing.T) {
 // When ldwrap itself is killed outright, the tool does not run on as an
 // orphan: it gets SIGTERM.
 func TestToolDiesWithLdwrap(t *testing.T) {
+	need(t, "pgrep")
 	dir := t.TempDir()
 	cmd := exec.Command(ldwrap("ldwrap-run"), "--", "sleep", "30")
 	cmd.Dir = dir

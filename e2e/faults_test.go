@@ -58,6 +58,7 @@ const oldOutput = "the old output\n"
 // message where ldwrap itself fails, that the old output is byte-identical
 // and that nothing is left behind.
 func TestFaults(t *testing.T) {
+	need(t, "root", "gcc")
 	requireRoot(t)
 	type fault struct {
 		name string
@@ -152,6 +153,7 @@ func TestFaults(t *testing.T) {
 // A missing or non-executable real tool: 127 or 126, one line, nothing
 // staged, the old output untouched.
 func TestFaultsTool(t *testing.T) {
+	need(t, "gcc")
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.c"), hello("v1"))
 	writeFile(t, filepath.Join(dir, "notexec"), "#!/bin/sh\n")
@@ -180,6 +182,7 @@ func TestFaultsTool(t *testing.T) {
 // Inputs on one filesystem, the output on another: staging happens beside
 // the output, so the commit is still a rename, and the result is right.
 func TestFaultsCrossMount(t *testing.T) {
+	need(t, "root", "gcc")
 	requireRoot(t)
 	base := t.TempDir()
 	src := filepath.Join(base, "src")

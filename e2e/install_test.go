@@ -32,6 +32,7 @@ func inode(t *testing.T, path string) uint64 {
 
 // ldwrap-install over a running executable and over an in-use library.
 func TestInstallOverRunningProgramAndLibrary(t *testing.T) {
+	need(t, "gcc")
 	dir := t.TempDir()
 	dest := filepath.Join(dir, "dest")
 	writeFile(t, filepath.Join(dir, "v1.c"), strings.Replace(waitingMain, "VERSION", "v1", 1))
@@ -113,6 +114,7 @@ func TestInstallOptions(t *testing.T) {
 // make install INSTALL=ldwrap-install on a real Makefile gives what GNU
 // install gives, and works while the installed program runs.
 func TestMakeInstall(t *testing.T) {
+	need(t, "gcc", "make", "install")
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "main.c"), strings.Replace(waitingMain, "VERSION", "v1", 1))
 	writeFile(t, filepath.Join(dir, "foo.c"), libSource(1, 0))
@@ -347,6 +349,7 @@ import (
 // never sees it missing or with another mode. Control: GNU install, which
 // unlinks the destination and copies, leaves moments with no file.
 func TestInstallModeNeverWrong(t *testing.T) {
+	need(t, "install")
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "src"), strings.Repeat("x", 16<<20))
 	for _, tool := range []string{"install", ldwrap("ldwrap-install")} {

@@ -105,6 +105,7 @@ int main(void) { return api(3) == 0; }
 // e. Compile steps: outputs and side files are byte-identical to a bare
 // build, for every flag of the side-output matrix, with gcc and clang.
 func TestCompileMatrixByteIdentical(t *testing.T) {
+	need(t, "gcc", "clang", "sid")
 	type tc struct {
 		name  string
 		flags []string
@@ -210,6 +211,7 @@ func toBytes(m map[string]string) map[string][]byte {
 // .dwo name and the .gcda path. The matrix above passes only because of
 // ldwrap's rewrites.
 func TestCompileMatrixControl(t *testing.T) {
+	need(t, "gcc")
 	for _, flags := range [][]string{{"-c", "-MD"}, {"-c", "-g", "-gsplit-dwarf"}, {"-c", "--coverage"}} {
 		dir := t.TempDir()
 		writeFile(t, filepath.Join(dir, "a.c"), matrixC)
@@ -232,6 +234,7 @@ func TestCompileMatrixControl(t *testing.T) {
 // e. Link steps: byte-identical outputs (and maps) across gcc/clang x
 // bfd/gold/lld/mold, through ldwrap-cc and through ldwrap as the linker.
 func TestLinkMatrixByteIdentical(t *testing.T) {
+	need(t, "gcc", "clang", "ld.bfd", "ld.gold", "ld.lld", "mold", "sid")
 	type variant struct {
 		name  string
 		flags []string

@@ -63,6 +63,7 @@ var driverModes = []struct {
 // program that was there, and ldwrap-cc must leave the directory and the
 // standard output exactly as the bare driver did.
 func TestDriverModesTouchNothingElse(t *testing.T) {
+	need(t, "gcc", "clang")
 	for _, m := range driverModes {
 		t.Run(m.cc+" "+strings.Join(m.args, " "), func(t *testing.T) {
 			dir := t.TempDir()
@@ -100,6 +101,7 @@ func TestDriverModesTouchNothingElse(t *testing.T) {
 // Issue 14, item 1, as the Makefile idiom writes it: the dependency lines go
 // to the redirected standard output.
 func TestDependsIdiom(t *testing.T) {
+	need(t, "gcc")
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.c"), "int a;\n")
 	writeFile(t, filepath.Join(dir, "b.c"), "int b;\n")
@@ -117,6 +119,7 @@ func TestDependsIdiom(t *testing.T) {
 // the fix, ldwrap exchanged the directory into its staging directory and
 // removed it with its file.
 func TestDirectoryAppearsAtOutput(t *testing.T) {
+	need(t, "clang")
 	dir := t.TempDir()
 	script := `echo new > "$1"; mkdir "$2"; echo precious > "$2/precious"`
 	code, msg := exitCode(dir, nil, ldwrap("ldwrap-run"), "-o", "out", "--", "sh", "-c", script, "sh", "out", dir+"/./out")
@@ -128,6 +131,7 @@ func TestDirectoryAppearsAtOutput(t *testing.T) {
 
 // Issue 14, item 3: -fsyntax-only in a directory the user cannot write.
 func TestSyntaxOnlyInUnwritableDir(t *testing.T) {
+	need(t, "root", "setpriv", "gcc")
 	requireRoot(t)
 	dir := publicDir(t)
 	writeFile(t, filepath.Join(dir, "a.c"), "int a;\n")
@@ -142,6 +146,7 @@ func TestSyntaxOnlyInUnwritableDir(t *testing.T) {
 // argument ldwrap cannot place is said in verbose mode, and refused under
 // LDWRAP_STRICT=1.
 func TestUnknownArgumentsAreSaid(t *testing.T) {
+	need(t, "gcc", "clang")
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.c"), "#include \"h.h\"\nint a = H;\n")
 	writeFile(t, filepath.Join(dir, "inc", "h.h"), "#define H 1\n")
@@ -170,6 +175,7 @@ func TestUnknownArgumentsAreSaid(t *testing.T) {
 // fs.protected_symlinks) or not (where the kernel protects), and ldwrap
 // refuses either way.
 func TestFollowRefusesPlantedSymlink(t *testing.T) {
+	need(t, "root", "gcc")
 	requireRoot(t)
 	base := t.TempDir()
 	pub := filepath.Join(base, "tmp")
@@ -209,6 +215,7 @@ func TestCommandPathWithSpaces(t *testing.T) {
 
 // Issue 14, item 9: GNU ld rejects -o=X, and so does ldwrap in front of it.
 func TestLinkerRejectsOEquals(t *testing.T) {
+	need(t, "gcc", "ld.bfd", "ld.gold")
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.c"), "int main(void) { return 0; }\n")
 	run(t, dir, nil, "gcc", "-c", "a.c")
@@ -232,6 +239,7 @@ func TestLinkerRejectsOEquals(t *testing.T) {
 // "Other hard-link names keep the old content": the rename replaces one
 // name; the control (cp, which writes in place) changes every name.
 func TestHardLinksKeepOldContent(t *testing.T) {
+	need(t, "gcc")
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.c"), hello("v2"))
 	for _, wrapped := range []bool{false, true} {

@@ -36,6 +36,7 @@ done
 `
 
 func TestStickyDirAttacker(t *testing.T) {
+	need(t, "root", "setpriv", "gcc")
 	requireRoot(t)
 	base := publicDir(t)
 	d := filepath.Join(base, "shared")
@@ -87,6 +88,7 @@ func TestStickyDirAttacker(t *testing.T) {
 // While a step runs, its staged file is not readable or writable by
 // others: the staging directory is 0700.
 func TestStagedFilesPrivate(t *testing.T) {
+	need(t, "root", "setpriv", "gcc")
 	requireRoot(t)
 	dir := publicDir(t)
 	bigObject(t, dir, 64)
@@ -129,6 +131,7 @@ func fdTargets(listing string) []string {
 // golang/go#22315's writable descriptors): it sees exactly the descriptors
 // it sees when run bare.
 func TestNoDescriptorsLeakToTool(t *testing.T) {
+	need(t, "gcc")
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.c"), hello("v1"))
 	writeFile(t, filepath.Join(dir, "fdcc"), "#!/bin/sh\nls -l /proc/$$/fd > fds.txt\nexec gcc \"$@\"\n")

@@ -68,6 +68,7 @@ func denied(out string) (rest string, n int) {
 // lists them with their kind; the unrelated copy is in neither; after they
 // exit, ldwrap-stale lists nothing and exits 0.
 func TestStaleAfterReplacement(t *testing.T) {
+	need(t, "gcc")
 	for _, front := range []string{"ldwrap-cc", "ldwrap-install"} {
 		t.Run(front, func(t *testing.T) {
 			s := newStaleScene(t)
@@ -114,6 +115,7 @@ func TestStaleAfterReplacement(t *testing.T) {
 // A file replaced twice while two generations run: each old inode is
 // listed for its own process.
 func TestStaleTwoOldVersions(t *testing.T) {
+	need(t, "gcc")
 	s := newStaleScene(t)
 	out, _ := denied(run(t, s.dir, []string{"LDWRAP_STALE=1"}, ldwrap("ldwrap-cc"), "-o", "prog", "prog.c"))
 	assert.Contains(t, out, fmt.Sprintf("still in use by %d (prog)", pid(s.prog)))
@@ -132,6 +134,7 @@ func TestStaleTwoOldVersions(t *testing.T) {
 // As nobody, root's processes cannot be inspected: they are counted on
 // stderr, never dropped silently. As root (the control), none is.
 func TestStaleAsNobody(t *testing.T) {
+	need(t, "root", "setpriv", "gcc")
 	requireRoot(t)
 	s := newStaleScene(t)
 	run(t, s.dir, nil, ldwrap("ldwrap-cc"), "-o", "prog", "prog.c")

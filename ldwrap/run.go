@@ -36,7 +36,9 @@ func Run(outputs []string, argv []string, opts ...Option) error {
 	if err != nil {
 		return err
 	}
-	out, err := step.Step{Tool: tool, Args: argv[1:], Plan: plan, Stdout: c.stdout, Options: c.engineOptions()}.Execute()
+	eo := c.engineOptions()
+	eo.StageAbove = true // as ldwrap-run: a command that lists its output's directory does not see the staging
+	out, err := step.Step{Tool: tool, Args: argv[1:], Plan: plan, Stdout: c.stdout, Options: eo}.Execute()
 	if err != nil {
 		return err
 	}

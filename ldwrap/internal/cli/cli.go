@@ -137,7 +137,8 @@ func run(s step.Step) {
 	if err != nil {
 		fatalf(exitCannotRun, "config: %v", err)
 	}
-	s.Options, s.Forward = opts, true
+	opts.StageAbove = s.Options.StageAbove
+	s.Options, s.Forward, s.RelayStderr = opts, true, true
 	out, err := s.Execute()
 	if errors.Is(err, engine.ErrSpecial) && s.Stdout == "" {
 		logf("passing through untouched: %v", err)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -55,7 +54,7 @@ func Install() {
 // installer is one ldwrap-install run: its messages and what it made.
 type installer struct {
 	in             cmdline.Install
-	prog           string // the name messages start with, as GNU's use argv[0]
+	prog           string // argv[0]: GNU install's -v lines start with it
 	stdout, stderr io.Writer
 	uid, gid       int
 	failed         bool
@@ -69,7 +68,7 @@ func (r *installer) errorf(format string, args ...interface{}) {
 // runInstall is ldwrap-install without the process around it: messages go
 // to stdout and stderr, the exit status is returned.
 func runInstall(args []string, stdout, stderr io.Writer) int {
-	r := &installer{prog: filepath.Base(os.Args[0]), stdout: stdout, stderr: stderr}
+	r := &installer{prog: os.Args[0], stdout: stdout, stderr: stderr}
 	in, err := cmdline.ParseInstall(args)
 	if err != nil {
 		r.errorf("%v (see ldwrap-install --help)", err)
@@ -148,12 +147,7 @@ func (r *installer) installFiles() {
 	var pairs []install.Pair
 	if dir == "" {
 		if strings.HasSuffix(ops[1], "/") {
-			// GNU install opens "x/" as a file: nothing is made of it.
-			if in.MakeLeading {
-				r.makeAncestors(strings.TrimRight(ops[1], "/"))
-			}
-			r.verbosef("%s -> %s", quote(ops[0]), quote(ops[1]))
-			r.errorf("create %s: %v", ops[1], unix.ENOTDIR)
+			r.trailingSlash(ops[0], ops[1])
 			return
 		}
 		if in.MakeLeading && !r.makeAncestors(ops[1]) {
@@ -173,15 +167,8 @@ func (r *installer) installFiles() {
 		r.errorf("%v", err)
 		return
 	}
-	err = install.Files(pairs, opts)
-	var errs install.Errors
-	if errors.As(err, &errs) {
-		for _, e := range errs {
-			r.errorf("%v", e)
-		}
-	} else if err != nil {
-		r.errorf("%v", err)
-	}
+	opts.Failed = func(err error) { r.errorf("%v", err) }
+	install.Files(pairs, opts)
 	if staleReport {
 		var dests []string
 		for _, p := range pairs {
@@ -189,6 +176,33 @@ func (r *installer) installFiles() {
 		}
 		stale.Report(r.stderr, dests)
 	}
+}
+
+// trailingSlash is install SRC DST/ where DST/ is no directory: GNU
+// install reads the source, looks at the destination (a file there, or a
+// directory under -T, is an error of its own), makes -D's ancestors,
+// reports the copy and then fails to create "DST/" as a file. Nothing is
+// made of it.
+func (r *installer) trailingSlash(src, dst string) {
+	if fi, err := os.Stat(src); err != nil || fi.IsDir() {
+		if err == nil {
+			err = unix.EISDIR
+		}
+		r.errorf("open %s: %v", src, rawio.Cause(err))
+		return
+	}
+	if fi, err := os.Lstat(dst); err == nil || !os.IsNotExist(err) {
+		if err == nil && fi.IsDir() {
+			err = unix.EISDIR
+		}
+		r.errorf("stat %s: %v", dst, rawio.Cause(err))
+		return
+	}
+	if r.in.MakeLeading && !r.makeAncestors(strings.TrimRight(dst, "/")) {
+		return
+	}
+	r.verbosef("%s -> %s", quote(src), quote(dst))
+	r.errorf("create %s: %v", dst, unix.ENOTDIR)
 }
 
 // joinKeep joins dir and name as GNU install does: dir as written, one
@@ -225,12 +239,13 @@ func (r *installer) options() (install.Options, error) {
 		if kind != cmdline.NoBackups {
 			o.Backup = func(dst string) (string, error) { return backupName(dst, kind, suffix) }
 		}
+		o.NumberedBackups = kind == cmdline.NumberedBackups
 	}
-	o.Installed = func(src, dst, backup string, replaced bool) {
+	o.Copied = func(src, dst, backup string, replacing bool) {
 		switch {
 		case backup != "":
 			r.verbosef("%s -> %s (backup: %s)", quote(src), quote(dst), quote(backup))
-		case replaced:
+		case replacing:
 			// GNU install says it removed the old file before it copies;
 			// here the old file is renamed over, but the words are the same.
 			r.verbosef("removed %s", quote(dst))
@@ -302,20 +317,24 @@ func (r *installer) verbosef(format string, args ...interface{}) {
 }
 
 // makeDir is install -d: the directory and its missing ancestors, 0755;
-// then the directory, new or not, gets -m's mode and -o/-g's owner.
+// then the directory gets -o/-g's owner and -m's mode: all of it when new;
+// when it existed, only the bits the mode names (-m u+w changes u's bits).
 func (r *installer) makeDir(d string) {
 	if !r.makeAncestors(d) {
 		return
 	}
+	mode, bits := r.in.DirModeBits()
 	err := os.Mkdir(d, 0o755)
 	switch {
 	case err == nil:
 		r.verbosef("%s: creating directory %s", r.prog, quote(d))
 	case os.IsExist(err):
-		if fi, serr := os.Stat(d); serr != nil || !fi.IsDir() {
+		var st unix.Stat_t
+		if unix.Stat(d, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR {
 			r.errorf("create directory %s: %v", d, unix.EEXIST)
 			return
 		}
+		mode = uint32(st.Mode)&0o7777&^bits | mode&bits
 	default:
 		r.errorf("create directory %s: %v", d, rawio.Cause(err))
 		return
@@ -326,7 +345,7 @@ func (r *installer) makeDir(d string) {
 			return
 		}
 	}
-	if err := unix.Chmod(d, r.in.DirMode()); err != nil {
+	if err := unix.Chmod(d, mode); err != nil {
 		r.errorf("chmod %s: %v", d, rawio.Cause(err))
 	}
 }
@@ -400,7 +419,7 @@ func quote(s string) string {
 		}
 		i += n
 	}
-	if !special && strings.Contains(s, "'") && !strings.ContainsAny(s, "$`\"\\!") {
+	if !special && strings.Contains(s, "'") && doubleQuotable(s) {
 		return `"` + s + `"`
 	}
 	var b strings.Builder
@@ -426,3 +445,22 @@ func quote(s string) string {
 	b.WriteByte('\'')
 	return b.String()
 }
+
+// doubleQuotable says whether GNU's quoting would write s, which holds a
+// single quote, between double quotes: every other byte a letter, a digit,
+// one of " %+,-./:@_'", or not ASCII; a leading ~ or # too (gnulib's
+// c_and_shell_quote_compat, as install 9.1 prints it).
+func doubleQuotable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 0x80, 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte(" %+,-./:@_'", c) >= 0:
+		case i == 0 && (c == '~' || c == '#'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+

@@ -37,7 +37,7 @@ func TestRunInstall(t *testing.T) {
 	// umask), verbosely.
 	dst := filepath.Join(dir, "a", "b", "prog")
 	require.Equal(t, 0, install("-D", "-v", "-m", "0640", src, dst), errs.String())
-	prog := filepath.Base(os.Args[0])
+	prog := os.Args[0]
 	assert.Equal(t, prog+": creating directory '"+filepath.Join(dir, "a")+"'\n"+
 		prog+": creating directory '"+filepath.Join(dir, "a", "b")+"'\n'"+src+"' -> '"+dst+"'\n", out.String())
 	assert.Equal(t, os.FileMode(0o640), modeOf(t, dst).Perm())
@@ -74,6 +74,9 @@ func TestRunInstall(t *testing.T) {
 
 	// Failures: one "ldwrap: <what> <path>: <cause>" line each, status 1,
 	// and the destination untouched.
+	other := filepath.Join(dir, "other", "prog") // another file of the same name
+	require.NoError(t, os.MkdirAll(filepath.Dir(other), 0o755))
+	require.NoError(t, os.WriteFile(other, []byte("v2"), 0o700))
 	before, _ := os.ReadFile(dst)
 	for _, c := range []struct {
 		args []string
@@ -85,7 +88,7 @@ func TestRunInstall(t *testing.T) {
 		{[]string{"-m"}, "ldwrap: option -m: needs a value (see ldwrap-install --help)\n"},
 		{[]string{src, src}, "ldwrap: install " + src + ": " + src + " and " + src + " are the same file\n"},
 		{[]string{src, filepath.Join(dir, "nothere") + "/"}, "ldwrap: create " + filepath.Join(dir, "nothere") + "/: not a directory\n"},
-		{[]string{src, src, filepath.Join(dir, "a")}, "ldwrap: install " + src + ": will not overwrite " + filepath.Join(dir, "a", "prog") + ", just installed from " + src + "\n"},
+		{[]string{src, other, filepath.Join(dir, "a")}, "ldwrap: install " + other + ": will not overwrite " + filepath.Join(dir, "a", "prog") + ", just installed from " + src + "\n"},
 	} {
 		assert.Equal(t, 1, install(c.args...), "%q", c.args)
 		assert.Equal(t, c.msg, errs.String(), "%q", c.args)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/step"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
 )
@@ -108,6 +109,8 @@ func Run() {
 	if err != nil {
 		fatalf(exitCodeOf(err), "%v", err)
 	}
+	// Staged above the outputs' directories: a command that lists one
+	// (tar -cf dist.tar .) must not find the staging there.
 	run(step.Step{Tool: tool, Args: o.argv[1:], Plan: plan, Stdout: o.stdout,
-		EnvOutputs: o.envOutputs, SeedEnvOutputs: !o.plan.Fresh})
+		EnvOutputs: o.envOutputs, SeedEnvOutputs: !o.plan.Fresh, Options: engine.Options{StageAbove: true}})
 }

@@ -309,3 +309,21 @@ func FuzzPlan(f *testing.F) {
 		}
 	})
 }
+
+// Compiles ldwrap cannot redirect without changing what the tool writes
+// run untouched, each for its own stated reason.
+func TestDriverPassThroughReasons(t *testing.T) {
+	read := files(map[string]string{"c.rsp": "-c a.c -o out4.o"})
+	for _, c := range []struct {
+		args   []string
+		reason string
+	}{
+		{[]string{"-c", "x.s", "-o", "x.o", "-Wa,--MD,x.dep"}, "the assembler's -Wa,--MD names the object in what it writes"},
+		{[]string{"-c", "x.s", "-o", "x.o", "-Xassembler", "--MD", "-Xassembler", "x.dep"}, "the assembler's -Wa,--MD names the object in what it writes"},
+		{[]string{"@c.rsp", "-MMD"}, "-o inside a response file, with -MD and no -MF: the depfile is named after it"},
+	} {
+		assert.Equal(t, c.reason, Driver{}.Plan(c.args, read).Pass, "%q", c.args)
+	}
+	assert.Empty(t, Driver{}.Plan([]string{"-c", "x.s", "-o", "x.o", "-Wa,--noexecstack"}, read).Pass, "other assembler options are staged")
+	assert.Empty(t, Driver{}.Plan([]string{"@c.rsp"}, read).Pass, "-o in a response file without a depfile is staged")
+}

@@ -174,6 +174,11 @@ type driverScan struct {
 		userDumpdir      bool
 		dumpbaseSlash    bool
 	}
+	// asm: -Wa, and -Xassembler options that name the object in a file
+	// (gas --MD writes a depfile whose target is its -o).
+	asm struct {
+		outputNamed string
+	}
 	link struct {
 		lto, shared  bool
 		args         []Arg // -Wl, and -Xlinker
@@ -291,6 +296,28 @@ func linkerArgs(s *driverScan, c *argCursor, a string) bool {
 	return true
 }
 
+// assemblerArgs reads -Wa,A,B and -Xassembler A for the options that
+// record the object's name.
+func assemblerArgs(s *driverScan, c *argCursor, a string) bool {
+	var words []string
+	done := false
+	if a == "-Xassembler" {
+		v, ok := s.takeValue(c, a)
+		if !ok {
+			return true
+		}
+		words, done = []string{v.Value}, true
+	} else {
+		words = strings.Split(a[len("-Wa,"):], ",")
+	}
+	for _, w := range words {
+		if w == "--MD" || strings.HasPrefix(w, "--MD=") || w == "-o" {
+			s.asm.outputNamed = "-Wa," + w
+		}
+	}
+	return done
+}
+
 func linkerPath(s *driverScan, c *argCursor, a string) bool {
 	if a != "--ld-path" {
 		s.link.path = a[len("--ld-path="):]
@@ -350,6 +377,8 @@ func driverExact(a string) driverHandler {
 		return shared
 	case "-Xlinker":
 		return linkerArgs
+	case "-Xassembler":
+		return assemblerArgs
 	case "--ld-path":
 		return linkerPath
 	case "-save-temps=cwd":
@@ -373,6 +402,7 @@ var driverPrefixed = [...]struct {
 	{"-x", language},
 	{"-flto", lto},
 	{"-Wl,", linkerArgs},
+	{"-Wa,", assemblerArgs},
 	{"-fuse-ld=", fuseLd},
 	{"--ld-path=", linkerPath},
 	{"--help=", informational},
@@ -528,6 +558,12 @@ func (d Driver) planCompile(s driverScan) Plan {
 		return passThrough("output to standard output")
 	case s.deps.md && s.deps.mfFromFile:
 		return passThrough("-MF inside a response file")
+	case s.deps.md && s.deps.mf == nil && e.Top < 0 && s.out != nil:
+		// Two -o (the user's, inside the file, and ours) would each name a
+		// depfile: gcc's cc1 then fails ("too many filenames").
+		return passThrough("-o inside a response file, with -MD and no -MF: the depfile is named after it")
+	case s.asm.outputNamed != "":
+		return passThrough("the assembler's " + s.asm.outputNamed + " names the object in what it writes")
 	}
 	needDumpdir := len(s.side.embedded) > 0 && !s.side.userDumpdir && !s.side.dumpbaseSlash
 	if needDumpdir && s.side.saveTempsCwd {

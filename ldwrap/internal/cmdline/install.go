@@ -267,6 +267,9 @@ func (in *Install) check() error {
 	case in.Compare && in.PreserveTimes:
 		return usagef("option -C: cannot be combined with -p")
 	}
+	if in.Compare && in.FileMode()&^0o777 != 0 {
+		in.Warnings = append(in.Warnings, "option -C: ignored with a mode that has setuid, setgid or sticky bits")
+	}
 	if in.ContextSet && in.Context != "" {
 		in.Warnings = append(in.Warnings, "option --context: ignored; it needs an SELinux-enabled kernel")
 	}
@@ -285,13 +288,13 @@ func (in *Install) FileMode() uint32 {
 	return m
 }
 
-// DirMode is the mode install -d gives directories: -m's, else 0755.
-func (in *Install) DirMode() uint32 {
+// DirModeBits is the mode install -d gives a new directory (-m's, else
+// 0755), and the bits of it that it sets on one that exists.
+func (in *Install) DirModeBits() (mode, bits uint32) {
 	if in.Mode == nil {
-		return 0o755
+		return 0o755, 0o7777 &^ (sISUID | sISGID)
 	}
-	m, _ := in.Mode.Apply(0, true, 0)
-	return m
+	return in.Mode.Apply(0, true, 0)
 }
 
 // Backup kinds, as GNU's --backup=CONTROL and $VERSION_CONTROL name them.

@@ -16,6 +16,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
@@ -58,6 +60,12 @@ type Options struct {
 	// target, and a symlink to anything, as install(1) does. Device nodes
 	// are never replaced.
 	ReplaceSpecial bool
+	// StageAbove puts a staging directory in the parent of its targets'
+	// directory where it can (same filesystem, writable), not among the
+	// targets: a command that lists the output's own directory (tar -cf
+	// dist.tar ., find .) then does not see it. ldwrap-run sets it; the
+	// compilers and linkers, which list no directory, do not.
+	StageAbove bool
 	// Logf, if set, receives one line for each decision (verbose mode).
 	Logf func(format string, args ...interface{})
 	// Warnf, if set, receives warnings (a hard link broken by the rename).
@@ -159,12 +167,36 @@ func (t *Txn) stagingFor(dir, base string) (*stagingDir, error) {
 			return sd, nil
 		}
 	}
-	sd, err := createStaging(dir, base, t.logf)
-	if err != nil {
-		return nil, err
+	var sd *stagingDir
+	var err error
+	if above, ok := t.aboveDir(dir); ok {
+		sd, err = createStaging(above, base, t.logf)
+		if err != nil {
+			t.logf("%s: staging in %s instead of above it: %v", base, dir, err)
+		}
 	}
+	if sd == nil {
+		if sd, err = createStaging(dir, base, t.logf); err != nil {
+			return nil, err
+		}
+	}
+	sd.dir = dir
 	t.stages = append(t.stages, sd)
 	return sd, nil
+}
+
+// aboveDir is where StageAbove stages the outputs of dir: its parent, when
+// that is on the same filesystem (a rename cannot cross one).
+func (t *Txn) aboveDir(dir string) (string, bool) {
+	if !t.opts.StageAbove {
+		return "", false
+	}
+	parent := filepath.Join(dir, "..")
+	var a, b unix.Stat_t
+	if unix.Stat(dir, &a) != nil || unix.Stat(parent, &b) != nil || a.Dev != b.Dev || a.Ino == b.Ino {
+		return "", false // another filesystem, or dir is the root
+	}
+	return parent, true
 }
 
 // Drop removes one staged output (the caller could not produce it): its

@@ -74,3 +74,29 @@ func bytesOf(c byte, n int) []byte {
 	}
 	return b
 }
+
+// StageAbove stages in the parent of the targets' directory, so a command
+// that lists that directory does not see the staging; side files still
+// land beside the target.
+func TestStageAbove(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "out")
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	write(t, filepath.Join(dir, "dist.tar"), "old")
+	txn := New(Options{StageAbove: true})
+	o, err := txn.Stage(filepath.Join(dir, "dist.tar"))
+	require.NoError(t, err)
+	assert.Equal(t, parent, filepath.Dir(filepath.Dir(o.Temp)), "staged in the parent")
+	assert.Equal(t, []string{"dist.tar"}, entries(t, dir), "nothing in the target's directory")
+	write(t, o.Temp, "new")
+	write(t, filepath.Join(filepath.Dir(o.Temp), "dist.d"), "dep")
+	require.NoError(t, txn.Commit())
+	assert.Equal(t, "new", read(t, filepath.Join(dir, "dist.tar")))
+	assert.Equal(t, "dep", read(t, filepath.Join(dir, "dist.d")))
+	assert.Equal(t, []string{"out"}, entries(t, parent))
+
+	// The root has no parent: staged beside the target, as usual.
+	txn = New(Options{StageAbove: true})
+	_, ok := txn.aboveDir("/")
+	assert.False(t, ok)
+}

@@ -48,9 +48,18 @@ type Options struct {
 	// the destination is never missing, where GNU install renames it away
 	// first.
 	Backup func(dst string) (string, error)
-	// Installed, if set, hears of each file installed: its backup ("" when
-	// none was made), and whether it replaced something.
-	Installed func(src, dst, backup string, replaced bool)
+	// NumberedBackups lets a file installed in this call be replaced by
+	// another one later in it: its numbered backup keeps it (GNU's rule;
+	// otherwise "will not overwrite just-created").
+	NumberedBackups bool
+	// Copied, if set, hears of each copy as soon as it is made (before
+	// strip and the commit, where GNU install -v reports it): whether it
+	// will replace an existing destination, and the backup of that ("" if
+	// none).
+	Copied func(src, dst, backup string, replacing bool)
+	// Failed, if set, hears of each failure as it happens (GNU install
+	// reports each at once; Files also returns them all).
+	Failed func(err error)
 }
 
 // Errors is several failures of one install, one per line.
@@ -81,25 +90,26 @@ func Files(pairs []Pair, o Options) error {
 	txn := engine.New(o.Engine)
 	pending := 0
 	created := map[string]string{} // destination -> source, in this call
+	fail := func(err error) {
+		errs = append(errs, err)
+		if o.Failed != nil {
+			o.Failed(err)
+		}
+	}
 	commit := func() {
 		if err := txn.Commit(); err != nil {
-			errs = append(errs, err)
+			fail(err)
 		}
 		txn, pending = engine.New(o.Engine), 0
 	}
 	for _, p := range pairs {
-		clean := filepath.Clean(p.Dst)
-		if prev, ok := created[clean]; ok {
-			errs = append(errs, &engine.Error{Op: "install", Path: p.Src, Err: fmt.Errorf("will not overwrite %s, just installed from %s", p.Dst, prev)})
-			continue
-		}
-		staged, err := o.one(txn, p)
+		staged, err := o.one(txn, p, created)
 		if err != nil {
-			errs = append(errs, err)
+			fail(err)
 			continue
 		}
-		created[clean] = p.Src
 		if staged {
+			created[filepath.Clean(p.Dst)] = p.Src
 			pending++
 		}
 		if !o.Engine.Durable || pending >= batch {
@@ -113,9 +123,11 @@ func Files(pairs []Pair, o Options) error {
 	return errs
 }
 
-// one stages the copy of p in txn; staged is false when -C found nothing
-// to do.
-func (o Options) one(txn *engine.Txn, p Pair) (staged bool, err error) {
+// one stages the copy of p in txn, in GNU install's order of checks and
+// messages: the source; -C's comparison (nothing to do: staged is false);
+// a destination this call already installed; the same file; the backup;
+// the -v line; then the copy, strip, and the attributes.
+func (o Options) one(txn *engine.Txn, p Pair, created map[string]string) (staged bool, err error) {
 	in, err := unix.Open(p.Src, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return false, &engine.Error{Op: "open", Path: p.Src, Err: err}
@@ -128,15 +140,32 @@ func (o Options) one(txn *engine.Txn, p Pair) (staged bool, err error) {
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
 		return false, &engine.Error{Op: "install", Path: p.Src, Err: syscall.EISDIR}
 	}
-	if sameFile(&st, p.Src, p.Dst) {
-		return false, &engine.Error{Op: "install", Path: p.Src, Err: fmt.Errorf("%s and %s are the same file", p.Src, p.Dst)}
-	}
 	mode := rawio.FileMode(uint32(st.Mode))
 	if o.ModeSet {
 		mode = o.Mode
 	}
-	if o.Compare && !o.needCopy(in, &st, p.Dst, mode) {
+	if o.Compare && !o.needCopy(in, &st, p.Src, p.Dst, mode) {
 		return false, nil
+	}
+	if prev, ok := created[filepath.Clean(p.Dst)]; ok && !o.NumberedBackups {
+		return false, &engine.Error{Op: "install", Path: p.Src, Err: fmt.Errorf("will not overwrite %s, just installed from %s", p.Dst, prev)}
+	}
+	if sameEntry(p.Src, p.Dst) || !sameFileOK(&st, p.Src, p.Dst, o.Backup != nil) {
+		return false, &engine.Error{Op: "install", Path: p.Src, Err: fmt.Errorf("%s and %s are the same file", p.Src, p.Dst)}
+	}
+	dfi, lerr := os.Lstat(p.Dst)
+	exists := lerr == nil
+	if exists && dfi.IsDir() {
+		return false, &engine.Error{Op: "install", Path: p.Src, Err: fmt.Errorf("cannot overwrite directory %s with a file", p.Dst)}
+	}
+	backup := ""
+	if o.Backup != nil && exists {
+		if backup, err = o.Backup(p.Dst); err != nil {
+			return false, &engine.Error{Op: "back up", Path: p.Dst, Err: err}
+		}
+	}
+	if o.Copied != nil {
+		o.Copied(p.Src, p.Dst, backup, exists && backup == "")
 	}
 	syscall.ForkLock.RLock()
 	out, fd, err := o.create(txn, p.Dst)
@@ -156,6 +185,7 @@ func (o Options) one(txn *engine.Txn, p Pair) (staged bool, err error) {
 		txn.Drop(out)
 		return false, &engine.Error{Op: "copy", Path: p.Dst, Err: err}
 	}
+	out.Backup = backup
 	if o.Strip != "" {
 		if err := strip(o.Strip, out.Temp); err != nil {
 			txn.Drop(out)
@@ -177,17 +207,6 @@ func (o Options) one(txn *engine.Txn, p Pair) (staged bool, err error) {
 		out.Mode, out.ModeSet = mode, true
 	}
 	out.Uid, out.Gid = o.Uid, o.Gid
-	if o.Backup != nil {
-		if out.Backup, err = o.Backup(out.Target); err != nil {
-			txn.Drop(out)
-			return false, &engine.Error{Op: "back up", Path: p.Dst, Err: err}
-		}
-	}
-	out.Committed = func(replaced bool, backup string) {
-		if o.Installed != nil {
-			o.Installed(p.Src, p.Dst, backup, replaced)
-		}
-	}
 	return true, nil
 }
 
@@ -209,19 +228,42 @@ func (o Options) create(txn *engine.Txn, dst string) (*engine.Output, int, error
 	return out, fd, nil
 }
 
-// sameFile says whether dst is the source's own directory entry (install
-// a a, install a ./a): GNU install refuses that, and only that; another
-// name of the same file (a hard link, a symlink) it replaces.
-func sameFile(src *unix.Stat_t, srcPath, dst string) bool {
-	var st unix.Stat_t
-	if unix.Lstat(dst, &st) != nil || st.Dev != src.Dev || st.Ino != src.Ino {
-		return false
+// sameFileOK is GNU copy.c's same_file_ok as install(1) runs it (the
+// source followed, the destination removed before it is written): src and
+// dst may be one file only as two hard links of it, or where a backup
+// keeps it; a symlink onto its own target is "the same file".
+func sameFileOK(src *unix.Stat_t, srcPath, dst string, backup bool) bool {
+	var d unix.Stat_t
+	if unix.Lstat(dst, &d) != nil || d.Dev != src.Dev || d.Ino != src.Ino {
+		return true
 	}
-	if filepath.Base(srcPath) != filepath.Base(dst) {
+	var sl unix.Stat_t
+	if unix.Lstat(srcPath, &sl) != nil {
+		return true
+	}
+	srcLink := sl.Mode&unix.S_IFMT == unix.S_IFLNK
+	sameLink := sl.Dev == d.Dev && sl.Ino == d.Ino
+	if backup {
+		if !sameLink {
+			return !srcLink
+		}
+		return !sameEntry(srcPath, dst)
+	}
+	if sameLink && d.Nlink > 1 && !sameEntry(srcPath, dst) {
+		return true
+	}
+	return false
+}
+
+// sameEntry says whether src and dst name one directory entry (install
+// lnk ./lnk with lnk a symlink): GNU install removes dst, which is its own
+// source, and then fails to read it; ldwrap refuses.
+func sameEntry(src, dst string) bool {
+	if filepath.Base(src) != filepath.Base(dst) {
 		return false
 	}
 	var a, b unix.Stat_t
-	return unix.Stat(filepath.Dir(srcPath), &a) == nil && unix.Stat(filepath.Dir(dst), &b) == nil && a.Dev == b.Dev && a.Ino == b.Ino
+	return unix.Stat(filepath.Dir(src), &a) == nil && unix.Stat(filepath.Dir(dst), &b) == nil && a.Dev == b.Dev && a.Ino == b.Ino
 }
 
 // needCopy is GNU install -C's test: a copy is needed unless the
@@ -229,13 +271,16 @@ func sameFile(src *unix.Stat_t, srcPath, dst string) bool {
 // mode the install would give, and the owner and group it would give
 // (this process's own when none is asked for). A mode with setuid, setgid
 // or sticky bits is always copied.
-func (o Options) needCopy(in int, src *unix.Stat_t, dst string, mode os.FileMode) bool {
+func (o Options) needCopy(in int, src *unix.Stat_t, srcPath, dst string, mode os.FileMode) bool {
 	const extra = os.ModeSetuid | os.ModeSetgid | os.ModeSticky
 	if mode&extra != 0 {
 		return true
 	}
-	var d unix.Stat_t
-	if unix.Lstat(dst, &d) != nil || d.Mode&unix.S_IFMT != unix.S_IFREG || src.Mode&unix.S_IFMT != unix.S_IFREG {
+	// The source as it is named: install 9.1 copies through a symlink
+	// (lstat, where later releases stat it).
+	var d, sl unix.Stat_t
+	if unix.Lstat(dst, &d) != nil || d.Mode&unix.S_IFMT != unix.S_IFREG || src.Mode&unix.S_IFMT != unix.S_IFREG ||
+		unix.Lstat(srcPath, &sl) != nil || sl.Mode&unix.S_IFMT != unix.S_IFREG {
 		return true
 	}
 	if rawio.FileMode(uint32(src.Mode))&extra != 0 || rawio.FileMode(uint32(d.Mode))&extra != 0 {

@@ -42,13 +42,13 @@ func (r *received) last() syscall.Signal {
 // signal thread that sat between the tool's exit and the commit; a signal
 // after the tool has exited is recorded, and the command dies of it after
 // the commit.
-func runTool(t toolpath.Tool, args, env []string, stdout *os.File, forward bool) (syscall.WaitStatus, *received, error) {
+func runTool(t toolpath.Tool, args, env []string, stdout, stderr *os.File, forward bool) (syscall.WaitStatus, *received, error) {
 	var ignored []os.Signal
 	if forward {
 		ignored = sigign.Keep()
 	}
 	argv := append(append([]string(nil), t.Words...), args...)
-	attr := &syscall.ProcAttr{Env: env, Files: []uintptr{0, stdout.Fd(), 2}, Sys: procAttr()}
+	attr := &syscall.ProcAttr{Env: env, Files: []uintptr{0, stdout.Fd(), stderr.Fd()}, Sys: procAttr()}
 	pid, err := syscall.ForkExec(t.Path, argv, attr)
 	if err != nil {
 		return 0, nil, &toolpath.Error{Name: t.Path, Err: err}

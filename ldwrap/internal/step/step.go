@@ -7,6 +7,7 @@ package step
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -37,6 +38,9 @@ type Step struct {
 	// Forward signals to the tool (commands do; the Go API leaves the
 	// program's signal handling alone).
 	Forward bool
+	// RelayStderr writes the tool's standard error back with each staged
+	// path turned into the path the user gave (relay.go).
+	RelayStderr bool
 	Options engine.Options
 }
 
@@ -59,10 +63,22 @@ func (o Outcome) Success() bool {
 // exec the tool.
 func (s Step) Execute() (Outcome, error) {
 	txn := engine.New(s.Options)
-	args, env, stdout, err := s.stage(txn)
+	args, env, stdout, names, err := s.stage(txn)
 	if err != nil {
 		txn.Abort()
 		return Outcome{}, err
+	}
+	stderr := os.Stderr
+	var rl *relay
+	if s.RelayStderr {
+		var w *os.File
+		if w, rl, err = startRelay(names); err != nil {
+			txn.Abort()
+			return Outcome{}, err
+		}
+		if w != nil {
+			stderr = w
+		}
 	}
 	if logf := s.Options.Logf; logf != nil {
 		for _, n := range s.Plan.Notes {
@@ -70,7 +86,11 @@ func (s Step) Execute() (Outcome, error) {
 		}
 		logf("running %s %s", strings.Join(s.Tool.Words, " "), strings.Join(args, " "))
 	}
-	ws, got, err := runTool(s.Tool, args, env, stdout, s.Forward)
+	ws, got, err := runTool(s.Tool, args, env, stdout, stderr, s.Forward)
+	if stderr != os.Stderr {
+		stderr.Close() // the tool has its own copy; the relay ends when the tool's processes close theirs
+	}
+	rl.finish()
 	out := Outcome{Status: ws, Signal: got.last()}
 	if s.Stdout != "" {
 		// Closed before the commit: no writable descriptor of a committed
@@ -98,7 +118,13 @@ func (s Step) Execute() (Outcome, error) {
 // stage stages every output of s in txn and returns what the tool runs
 // with: its arguments, its environment and its standard output, each
 // pointed at the staged files.
-func (s Step) stage(txn *engine.Txn) (args, env []string, stdout *os.File, err error) {
+func (s Step) stage(txn *engine.Txn) (args, env []string, stdout *os.File, names []stagedName, err error) {
+	// name records a staged output's directory as the tool sees it, and
+	// the directory of the output as the user wrote it.
+	name := func(o *engine.Output, target string) {
+		dir, _ := filepath.Split(target)
+		names = append(names, stagedName{staged: filepath.Dir(o.Temp), target: dir})
+	}
 	args, err = s.Plan.Apply(s.Args, func(e cmdline.Edit) (string, error) {
 		stage := txn.Stage
 		if e.Side {
@@ -111,10 +137,11 @@ func (s Step) stage(txn *engine.Txn) (args, env []string, stdout *os.File, err e
 		if err != nil {
 			return "", err
 		}
+		name(o, e.Target)
 		return o.Temp, nil
 	})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	env = os.Environ()
 	for _, eo := range s.EnvOutputs {
@@ -123,19 +150,20 @@ func (s Step) stage(txn *engine.Txn) (args, env []string, stdout *os.File, err e
 			err = txn.Seed(o)
 		}
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
+		name(o, eo.Output)
 		env = append(env, eo.Name+"="+o.Temp)
 	}
 	if s.Stdout == "" {
-		return args, env, os.Stdout, nil
+		return args, env, os.Stdout, names, nil
 	}
 	// Nothing derives a name from standard output: the file can be unnamed.
 	_, fd, err := txn.Create(s.Stdout, 0o666)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	return args, env, os.NewFile(uintptr(fd), s.Stdout), nil
+	return args, env, os.NewFile(uintptr(fd), s.Stdout), names, nil
 }
 
 // testHookBeforeCommit runs once the tool has succeeded, before the

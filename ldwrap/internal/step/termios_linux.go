@@ -1,0 +1,5 @@
+package step
+
+import "golang.org/x/sys/unix"
+
+const ioctlGetTermios = unix.TCGETS
