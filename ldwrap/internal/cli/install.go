@@ -463,4 +463,3 @@ func doubleQuotable(s string) bool {
 	}
 	return true
 }
-

@@ -41,7 +41,7 @@ type Step struct {
 	// RelayStderr writes the tool's standard error back with each staged
 	// path turned into the path the user gave (relay.go).
 	RelayStderr bool
-	Options engine.Options
+	Options     engine.Options
 }
 
 // Outcome is how the tool ended, and what the commit replaced.
