@@ -35,20 +35,24 @@ could not be inspected (another user's, when not root).
 func Stale() {
 	args := os.Args[1:]
 	format := ""
+options:
 	for len(args) > 0 && len(args[0]) > 1 && args[0][0] == '-' {
 		a := args[0]
 		args = args[1:]
 		switch a {
-		case "--help", "--version":
+		case "--help", "-h", "--version":
+			if a == "-h" {
+				a = "--help"
+			}
 			answerInfo("ldwrap-stale", staleUsage, a)
 		case "--json", "--units", "--services":
 			format = a
 			continue
 		case "--":
+			break options
 		default:
 			staleFatal(2, "option %s: unknown (see ldwrap-stale --help)", a)
 		}
-		break
 	}
 	if len(args) == 0 {
 		args = []string{"."}
