@@ -101,30 +101,8 @@ func TestParallelMake(t *testing.T) {
 func TestDistcc(t *testing.T) {
 	need(t, "gcc", "distcc", "distccd", "sid")
 	dir := t.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	logFile := filepath.Join(publicDir(t), "distccd.log") // distccd logs as nobody
-	require.NoError(t, os.WriteFile(logFile, nil, 0o644))
-	require.NoError(t, os.Chmod(logFile, 0o666)) // past the umask
-	daemon := exec.Command("distccd", "--daemon", "--no-detach", "--user", "nobody", "--allow", "127.0.0.1",
-		"--listen", "127.0.0.1", "--port", fmt.Sprint(port), "--log-file="+logFile, "--log-level=info", "--jobs", "2")
-	require.NoError(t, daemon.Start())
-	t.Cleanup(func() {
-		syscall.Kill(daemon.Process.Pid, syscall.SIGTERM)
-		daemon.Wait()
-	})
-	waitFor(t, "distccd to listen", 60*time.Second, func() bool {
-		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
-	env := []string{"DISTCC_HOSTS=127.0.0.1:" + fmt.Sprint(port), "DISTCC_FALLBACK=0", "DISTCC_SKIP_LOCAL_RETRY=1",
-		"DISTCC_DIR=" + t.TempDir(), "LDWRAP_CC=distcc gcc"}
-	jobs := func() int { return strings.Count(string(readFile(t, logFile)), "COMPILE_OK") }
+	hosts, jobs := startDistccd(t)
+	env := []string{hosts, "DISTCC_FALLBACK=0", "DISTCC_SKIP_LOCAL_RETRY=1", "DISTCC_DIR=" + t.TempDir(), "LDWRAP_CC=distcc gcc"}
 	writeFile(t, filepath.Join(dir, "a.c"), matrixC)
 	keep := map[string]bool{"a.c": true}
 	for _, flags := range [][]string{{"-c", "-O2"}, {"-c", "-MD"}} {
@@ -151,4 +129,40 @@ func TestDistcc(t *testing.T) {
 		assert.Equal(t, want, how(out), out)
 		assert.Empty(t, leftovers(t, dir))
 	}
+}
+
+// startDistccd starts a distccd on 127.0.0.1, stopped by its PID when the
+// test ends. It returns DISTCC_HOSTS=... and the count of the jobs it has
+// compiled.
+func startDistccd(t *testing.T) (hosts string, jobs func() int) {
+	t.Helper()
+	port := freePort(t)
+	logFile := filepath.Join(publicDir(t), "distccd.log") // distccd logs as nobody
+	require.NoError(t, os.WriteFile(logFile, nil, 0o644))
+	require.NoError(t, os.Chmod(logFile, 0o666)) // past the umask
+	daemon := exec.Command("distccd", "--daemon", "--no-detach", "--user", "nobody", "--allow", "127.0.0.1",
+		"--listen", "127.0.0.1", "--port", fmt.Sprint(port), "--log-file="+logFile, "--log-level=info", "--jobs", "2")
+	require.NoError(t, daemon.Start())
+	t.Cleanup(func() {
+		syscall.Kill(daemon.Process.Pid, syscall.SIGTERM)
+		daemon.Wait()
+	})
+	waitFor(t, "distccd to listen", 60*time.Second, func() bool {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	return fmt.Sprintf("DISTCC_HOSTS=127.0.0.1:%d", port), func() int {
+		return strings.Count(string(readFile(t, logFile)), "COMPILE_OK")
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
