@@ -244,6 +244,16 @@ func BenchmarkLinkDriver(b *testing.B) {
 	pairs(b, dir, "link via ldwrap-cc vs gcc", "per call", 0, 60,
 		benchCmd{argv: []string{ldwrap("ldwrap-cc"), "-o", "prog", "h.o"}, env: []string{"LDWRAP_CC=gcc"}},
 		benchCmd{argv: []string{"gcc", "-o", "prog", "h.o"}})
+	// The other ways to call it (README, "Use it like ccache") must cost
+	// no more than CC=ldwrap-cc.
+	pairs(b, dir, "link via ldwrap-cc gcc (prefix form) vs gcc", "per call", 0, 60,
+		benchCmd{argv: []string{ldwrap("ldwrap-cc"), "gcc", "-o", "prog", "h.o"}},
+		benchCmd{argv: []string{"gcc", "-o", "prog", "h.o"}})
+	links := filepath.Join(b.TempDir(), "links")
+	run(b, "/", nil, ldwrap("ldwrap"), "--install-links", links)
+	pairs(b, dir, "link via a masquerade link named gcc vs gcc", "per call", 0, 60,
+		benchCmd{argv: []string{filepath.Join(links, "gcc"), "-o", "prog", "h.o"}},
+		benchCmd{argv: []string{"gcc", "-o", "prog", "h.o"}})
 	pairs(b, dir, "C floor: link via a C wrapper vs gcc", "floor", 0, 60,
 		benchCmd{argv: []string{cFloor(b), "gcc", "-o", "prog", "h.o"}},
 		benchCmd{argv: []string{"gcc", "-o", "prog", "h.o"}})
