@@ -1,6 +1,9 @@
+//go:build linux
+
 package e2e
 
 import (
+	"debug/macho"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -203,6 +206,27 @@ func TestBzlmodProject(t *testing.T) {
 		}
 	}
 	assert.Contains(t, out, "8 tests pass") // cli, cmdline, engine, sigign, stale, step, toolpath, the Go API
+
+	// The commands cross-build for a Mac: rules_go's darwin_arm64 platform,
+	// pure Go, the host's SDK.
+	mac := "--platforms=@io_bazel_rules_go//go/toolchain:darwin_arm64"
+	g.run(t, root, nil, "bazel", "build", mac, "//ldwrap/cmd/...")
+	var rel, execroot string
+	for _, line := range strings.Split(g.run(t, root, nil, "bazel", "cquery", mac, "--output=files", "//ldwrap/cmd/ldwrap-run"), "\n") {
+		if strings.HasPrefix(line, "bazel-out/") {
+			rel = line
+		}
+	}
+	for _, line := range strings.Split(g.run(t, root, nil, "bazel", "info", mac, "execution_root"), "\n") {
+		if strings.HasPrefix(line, "/") {
+			execroot = line
+		}
+	}
+	require.NotEmpty(t, rel)
+	f, err := macho.Open(g.host(filepath.Join(execroot, rel)))
+	require.NoError(t, err, "ldwrap-run for darwin_arm64 is a Mach-O file")
+	assert.Equal(t, macho.CpuArm64, f.Cpu)
+	f.Close()
 
 	dest := root + "/dest"
 	g.run(t, root, nil, "bazel", "run", "//:install", "--", dest)

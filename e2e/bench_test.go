@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 // Benchmarks of ldwrap's cost over the bare tool. Each scenario runs the

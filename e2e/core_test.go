@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 import (
@@ -186,6 +188,9 @@ int main(void) { puts(big[1] == 7 ? "VERSION" : "bad"); return 0; }
 // stagedFile returns the size of the file ldwrap is staging for target, or -1.
 func stagedFile(dir, base string) int64 {
 	matches, _ := filepath.Glob(filepath.Join(dir, ".ldwrap."+base+".*", base))
+	// ldwrap-run's staging directory is in the parent directory.
+	above, _ := filepath.Glob(filepath.Join(filepath.Dir(filepath.Clean(dir)), ".ldwrap."+base+".*", base))
+	matches = append(matches, above...)
 	for _, m := range matches {
 		if fi, err := os.Stat(m); err == nil {
 			return fi.Size()

@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 import (
@@ -116,10 +118,7 @@ func linkDir(t *testing.T) string {
 // systemd, has its binary replaced by ldwrap-install: needrestart names
 // the service, as it does after install(1), and so does ldwrap-stale.
 func TestNeedrestartNamesService(t *testing.T) {
-	need(t, "root", "nginx", "needrestart")
-	if _, err := os.Stat("/etc/init.d/nginx"); err != nil {
-		t.Skip("no /etc/init.d/nginx")
-	}
+	need(t, "root", "/usr/sbin/nginx", "/etc/init.d/nginx", "needrestart")
 	exec.Command("/etc/init.d/nginx", "stop").Run()
 	run(t, "/", nil, "/etc/init.d/nginx", "start")
 	t.Cleanup(func() { exec.Command("/etc/init.d/nginx", "stop").Run() })

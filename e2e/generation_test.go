@@ -1,6 +1,9 @@
+//go:build linux
+
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -73,15 +76,15 @@ func (g generation) ldwrap(name string) string {
 	return sidBin + "/" + name
 }
 
-// workDir is an empty directory named name. In the chroot the name is
-// fixed, not random: Bazel keys its output base (and the Go SDK's compiled
-// standard library, 80 s here) on the workspace path, so the next run
-// starts warm.
+// workDir is an empty directory named name. Its path is fixed, not
+// random: Bazel keys its output base (and the Go SDK's compiled standard
+// library, minutes on a cold machine) on the workspace path, so the next
+// run starts warm.
 func (g generation) workDir(t *testing.T, name string) string {
-	if g.root == "" {
-		return filepath.Join(t.TempDir(), name)
-	}
 	d := "/work/" + name
+	if g.root == "" {
+		d = filepath.Join(os.TempDir(), fmt.Sprintf("ldwrap-e2e-%d", os.Getuid()), name)
+	}
 	require.NoError(t, os.RemoveAll(g.host(d)))
 	require.NoError(t, os.MkdirAll(g.host(d), 0o755))
 	return d

@@ -1,12 +1,16 @@
+//go:build linux
+
 package e2e
 
 import (
 	"bytes"
 	"debug/elf"
+	"debug/macho"
 	"fmt"
 	"io"
 	"math/rand"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -332,6 +336,19 @@ func init() { atomicmage.Binaries = map[string]string{"app": "./cmd/app"} }
 	other := filepath.Join(dir, "other")
 	run(t, dir, nil, "go", "run", "mage.go", "installTo", other)
 	assert.Equal(t, "v2\n", run(t, dir, nil, filepath.Join(other, "app")))
+
+	// The same magefile compiles for a Mac (and FreeBSD, and Windows,
+	// where atomicmage reports "not supported").
+	for _, target := range []struct{ goos, goarch string }{{"darwin", "arm64"}, {"freebsd", "amd64"}, {"windows", "amd64"}} {
+		out := filepath.Join(dir, "mage-"+target.goos)
+		run(t, dir, nil, "go", "run", "mage.go", "-compile", out, "-goos", target.goos, "-goarch", target.goarch)
+		if target.goos == "darwin" {
+			f, err := macho.Open(out)
+			require.NoError(t, err, "a Mach-O binary")
+			assert.Equal(t, macho.CpuArm64, f.Cpu)
+			f.Close()
+		}
+	}
 }
 
 // readmeMageImport is the snippet the README shows, checked here verbatim.
@@ -387,4 +404,32 @@ func TestInstallModeNeverWrong(t *testing.T) {
 		}
 	}
 	assert.Empty(t, leftovers(t, dir))
+}
+
+// go install .../cmd/...@latest builds with cgo on when a C compiler is
+// present; the commands must still be static, as mage install builds them
+// (no dynamic loader on each call): nothing they import needs cgo.
+func TestStaticWhateverCgo(t *testing.T) {
+	need(t, "gcc")
+	for _, cgo := range []string{"0", "1"} {
+		dir := t.TempDir()
+		cmd := exec.Command("go", "build", "-o", dir+"/", "./ldwrap/cmd/...")
+		cmd.Dir = repoRoot()
+		cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		for _, c := range []string{"ldwrap", "ldwrap-cc", "ldwrap-c++", "ldwrap-install", "ldwrap-run", "ldwrap-stale"} {
+			assert.Empty(t, dynamicLoader(t, filepath.Join(dir, c)), "CGO_ENABLED=%s: %s", cgo, c)
+		}
+	}
+	// The control: a program that imports os/user is dynamic with cgo on.
+	dir := t.TempDir()
+	writeFile(t, dir+"/go.mod", "module u\n\ngo 1.19\n")
+	writeFile(t, dir+"/main.go", "package main\n\nimport \"os/user\"\n\nfunc main() { user.Current() }\n")
+	cmd := exec.Command("go", "build", "-o", "u", ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.NotEmpty(t, dynamicLoader(t, dir+"/u"), "control: os/user with cgo links dynamically")
 }

@@ -9,12 +9,12 @@ import (
 	"github.com/magefile/mage/sh"
 )
 
-// Bench measures ldwrap against the bare tools (alternating pairs, medians
-// of per-pair ratios) and writes bench/RESULTS.md, bench/results.jsonl,
-// bench/machine.txt and bench/chart.svg. The e2e benchmarks write them
-// (e2e/benchreport_test.go): the result format lives in one place.
+// Bench measures ldwrap against the bare tools and the C and Go floors, and writes bench/ (needs setup; 25 min).
+// Each row alternates pairs and reports medians of per-pair ratios; the
+// e2e benchmarks write RESULTS.md, results.jsonl, machine.txt and
+// chart.svg (e2e/benchreport_test.go), so the format lives in one place.
 func Bench() error {
-	mg.Deps(Deps, Bazel.Setup, Bazel.BzlmodSetup) // the e2e package's TestMain requires every tool
+	mg.Deps(Setup)
 	dir, err := filepath.Abs("bench")
 	if err != nil {
 		return err

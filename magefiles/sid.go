@@ -35,10 +35,10 @@ var sidPackages = []string{
 	"gcc", "g++", "clang", "lld", "mold", "binutils", "ccache", "make",
 }
 
-// Sid makes the sid chroot once and keeps it ready: debootstrap on the
-// first run (into a temporary name, renamed when complete), then, on every
-// run, the bind mounts, apt's settings and whatever package is missing.
-// A second run installs nothing and takes a second.
+// Sid makes the Debian sid chroot once and keeps it ready (root, network to the Debian mirror; cold 4 min, warm 1 s).
+// debootstrap runs on the first call (into a temporary name, renamed when
+// complete); every call sets up the bind mounts and apt's settings and
+// installs whatever package is missing.
 func Sid() error {
 	if err := aptInstall([]string{"debootstrap"}); err != nil {
 		return err

@@ -44,47 +44,18 @@ func TestSkipIdentical(t *testing.T) {
 	assert.Equal(t, "diff", read(t, target))
 }
 
-// xattrDir is a temporary directory whose filesystem takes user xattrs:
-// TMPDIR if it does (ext4; tmpfs before Linux 6.6 does not), else one
-// beside the test.
-func xattrDir(t *testing.T) string {
-	dir := t.TempDir()
-	if syscall.Setxattr(dir, "user.probe", []byte("1"), 0) == nil {
-		return dir
-	}
-	dir, err := os.MkdirTemp(".", "xattr-test")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	require.NoError(t, syscall.Setxattr(dir, "user.probe", []byte("1"), 0), "no filesystem here takes user xattrs")
-	return dir
-}
-
-func TestKeepAttrsAndModeBeforeRename(t *testing.T) {
-	dir := xattrDir(t)
-	target := filepath.Join(dir, "a")
+// An explicit mode, 0 included, is applied before the rename.
+func TestExplicitModeBeforeRename(t *testing.T) {
+	target := filepath.Join(t.TempDir(), "a")
 	write(t, target, "old")
-	require.NoError(t, os.Chmod(target, 0o751))
-	require.NoError(t, syscall.Setxattr(target, "user.ldwrap", []byte("v"), 0))
-	txn := New(Options{KeepAttrs: true, Durable: true})
-	o, err := txn.Stage(target)
-	require.NoError(t, err)
-	write(t, o.Temp, "new")
-	require.NoError(t, txn.Commit())
-	fi, _ := os.Stat(target)
-	assert.Equal(t, os.FileMode(0o751), fi.Mode().Perm())
-	buf := make([]byte, 8)
-	n, err := syscall.Getxattr(filepath.Join(dir, "a"), "user.ldwrap", buf)
-	require.NoError(t, err, "the xattr is carried over")
-	assert.Equal(t, "v", string(buf[:n]))
-
 	for _, mode := range []os.FileMode{0o600, 0} {
-		txn = New(Options{})
-		o, err = txn.Stage(target)
+		txn := New(Options{})
+		o, err := txn.Stage(target)
 		require.NoError(t, err)
 		o.Mode, o.ModeSet = mode, true
 		write(t, o.Temp, "newer")
 		require.NoError(t, txn.Commit())
-		fi, _ = os.Stat(target)
+		fi, _ := os.Stat(target)
 		assert.Equal(t, mode, fi.Mode().Perm(), "an explicit mode, 0 included")
 	}
 }

@@ -1,4 +1,4 @@
-//go:build !((linux || freebsd) && (amd64 || arm64))
+//go:build unix && !((linux || freebsd) && (amd64 || arm64))
 
 package sigign
 

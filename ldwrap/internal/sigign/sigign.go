@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package sigign finds the signals this process's parent left ignored, and
 // keeps them ignored for the tools ldwrap runs.
 //

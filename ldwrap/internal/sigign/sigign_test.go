@@ -1,3 +1,5 @@
+//go:build (linux || freebsd) && (amd64 || arm64)
+
 package sigign
 
 import (
