@@ -115,4 +115,3 @@ func TestCreateSweepsLinkedLeftover(t *testing.T) {
 	assert.Equal(t, "live", read(t, leftover), "a live run's file is not swept")
 	assert.ElementsMatch(t, []string{"f", ".ldwrap.f." + firstSuffix}, entries(t, dir))
 }
-
