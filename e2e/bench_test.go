@@ -515,6 +515,58 @@ func (s debianSource) unpack(b *testing.B, dir string) {
 	require.NoError(b, err, "%s", out)
 }
 
+// ldwrap-stale beside the restart checkers Debian ships, finding the same
+// thing: N running copies of a program that ldwrap-install replaced.
+// needrestart (-b -r l: list only) and checkrestart scan every process as
+// ldwrap-stale does; lsof +L1 lists every deleted open file. Each runs
+// through sh so that its exit status (1: something found) is not a
+// failure; the CPU columns are what a machine pays.
+func BenchmarkStaleTools(b *testing.B) {
+	need(b, "root", "needrestart", "checkrestart", "lsof")
+	counts := []int{100, 2000, 10000}
+	if testing.Short() {
+		counts = counts[:1]
+	}
+	for _, n := range counts {
+		b.Run(fmt.Sprintf("%dprocs", n), func(b *testing.B) {
+			dir := b.TempDir()
+			prog := filepath.Join(dir, "server")
+			run(b, dir, nil, "cp", "/bin/sleep", prog)
+			var sleepers []*exec.Cmd
+			defer func() {
+				for _, c := range sleepers {
+					c.Process.Kill()
+					c.Wait()
+				}
+			}()
+			for i := 0; i < n; i++ {
+				c := exec.Command(prog, "3600")
+				require.NoError(b, c.Start())
+				sleepers = append(sleepers, c)
+			}
+			run(b, dir, nil, ldwrap("ldwrap-install"), "-m", "755", "/bin/sleep", prog)
+			out, _ := runErr(dir, nil, ldwrap("ldwrap-stale"), dir)
+			require.Equal(b, n, strings.Count(out, "(server) executable"), "ldwrap-stale finds every old copy")
+			quiet := func(cmd string) benchCmd {
+				return benchCmd{argv: []string{"sh", "-c", cmd + " >/dev/null 2>&1; exit 0"}, env: []string{"NEEDRESTART_MODE=l"}}
+			}
+			pairsN := 10
+			if n >= 10000 {
+				pairsN = 4
+			}
+			stale := quiet(ldwrap("ldwrap-stale") + " " + dir)
+			for _, other := range []struct{ name, cmd string }{
+				{"needrestart", "needrestart -b -r l"},
+				{"checkrestart", "checkrestart"},
+				{"lsof +L1", "lsof +L1"},
+			} {
+				pairs(b, dir, fmt.Sprintf("ldwrap-stale vs %s, %d processes running a replaced program", other.name, n), "stale tools", 0, pairsN,
+					stale, quiet(other.cmd))
+			}
+		})
+	}
+}
+
 // A real package: Lua 5.4.4 from Debian's sources, built by its own
 // Makefile (make linux: -O2, 34 C files, two programs and a static
 // library) with make -j2, through ldwrap-cc against the bare gcc.

@@ -329,6 +329,12 @@ func TestLinkerMessagesNameTheOutput(t *testing.T) {
 	// On a terminal (script(1) gives one), through a pseudo-terminal.
 	cmdline := ldwrap("ldwrap-cc") + " " + strings.Join(argv, " ")
 	out, _ := runErr(tw.wrapped, nil, "script", "-qec", cmdline, "/dev/null") // the link fails either way
+	if portable {
+		// The weaker promise off Linux: no pseudo-terminal, so on a
+		// terminal the tool writes to it directly, staged names and all.
+		assert.Contains(t, out, ".ldwrap.p.")
+		return
+	}
 	assert.Contains(t, out, " p has a LOAD segment")
 	assert.NotContains(t, out, ".ldwrap.")
 }

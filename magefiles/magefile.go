@@ -154,9 +154,19 @@ func Check() error {
 	return nil
 }
 
-// Vet runs go vet on everything (needs Go only; 30 s).
+// Vet runs go vet and gofmt on everything (needs Go only; 30 s).
 func Vet() error {
-	return sh.RunV("go", "vet", "./...")
+	if err := sh.RunV("go", "vet", "./..."); err != nil {
+		return err
+	}
+	out, err := sh.Output("gofmt", "-l", ".")
+	if err != nil {
+		return err
+	}
+	if out != "" {
+		return fmt.Errorf("not gofmt'ed: %s", strings.ReplaceAll(out, "\n", " "))
+	}
+	return nil
 }
 
 // BenchSmoke runs every benchmark once with 3 pairs, so that they keep
