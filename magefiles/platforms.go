@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/magefile/mage/mg"
@@ -36,8 +37,16 @@ func Cross() error {
 		if err := sh.RunWithV(env, "go", append([]string{"vet"}, pkgs...)...); err != nil {
 			return err
 		}
-		if err := sh.RunWithV(env, "go", append([]string{"test", "-c", "-o", out + "/"}, pkgs...)...); err != nil {
+		// One test binary per package: two packages here are named ldwrap.
+		list, err := sh.OutputWith(env, "go", append([]string{"list", "-f", "{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}"}, pkgs...)...)
+		if err != nil {
 			return err
+		}
+		for _, pkg := range strings.Fields(list) {
+			bin := filepath.Join(out, strings.ReplaceAll(pkg, "/", "_")+".test")
+			if err := sh.RunWith(env, "go", "test", "-c", "-o", bin, pkg); err != nil {
+				return fmt.Errorf("go test -c %s for %s/%s: %w", pkg, c.goos, c.goarch, err)
+			}
 		}
 		if err := sh.RunWithV(env, "go", append([]string{"build", "-o", os.DevNull}, pkgs...)...); err != nil {
 			return err
