@@ -16,20 +16,27 @@ import (
 // frontEnd is one ldwrap command producing out from the inputs in src.
 type frontEnd struct {
 	name string
-	argv func(src, out string) []string
-	env  []string
-	own  int // exit code of ldwrap's own failures
+	// argv is the command through ldwrap, bare the same without it ("" for
+	// ldwrap-install, which is its own tool).
+	argv, bare func(src, out string) []string
+	env        []string
+	own        int // exit code of ldwrap's own failures
+	// writeFails is ldwrap's message when the tool's write fails for want
+	// of space, where ldwrap writes the file itself; nil: the tool's.
+	writeFails func(out string) string
 }
 
 var frontEnds = []frontEnd{
-	{"ldwrap", func(src, out string) []string { return []string{ldwrap("ldwrap"), "-r", "-o", out, src + "/a.o"} }, []string{"LDWRAP_LD=ld"}, 126},
-	{"ldwrap-cc", func(src, out string) []string { return []string{ldwrap("ldwrap-cc"), "-c", src + "/a.c", "-o", out} }, nil, 126},
+	{"ldwrap", func(src, out string) []string { return []string{ldwrap("ldwrap"), "-r", "-o", out, src + "/a.o"} },
+		func(src, out string) []string { return []string{"ld", "-r", "-o", out, src + "/a.o"} }, []string{"LDWRAP_LD=ld"}, 126, nil},
+	{"ldwrap-cc", func(src, out string) []string { return []string{ldwrap("ldwrap-cc"), "-c", src + "/a.c", "-o", out} },
+		func(src, out string) []string { return []string{"cc", "-c", src + "/a.c", "-o", out} }, nil, 126, nil},
 	{"ldwrap-install", func(src, out string) []string {
 		return []string{ldwrap("ldwrap-install"), "-m", "644", src + "/a.c", out}
-	}, nil, 1},
+	}, nil, nil, 1, func(out string) string { return "ldwrap: copy " + out + ": no space left on device\n" }},
 	{"ldwrap-run", func(src, out string) []string {
 		return []string{ldwrap("ldwrap-run"), "-o", out, "--", "cp", src + "/a.c", out}
-	}, nil, 126},
+	}, func(src, out string) []string { return []string{"cp", src + "/a.c", out} }, nil, 126, nil},
 }
 
 func mountTmpfs(t *testing.T, dir, opts string) {
@@ -70,10 +77,17 @@ func TestFaults(t *testing.T) {
 		prepare func(t *testing.T, dir, out string) (code int, cause string)
 		user    []string // run as another user
 		noOld   bool
+		// outDir is where the output goes, under the test's directory.
+		outDir string
 		// succeeds names front ends for which the "fault" is a documented
-		// behaviour: install(1) installs into an existing directory, and
-		// ldwrap-run creates missing parents as go build does.
+		// behaviour: install(1) installs into an existing directory.
 		succeeds string
+		// asBare: there is nothing old to protect, and the wrapped tools
+		// run untouched: the exit status is the bare tool's, and the
+		// message the tool's own.
+		asBare bool
+		// after checks what else the fault must leave as it was.
+		after func(t *testing.T, out string)
 	}
 	faults := []fault{
 		{name: "disk-full-tool-write", prepare: func(t *testing.T, dir, out string) (int, string) {
@@ -98,9 +112,13 @@ func TestFaults(t *testing.T) {
 			require.NoError(t, os.MkdirAll(out, 0o755))
 			writeFile(t, filepath.Join(out, "keep"), oldOutput)
 			return 0, "is a directory"
+		}, after: func(t *testing.T, out string) {
+			assert.Equal(t, oldOutput, string(readFile(t, filepath.Join(out, "keep"))), "the directory's contents survive")
 		}},
-		{name: "missing-output-dir", noOld: true, succeeds: "ldwrap-run", prepare: func(t *testing.T, dir, out string) (int, string) {
+		{name: "missing-output-dir", noOld: true, outDir: "missing/out", asBare: true, prepare: func(t *testing.T, dir, out string) (int, string) {
 			return 0, "no such file or directory"
+		}, after: func(t *testing.T, out string) {
+			assert.NoDirExists(t, filepath.Dir(out), "no directory made where the bare tool makes none")
 		}},
 		{name: "unwritable-output-dir", user: asNobody(), prepare: func(t *testing.T, dir, out string) (int, string) {
 			require.NoError(t, os.MkdirAll(dir, 0o755))
@@ -115,10 +133,11 @@ func TestFaults(t *testing.T) {
 				src := filepath.Join(base, "src")
 				writeFile(t, filepath.Join(src, "a.c"), hello("v1"))
 				run(t, src, nil, "gcc", "-c", "a.c")
-				dir := filepath.Join(base, "out")
-				if f.name == "missing-output-dir" {
-					dir = filepath.Join(base, "missing", "out")
+				outDir := f.outDir
+				if outDir == "" {
+					outDir = "out"
 				}
+				dir := filepath.Join(base, outDir)
 				out := filepath.Join(dir, "a.out")
 				code, cause := f.prepare(t, dir, out)
 				argv := append(append([]string{}, f.user...), fe.argv(src, out)...)
@@ -126,11 +145,15 @@ func TestFaults(t *testing.T) {
 				switch {
 				case f.succeeds == fe.name:
 					assert.Equal(t, 0, got, msg)
+				case f.asBare && fe.bare != nil:
+					bareCode, bareMsg := exitCode(base, nil, append(append([]string{}, f.user...), fe.bare(src, out)...)...)
+					assert.Equal(t, bareCode, got, "the bare tool's status; bare: %s, wrapped: %s", bareMsg, msg)
+					assert.NotContains(t, msg, "ldwrap:", "the tool's own message")
 				case code == -1:
 					assert.NotEqual(t, 0, got, msg)
-					if fe.name == "ldwrap-install" {
-						assert.Equal(t, 1, got, msg)
-						assert.Equal(t, "ldwrap: copy "+out+": no space left on device\n", msg)
+					if fe.writeFails != nil {
+						assert.Equal(t, fe.own, got, msg)
+						assert.Equal(t, fe.writeFails(out), msg)
 					}
 				default:
 					assert.Equal(t, fe.own, got, msg)
@@ -141,8 +164,8 @@ func TestFaults(t *testing.T) {
 				if !f.noOld {
 					assert.Equal(t, oldOutput, string(readFile(t, out)), "the old output is byte-identical")
 				}
-				if f.name == "directory-at-output" {
-					assert.Equal(t, oldOutput, string(readFile(t, filepath.Join(out, "keep"))), "the directory's contents survive")
+				if f.after != nil {
+					f.after(t, out)
 				}
 				if _, err := os.Stat(dir); err == nil {
 					assert.Empty(t, leftovers(t, dir))

@@ -104,64 +104,64 @@ int main(void) { return api(3) == 0; }
 #endif
 `
 
-// e. Compile steps: outputs and side files are byte-identical to a bare
+// Compile steps: outputs and side files are byte-identical to a bare
 // build, for every flag of the side-output matrix, with gcc and clang.
 func TestCompileMatrixByteIdentical(t *testing.T) {
 	need(t, "gcc", "clang", "sid")
+	// Each case carries what ldwrap does with it under each compiler, the
+	// README table's cell: "" where the compiler lacks the flag.
+	const (
+		staged  = "staged"
+		inPlace = "staged; side files in place"
+		through = "passed through"
+	)
 	type tc struct {
-		name  string
-		flags []string
-		gcc   bool
-		clang bool
+		name       string
+		flags      []string
+		out        string // the output -o names
+		gcc, clang string
+		alsoNoO    bool // also without -o
 	}
 	cases := []tc{
-		{"plain", []string{"-c"}, true, true},
-		{"debug", []string{"-c", "-g3"}, true, true},
-		{"MD", []string{"-c", "-MD"}, true, true},
-		{"MMD-MF", []string{"-c", "-MMD", "-MF", "dep/x.dep"}, true, true},
-		{"MD-MT", []string{"-c", "-MD", "-MT", "custom"}, true, true},
-		{"MD-MP", []string{"-c", "-MD", "-MP"}, true, true},
-		{"split-dwarf", []string{"-c", "-g", "-gsplit-dwarf"}, true, true},
-		{"coverage", []string{"-c", "--coverage"}, true, true},
-		{"profile-arcs", []string{"-c", "-fprofile-arcs"}, true, false},
-		{"stack-usage", []string{"-c", "-fstack-usage"}, true, true},
-		{"callgraph-info", []string{"-c", "-fcallgraph-info"}, true, false},
-		{"save-temps", []string{"-c", "-save-temps"}, true, true},
-		{"save-temps-obj", []string{"-c", "-save-temps=obj"}, true, true},
-		{"dump-tree", []string{"-c", "-fdump-tree-original"}, true, false},
-		{"lto", []string{"-c", "-flto"}, true, true},
-		{"record-switches", []string{"-c", "-frecord-gcc-switches"}, true, true},
-		{"record-command-line", []string{"-c", "-frecord-command-line"}, false, true},
-		{"asm", []string{"-S"}, true, true},
-		{"preprocess", []string{"-E"}, true, true},
-		{"split-dwarf+MD+stack-usage", []string{"-c", "-g", "-gsplit-dwarf", "-MD", "-fstack-usage"}, true, false},
-		// Issue 11's audit: other spellings and newer flags.
-		{"split-dwarf-single", []string{"-c", "-g", "-gsplit-dwarf=single"}, false, true},
-		{"record-command-line-g", []string{"-c", "-g", "-grecord-command-line"}, false, true},
-		{"profile-note", []string{"-c", "--coverage", "-fprofile-note=sub/n.gcno"}, true, false},
+		{"plain", []string{"-c"}, "sub/x.o", staged, staged, true},
+		{"debug", []string{"-c", "-g3"}, "sub/x.o", staged, staged, false},
+		{"MD", []string{"-c", "-MD"}, "sub/x.o", staged, staged, true},
+		{"MMD-MF", []string{"-c", "-MMD", "-MF", "dep/x.dep"}, "sub/x.o", staged, staged, false},
+		{"MD-MT", []string{"-c", "-MD", "-MT", "custom"}, "sub/x.o", staged, staged, false},
+		{"MD-MP", []string{"-c", "-MD", "-MP"}, "sub/x.o", staged, staged, false},
+		{"split-dwarf", []string{"-c", "-g", "-gsplit-dwarf"}, "sub/x.o", inPlace, through, true},
+		{"coverage", []string{"-c", "--coverage"}, "sub/x.o", inPlace, through, false},
+		{"profile-arcs", []string{"-c", "-fprofile-arcs"}, "sub/x.o", inPlace, "", false},
+		{"stack-usage", []string{"-c", "-fstack-usage"}, "sub/x.o", staged, staged, false},
+		{"callgraph-info", []string{"-c", "-fcallgraph-info"}, "sub/x.o", staged, "", false},
+		{"save-temps", []string{"-c", "-save-temps"}, "sub/x.o", staged, staged, false},
+		{"save-temps-obj", []string{"-c", "-save-temps=obj"}, "sub/x.o", staged, staged, false},
+		{"dump-tree", []string{"-c", "-fdump-tree-original"}, "sub/x.o", staged, "", false},
+		{"lto", []string{"-c", "-flto"}, "sub/x.o", staged, staged, false},
+		{"record-switches", []string{"-c", "-frecord-gcc-switches"}, "sub/x.o", staged, through, false},
+		{"record-command-line", []string{"-c", "-frecord-command-line"}, "sub/x.o", "", through, false},
+		{"asm", []string{"-S"}, "sub/x.s", staged, staged, false},
+		{"preprocess", []string{"-E"}, "sub/x.i", staged, staged, false},
+		{"split-dwarf+MD+stack-usage", []string{"-c", "-g", "-gsplit-dwarf", "-MD", "-fstack-usage"}, "sub/x.o", inPlace, "", false},
+		// Other spellings and newer flags.
+		{"split-dwarf-single", []string{"-c", "-g", "-gsplit-dwarf=single"}, "sub/x.o", "", through, false},
+		{"record-command-line-g", []string{"-c", "-g", "-grecord-command-line"}, "sub/x.o", "", through, false},
+		{"profile-note", []string{"-c", "--coverage", "-fprofile-note=sub/n.gcno"}, "sub/x.o", inPlace, "", false},
 	}
 	keep := map[string]bool{"a.c": true}
 	summary := map[string]string{}
-	// expect is the README table's cell for a case: what ldwrap does.
-	expect := func(compiler, name string) string {
-		switch {
-		case compiler == "gcc" && (strings.HasPrefix(name, "split-dwarf") || name == "coverage" || name == "profile-arcs" || name == "profile-note"):
-			return "staged; side files in place"
-		case compiler == "clang" && (strings.HasPrefix(name, "split-dwarf") || name == "coverage" || strings.HasPrefix(name, "record-")):
-			return "passed through"
-		}
-		return "staged"
-	}
 	for _, g := range generations {
 		for _, compiler := range []string{"gcc", "clang"} {
 			for _, c := range cases {
-				if (compiler == "gcc" && !c.gcc) || (compiler == "clang" && !c.clang) {
+				want := map[string]string{"gcc": c.gcc, "clang": c.clang}[compiler]
+				if want == "" {
 					continue
 				}
-				for _, out := range []string{"sub/x.o", ""} {
-					if out == "" && c.name != "plain" && c.name != "MD" && c.name != "split-dwarf" {
-						continue
-					}
+				outs := []string{c.out}
+				if c.alsoNoO {
+					outs = append(outs, "")
+				}
+				for _, out := range outs {
 					name := g.name + "/" + compiler + "/" + c.name
 					if out == "" {
 						name += "/no-o"
@@ -176,20 +176,14 @@ func TestCompileMatrixByteIdentical(t *testing.T) {
 							args = append(args, "-frandom-seed=ldwrap")
 						}
 						if out != "" {
-							o := out
-							if c.name == "asm" {
-								o = "sub/x.s"
-							} else if c.name == "preprocess" {
-								o = "sub/x.i"
-							}
-							args = append(args, "-o", o)
+							args = append(args, "-o", out)
 						}
 						args = append(args, "a.c")
 						bare := append([]string{compiler}, args...)
 						wrapped := append([]string{g.ldwrap("ldwrap-cc")}, args...)
 						v := identicalIn(t, g, dir, keep, bare, wrapped, []string{"LDWRAP_CC=" + compiler})
 						summary[name] = how(v)
-						assert.Equal(t, expect(compiler, c.name), summary[name], "the README's cell for %s", name)
+						assert.Equal(t, want, summary[name], "the README's cell for %s", name)
 					})
 				}
 			}
@@ -233,31 +227,38 @@ func TestCompileMatrixControl(t *testing.T) {
 	}
 }
 
-// e. Link steps: byte-identical outputs (and maps) across gcc/clang x
+// Link steps: byte-identical outputs (and maps) across gcc/clang x
 // bfd/gold/lld/mold, through ldwrap-cc and through ldwrap as the linker.
 func TestLinkMatrixByteIdentical(t *testing.T) {
 	need(t, "gcc", "clang", "ld.bfd", "ld.gold", "ld.lld", "mold", "sid")
+	// Each variant carries the compile flags its object needs, where it
+	// applies, and where ldwrap passes it through (the README's cells):
+	// where the linker writes the output's name into a file.
 	type variant struct {
-		name  string
-		flags []string
-		out   string
-		only  func(cc, ld string) bool
+		name          string
+		cflags, flags []string
+		out           string
+		only          func(cc, ld string) bool
+		passedThrough func(cc, ld string) bool
 	}
 	all := func(string, string) bool { return true }
+	none := func(string, string) bool { return false }
 	variants := []variant{
-		{"exe", nil, "sub/prog", all},
-		{"exe-default-a.out", nil, "", all},
-		{"build-id", []string{"-Wl,--build-id"}, "sub/prog", all},
-		{"shared-soname", []string{"-shared", "-Wl,-soname,libx.so.1"}, "sub/libx.so", all},
-		{"shared", []string{"-shared"}, "sub/libx.so", all},
-		{"map", []string{"-Wl,-Map=sub/prog.map"}, "sub/prog", all},
-		{"dependency-file", []string{"-Wl,--dependency-file=sub/prog.dep"}, "sub/prog", func(cc, ld string) bool { return ld == "bfd" || ld == "lld" }},
-		{"why-extract", []string{"-Wl,--why-extract=sub/why.txt"}, "sub/prog", func(cc, ld string) bool { return ld == "lld" }},
+		{"exe", nil, nil, "sub/prog", all, none},
+		{"exe-default-a.out", nil, nil, "", all, none},
+		{"build-id", nil, []string{"-Wl,--build-id"}, "sub/prog", all, none},
+		{"shared-soname", []string{"-DNOMAIN"}, []string{"-shared", "-Wl,-soname,libx.so.1"}, "sub/libx.so", all, none},
+		// gold writes the output path into a library without a soname.
+		{"shared", []string{"-DNOMAIN"}, []string{"-shared"}, "sub/libx.so", all, func(cc, ld string) bool { return ld == "gold" }},
+		// GNU ld's map has an OUTPUT(...) line.
+		{"map", nil, []string{"-Wl,-Map=sub/prog.map"}, "sub/prog", all, func(cc, ld string) bool { return ld == "bfd" }},
+		{"dependency-file", nil, []string{"-Wl,--dependency-file=sub/prog.dep"}, "sub/prog", func(cc, ld string) bool { return ld == "bfd" || ld == "lld" }, all},
+		{"why-extract", nil, []string{"-Wl,--why-extract=sub/why.txt"}, "sub/prog", func(cc, ld string) bool { return ld == "lld" }, none},
 		// gcc+lld: the archive holds collect2's temporary names, so it differs run to run even bare.
-		{"reproduce", []string{"-Wl,--reproduce=sub/repro.tar"}, "sub/prog", func(cc, ld string) bool { return ld == "lld" && cc == "clang" }},
-		{"lto", []string{"-flto"}, "sub/prog", func(cc, ld string) bool {
+		{"reproduce", nil, []string{"-Wl,--reproduce=sub/repro.tar"}, "sub/prog", func(cc, ld string) bool { return ld == "lld" && cc == "clang" }, all},
+		{"lto", []string{"-flto"}, []string{"-flto"}, "sub/prog", func(cc, ld string) bool {
 			return (cc == "gcc" && ld != "lld") || (cc == "clang" && ld == "lld")
-		}},
+		}, none},
 	}
 	summary := map[string]string{}
 	for _, g := range generations {
@@ -276,13 +277,7 @@ func TestLinkMatrixByteIdentical(t *testing.T) {
 							dir := g.tempDir(t)
 							writeFile(t, g.host(dir+"/a.c"), matrixC)
 							require.NoError(t, os.MkdirAll(g.host(dir+"/sub"), 0o755))
-							cflags := []string{"-c", "-fPIC", "-O1"}
-							if v.name == "lto" {
-								cflags = append(cflags, "-flto")
-							}
-							if strings.HasPrefix(v.name, "shared") {
-								cflags = append(cflags, "-DNOMAIN")
-							}
+							cflags := append([]string{"-c", "-fPIC", "-O1"}, v.cflags...)
 							g.run(t, dir, nil, append(append([]string{cc}, cflags...), "a.c", "-o", "a.o")...)
 							keep := map[string]bool{"a.c": true, "a.o": true}
 							args := append([]string{"-fuse-ld=" + ld}, v.flags...)
@@ -310,7 +305,7 @@ func TestLinkMatrixByteIdentical(t *testing.T) {
 							}
 							summary[name] = how(identicalIn(t, g, dir, keep, bare, wrapped, env))
 							want := "staged"
-							if (v.name == "map" && ld == "bfd") || v.name == "dependency-file" || (v.name == "shared" && ld == "gold") || v.name == "reproduce" {
+							if v.passedThrough(cc, ld) {
 								want = "passed through"
 							}
 							assert.Equal(t, want, summary[name], "the README's cell for %s", name)

@@ -112,6 +112,23 @@ func TestRunStdoutAndMissingOutput(t *testing.T) {
 	assert.Equal(t, "hello\n", string(b))
 }
 
+// An output whose directory is missing: the command runs as it would
+// without ldwrap, and makes the directory or fails as it does bare.
+func TestRunMissingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "bin", "app")
+	require.NoError(t, Run([]string{out}, []string{"sh", "-c", `mkdir -p "$(dirname "$0")" && echo app > "$0"`, out}))
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, "app\n", string(b))
+	other := filepath.Join(dir, "missing", "x")
+	err = Run([]string{other}, []string{"cp", out, other})
+	var ee *ExitError
+	require.ErrorAs(t, err, &ee, "cp fails as it does bare")
+	assert.Equal(t, 1, ee.Code)
+	assert.NoDirExists(t, filepath.Join(dir, "missing"))
+}
+
 // StaleUsers names a process that still runs a program Install replaced.
 func TestStaleUsersAfterInstall(t *testing.T) {
 	dir := t.TempDir()

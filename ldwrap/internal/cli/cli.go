@@ -140,8 +140,13 @@ func run(s step.Step) {
 	opts.StageAbove = s.Options.StageAbove
 	s.Options, s.Forward, s.RelayStderr = opts, true, true
 	out, err := s.Execute()
-	if errors.Is(err, engine.ErrSpecial) && s.Stdout == "" {
+	if untouchable(err) && s.Stdout == "" {
+		// Nothing there to protect (a device, no directory yet): the tool
+		// does what it does bare, fails or makes the directory.
 		logf("passing through untouched: %v", err)
+		for _, e := range s.EnvOutputs {
+			os.Setenv(e.Name, e.Output)
+		}
 		execTool(s.Tool, s.Args)
 	}
 	if err != nil {
@@ -164,6 +169,12 @@ func reportStale(replaced []rawio.Inode) {
 		paths = append(paths, r.Path)
 	}
 	stale.Report(os.Stderr, paths)
+}
+
+// untouchable says whether err is a target ldwrap does not stage, and the
+// tool is better run untouched: a special file, or a missing directory.
+func untouchable(err error) bool {
+	return errors.Is(err, engine.ErrSpecial) || errors.Is(err, engine.ErrNoDirectory)
 }
 
 func exitCodeOf(err error) int {

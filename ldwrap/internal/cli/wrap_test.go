@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath/toolpathtest"
 )
 
 // world is a finder over a temporary tree: bin/ with compilers, links/
@@ -20,25 +21,7 @@ type world struct {
 }
 
 func newWorld(t *testing.T, files map[string]string) world {
-	root := t.TempDir()
-	self := filepath.Join(root, "ldwrap")
-	require.NoError(t, os.WriteFile(self, []byte("ldwrap"), 0o755))
-	for p, kind := range files {
-		full := filepath.Join(root, p)
-		require.NoError(t, os.MkdirAll(filepath.Dir(full), 0o755))
-		switch kind {
-		case "self":
-			require.NoError(t, os.Link(self, full))
-		case "exe":
-			require.NoError(t, os.WriteFile(full, []byte(p), 0o755))
-		case "file":
-			require.NoError(t, os.WriteFile(full, []byte(p), 0o644))
-		default: // a symlink to kind
-			require.NoError(t, os.Symlink(kind, full))
-		}
-	}
-	fi, err := os.Stat(self)
-	require.NoError(t, err)
+	root, self := toolpathtest.Tree(t, files)
 	cwd := filepath.Join(root, "cwd")
 	os.MkdirAll(cwd, 0o755)
 	stat := func(p string) (os.FileInfo, error) {
@@ -48,7 +31,7 @@ func newWorld(t *testing.T, files map[string]string) world {
 		return os.Stat(p)
 	}
 	path := strings.Join([]string{filepath.Join(root, "links"), filepath.Join(root, "ccache"), filepath.Join(root, "bin")}, ":")
-	return world{root, toolpath.Finder{PATH: path, Self: fi, Stat: stat}}
+	return world{root, toolpath.Finder{PATH: path, Self: self, Stat: stat}}
 }
 
 func (w world) rel(p string) string {

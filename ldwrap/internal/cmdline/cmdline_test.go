@@ -196,7 +196,7 @@ func TestDriverPassThrough(t *testing.T) {
 		{clang, []string{"-c", "-g", "-gsplit-dwarf=single", "a.c", "-o", "a.o"}, false},
 		{clang, []string{"-c", "-ftime-trace=t.json", "a.c", "-o", "a.o"}, false},
 		{clang, []string{"-a.o", "-fuse-ld=lld", "-Wl,--reproduce=r.tar", "a.o", "-o", "p"}, false},
-		// Issue 14: calls that are not links never get "-o a.out".
+		// Calls that are not links never get "-o a.out".
 		{gcc, []string{"-MM", "a.c", "b.c"}, true},
 		{gcc, []string{"-M", "a.c"}, true},
 		{gcc, []string{"--dependencies", "a.c"}, true},

@@ -1,10 +1,5 @@
 package cmdline
 
-import (
-	"os"
-	"path/filepath"
-)
-
 // StageFunc stages the output of edit e and returns the path the tool must
 // write instead.
 type StageFunc func(e Edit) (temp string, err error)
@@ -40,9 +35,6 @@ type Plan struct {
 	Append  []string // literal arguments added after the appended edits
 	Notes   []string // for verbose mode
 	Outputs []string // the final outputs, for messages
-	// MakeDirs asks for missing parent directories of the outputs to be
-	// created first, as tools like go build do for their -o.
-	MakeDirs bool
 }
 
 func passThrough(reason string) Plan { return Plan{Pass: reason} }
@@ -59,11 +51,6 @@ func (r Plan) Apply(argv []string, stage StageFunc) ([]string, error) {
 	var tail []string
 	within := map[int]map[string]string{} // argv index -> output -> staged path
 	for _, e := range r.Edits {
-		if r.MakeDirs {
-			if err := os.MkdirAll(filepath.Dir(e.Target), 0o777); err != nil {
-				return nil, err
-			}
-		}
 		temp, err := stage(e)
 		if err != nil {
 			return nil, err

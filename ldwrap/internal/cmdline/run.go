@@ -29,11 +29,11 @@ type RunOptions struct {
 // it ('-DNAME="hello"', 'echo writing out.txt', --exclude=dist.tar), and a
 // wrong guess changes the command's output while it exits 0. An output
 // that has no argument of its own is an error, before anything runs, that
-// shows the safe form. Missing parent directories of the outputs are
-// created (mode 0777 less umask), as go build and most generators do; they
-// stay if the step fails.
+// shows the safe form. An output whose directory is missing is the
+// command's business, as it is bare: the engine refuses to stage it
+// (engine.ErrNoDirectory) and the command runs untouched.
 func PlanRun(outputs []string, argv []string, opts RunOptions) (Plan, error) {
-	r := Plan{Outputs: outputs, MakeDirs: true}
+	r := Plan{Outputs: outputs}
 	for _, out := range outputs {
 		if out == "" {
 			return Plan{}, fmt.Errorf("output: empty name")

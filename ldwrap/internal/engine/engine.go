@@ -76,6 +76,12 @@ type Options struct {
 // rename: "-", devices, fifos and sockets. Callers pass such steps through.
 var ErrSpecial = errors.New("not a regular file")
 
+// ErrNoDirectory is returned by Stage for a target whose directory does not
+// exist. There is no old file to protect there, and making the directory
+// would change what the tool does (cp fails, go build makes it): the
+// commands run the tool untouched instead.
+var ErrNoDirectory = errors.New("no such file or directory")
+
 // Error is a failure of the engine, with the path it concerns.
 type Error struct {
 	Op   string
@@ -133,7 +139,8 @@ func (t *Txn) logf(format string, args ...interface{}) {
 
 // Stage prepares target and returns the Output whose Temp the tool must write
 // instead. Staging the same target twice returns the same Output. It fails
-// with ErrSpecial (wrapped) for targets that are not regular files, and with
+// with ErrSpecial (wrapped) for targets that are not regular files, with
+// ErrNoDirectory where the target's directory does not exist, and with
 // EISDIR for a directory.
 func (t *Txn) Stage(target string) (*Output, error) { return t.stage(target, false) }
 

@@ -56,6 +56,8 @@ func (t *Txn) resolve(target string) (string, *Output, error) {
 		}
 	} else if !os.IsNotExist(err) {
 		return "", nil, &Error{"stage", target, err}
+	} else if dir, _ := splitTarget(target); !isDir(dir) {
+		return "", nil, &Error{"stage", target, ErrNoDirectory}
 	}
 	return target, nil, nil
 }
@@ -92,4 +94,9 @@ func mayFollow(link string) error {
 		return nil
 	}
 	return fmt.Errorf("%w: a symlink owned by uid %d in a sticky world-writable directory is not followed (as fs.protected_symlinks)", syscall.EACCES, l.Uid)
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }

@@ -59,8 +59,13 @@ func TestSpecialTargetsAndDirectories(t *testing.T) {
 	_, err = txn.Stage(filepath.Join(dir, "d"))
 	assert.ErrorIs(t, err, syscall.EISDIR)
 	assert.Contains(t, err.Error(), "stage "+filepath.Join(dir, "d")+": is a directory")
+	// No directory: nothing old to protect, and the caller runs the tool
+	// untouched, which fails or makes the directory as it does bare.
 	_, err = txn.Stage(filepath.Join(dir, "missing", "x"))
-	assert.ErrorIs(t, err, syscall.ENOENT)
+	assert.ErrorIs(t, err, ErrNoDirectory)
+	assert.EqualError(t, err, "stage "+filepath.Join(dir, "missing", "x")+": no such file or directory")
+	_, err = New(Options{StageAbove: true}).Stage(filepath.Join(dir, "missing", "x"))
+	assert.ErrorIs(t, err, ErrNoDirectory)
 	txn.Abort()
 	assert.ElementsMatch(t, []string{"fifo", "sink", "d"}, entries(t, dir))
 }

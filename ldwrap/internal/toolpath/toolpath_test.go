@@ -7,36 +7,20 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath/toolpathtest"
 )
 
-// fakeFS is a Finder's world for tests: executables by path, one of which
-// is this program (same file), as ccache's find_compiler tests build one.
+// finder is a Finder over a toolpathtest tree, with PATH's directories
+// under its root.
 func finder(t *testing.T, path string, files map[string]string) Finder {
 	t.Helper()
-	root := t.TempDir()
-	self := filepath.Join(root, "self")
-	require.NoError(t, os.WriteFile(self, []byte("ldwrap"), 0o755))
-	for p, kind := range files {
-		full := filepath.Join(root, p)
-		require.NoError(t, os.MkdirAll(filepath.Dir(full), 0o755))
-		switch kind {
-		case "self":
-			require.NoError(t, os.Link(self, full))
-		case "exe":
-			require.NoError(t, os.WriteFile(full, []byte(p), 0o755))
-		case "data":
-			require.NoError(t, os.WriteFile(full, []byte(p), 0o644))
-		case "dir":
-			require.NoError(t, os.MkdirAll(full, 0o755))
-		}
-	}
-	fi, err := os.Stat(self)
-	require.NoError(t, err)
+	root, self := toolpathtest.Tree(t, files)
 	var dirs []string
 	for _, d := range filepath.SplitList(path) {
 		dirs = append(dirs, filepath.Join(root, d))
 	}
-	return Finder{PATH: joinList(dirs), Self: fi, Stat: os.Stat}
+	return Finder{PATH: joinList(dirs), Self: self, Stat: os.Stat}
 }
 
 func joinList(dirs []string) string {
@@ -59,7 +43,7 @@ func rel(f Finder, p string) string {
 
 func TestCommandSkipsSelf(t *testing.T) {
 	f := finder(t, "links:data:bin", map[string]string{
-		"links/gcc": "self", "data/gcc": "data", "bin/gcc": "exe", "bin/sub": "dir",
+		"links/gcc": "self", "data/gcc": "file", "bin/gcc": "exe", "bin/sub": "dir",
 	})
 	tool, err := f.Command("gcc")
 	require.NoError(t, err)
