@@ -420,6 +420,7 @@ func TestOwnFailures(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.c"), hello("v1"))
 	writeFile(t, filepath.Join(dir, "noexec"), "#!/bin/sh\n")
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "adir"), 0o755))
 	cases := []struct {
 		env  []string
 		argv []string
@@ -429,7 +430,7 @@ func TestOwnFailures(t *testing.T) {
 		{[]string{"LDWRAP_CC=no-such-cc"}, []string{ldwrap("ldwrap-cc"), "-c", "a.c"}, 127, "ldwrap: run no-such-cc: file does not exist in PATH"},
 		{[]string{"LDWRAP_CC=./noexec"}, []string{ldwrap("ldwrap-cc"), "-c", "a.c"}, 126, "ldwrap: run ./noexec: permission denied"},
 		{[]string{"LDWRAP_LD=" + ldwrap("ldwrap")}, []string{ldwrap("ldwrap"), "a.o"}, 126, "ldwrap: run " + ldwrap("ldwrap") + ": refusing to run ldwrap itself"},
-		{nil, []string{ldwrap("ldwrap-cc"), "-c", "a.c", "-o", "nodir/a.o"}, 126, "ldwrap: stage nodir/a.o: no such file or directory"},
+		{nil, []string{ldwrap("ldwrap-cc"), "-c", "a.c", "-o", "adir"}, 126, "ldwrap: stage adir: is a directory"},
 		{[]string{"LDWRAP_SYMLINKS=sideways"}, []string{ldwrap("ldwrap-cc"), "-c", "a.c"}, 126, "ldwrap: config: LDWRAP_SYMLINKS=sideways"},
 	}
 	for _, c := range cases {

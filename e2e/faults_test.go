@@ -120,6 +120,12 @@ func TestFaults(t *testing.T) {
 		}, after: func(t *testing.T, out string) {
 			assert.NoDirExists(t, filepath.Dir(out), "no directory made where the bare tool makes none")
 		}},
+		{name: "file-in-output-path", noOld: true, outDir: "file/out", asBare: true, prepare: func(t *testing.T, dir, out string) (int, string) {
+			writeFile(t, filepath.Dir(dir), oldOutput)
+			return 0, "not a directory"
+		}, after: func(t *testing.T, out string) {
+			assert.Equal(t, oldOutput, string(readFile(t, filepath.Dir(filepath.Dir(out)))), "the file in the way is untouched")
+		}},
 		{name: "unwritable-output-dir", user: asNobody(), prepare: func(t *testing.T, dir, out string) (int, string) {
 			require.NoError(t, os.MkdirAll(dir, 0o755))
 			writeFile(t, out, oldOutput)

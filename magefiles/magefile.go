@@ -117,14 +117,14 @@ func Vet119() error {
 
 // Unit runs the unit tests and the fuzz targets' seed corpora (needs Go only; 1 min).
 func Unit() error {
-	return sh.RunV("go", "test", "-count=1", "-timeout="+unitTimeout, "./ldwrap/...")
+	return goTest(nil, "-count=1", "-timeout="+unitTimeout, "./ldwrap/...")
 }
 
 // E2e runs the end-to-end tests against the real tools, failing on a missing one (needs setup; cold 20 min, warm 8).
 func E2e() error {
 	mg.Deps(Setup)
 	env := map[string]string{"LDWRAP_E2E_STRICT": "1"}
-	return sh.RunWithV(env, "go", "test", "-count=1", "-timeout="+e2eTimeout, "./e2e/...")
+	return goTest(env, "-count=1", "-timeout="+e2eTimeout, "./e2e/...")
 }
 
 // Fuzz runs each fuzz target for FUZZTIME, default 30s, each (needs Go only; 2 min).

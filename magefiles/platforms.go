@@ -33,7 +33,7 @@ func Cross() error {
 	for _, c := range crossTargets {
 		env := map[string]string{"GOOS": c.goos, "GOARCH": c.goarch, "CGO_ENABLED": "0"}
 		fmt.Printf("cross: %s/%s\n", c.goos, c.goarch)
-		pkgs := splitWords(c.pkgs)
+		pkgs := strings.Fields(c.pkgs)
 		if err := sh.RunWithV(env, "go", append([]string{"vet"}, pkgs...)...); err != nil {
 			return err
 		}
@@ -55,19 +55,34 @@ func Cross() error {
 	return nil
 }
 
-// portableSkip are the e2e tests the portable run leaves out: they test
-// the tools (toolchain matrices, build systems, launchers, Bazel, the
-// benchmarks' numbers), and run the same engine calls as the tests kept.
-const portableSkip = `^(TestBazel|TestBzlmod|TestCompileMatrix|TestLinkMatrix|TestSidFlagMatrix|TestLauncherCompositions|TestCMakeLaunchers|TestMeson|TestAutotools|TestDistcc|TestCcache|TestUserMagefileImport|TestMageInstallWhileRunning|TestStaticWhateverCgo)`
+// portableTests are the e2e tests the portable run repeats: those of the
+// promises the POSIX fallback keeps differently (kills, leftovers, faults,
+// concurrency, signals, the tool's messages) and of the commands' basic
+// work. The rest test the tools (toolchain matrices, build systems,
+// launchers, Bazel) or /proc-only code (ldwrap-stale), which the tag does
+// not change; PortableAll runs them too.
+const portableTests = `^(TestSigkill|TestToolDiesWithLdwrap|TestFaults|TestParallelWriters|TestSweepSparesLiveWriter|` +
+	`TestTwoWritersOneTargetBothSucceed|TestStickyDirAttacker|TestStagedFilesPrivate|TestNoDescriptorsLeakToTool|` +
+	`TestInstallOverRunningProgramAndLibrary|TestInstallOptions|TestMakeInstall|TestRunStep|TestRunSeesOldOutput|` +
+	`TestRunNeverRewritesText|TestRunDifferential|TestSignalsForwarded|TestIgnoredSignal|TestFailedLinkKeepsOldOutput|` +
+	`TestMakeRelinksRunningProgram|TestSharedLibraryRebuiltUnderRunningUser|TestLinkerMessagesNameTheOutput|` +
+	`TestInstallModeNeverWrong|TestInstallBackupNeverMissing|TestInstallManyFilesFewDescriptors|` +
+	`TestOldVersionNeverReachable|TestWriteFileWriteOnlyAsUser|TestDirectoryAppearsAtOutput|` +
+	`TestHardLinksKeepOldContent|TestDeletedNamesAsInstall|TestOwnFailures|TestPrefixForm|TestMasquerade)$`
 
-// Portable runs the unit tests and the e2e tests of the engine with the POSIX fallback macOS and FreeBSD get (-tags ldwrap_portable), on Linux (needs setup; cold 6 min).
+var portableEnv = map[string]string{"LDWRAP_E2E_TAGS": "ldwrap_portable", "LDWRAP_E2E_STRICT": "1"}
+
+// Portable runs the unit tests and the engine's e2e tests with the POSIX fallback macOS and FreeBSD get (-tags ldwrap_portable), on Linux (needs setup; 2 min).
 func Portable() error {
 	mg.Deps(Setup)
-	if err := sh.RunV("go", "test", "-count=1", "-tags=ldwrap_portable", "-timeout="+unitTimeout, "./ldwrap/..."); err != nil {
+	if err := goTest(nil, "-count=1", "-tags=ldwrap_portable", "-timeout="+unitTimeout, "./ldwrap/..."); err != nil {
 		return err
 	}
-	env := map[string]string{"LDWRAP_E2E_TAGS": "ldwrap_portable", "LDWRAP_E2E_STRICT": "1"}
-	return sh.RunWithV(env, "go", "test", "-count=1", "-timeout="+e2eTimeout, "-skip", portableSkip, "./e2e/")
+	return goTest(portableEnv, "-count=1", "-timeout="+e2eTimeout, "-run", portableTests, "./e2e/")
 }
 
-func splitWords(s string) []string { return strings.Fields(s) }
+// PortableAll runs every e2e test with the POSIX fallback, not only the engine's (needs setup; 20 min).
+func PortableAll() error {
+	mg.Deps(Setup)
+	return goTest(portableEnv, "-count=1", "-timeout="+e2eTimeout, "./e2e/")
+}

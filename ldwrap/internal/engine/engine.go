@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -81,6 +82,13 @@ var ErrSpecial = errors.New("not a regular file")
 // would change what the tool does (cp fails, go build makes it): the
 // commands run the tool untouched instead.
 var ErrNoDirectory = errors.New("no such file or directory")
+
+// noDirectory is ErrNoDirectory with the system's cause: ENOENT, or ENOTDIR
+// for a file where the directory should be.
+type noDirectory struct{ cause syscall.Errno }
+
+func (e noDirectory) Error() string        { return e.cause.Error() }
+func (e noDirectory) Is(target error) bool { return target == ErrNoDirectory || target == e.cause }
 
 // Error is a failure of the engine, with the path it concerns.
 type Error struct {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -54,10 +55,14 @@ func (t *Txn) resolve(target string) (string, *Output, error) {
 		if st, ok := fi.Sys().(*syscall.Stat_t); ok && fi.Mode().IsRegular() && st.Nlink > 1 && t.opts.Warnf != nil {
 			t.opts.Warnf("%s has %d hard links; the others keep the old content", target, st.Nlink)
 		}
-	} else if !os.IsNotExist(err) {
+	} else if !os.IsNotExist(err) && !errors.Is(err, syscall.ENOTDIR) {
 		return "", nil, &Error{"stage", target, err}
 	} else if dir, _ := splitTarget(target); !isDir(dir) {
-		return "", nil, &Error{"stage", target, ErrNoDirectory}
+		cause := syscall.ENOENT
+		if errors.Is(err, syscall.ENOTDIR) {
+			cause = syscall.ENOTDIR // a file where the directory should be
+		}
+		return "", nil, &Error{"stage", target, noDirectory{cause}}
 	}
 	return target, nil, nil
 }

@@ -66,6 +66,9 @@ func TestSpecialTargetsAndDirectories(t *testing.T) {
 	assert.EqualError(t, err, "stage "+filepath.Join(dir, "missing", "x")+": no such file or directory")
 	_, err = New(Options{StageAbove: true}).Stage(filepath.Join(dir, "missing", "x"))
 	assert.ErrorIs(t, err, ErrNoDirectory)
+	_, err = txn.Stage(filepath.Join(dir, "fifo", "x"))
+	assert.ErrorIs(t, err, ErrNoDirectory, "a file where the directory should be")
+	assert.ErrorIs(t, err, syscall.ENOTDIR)
 	txn.Abort()
 	assert.ElementsMatch(t, []string{"fifo", "sink", "d"}, entries(t, dir))
 }

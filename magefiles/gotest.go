@@ -1,0 +1,87 @@
+//go:build mage
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"time"
+)
+
+// goTest runs go test with args and prints what go test prints (the
+// output of failed tests, and each package's result), then the slowest
+// tests: a timeout's margin is checked against them, and a test that
+// grows shows there first.
+func goTest(env map[string]string, args ...string) error {
+	cmd := exec.Command("go", append([]string{"test", "-json"}, args...)...)
+	cmd.Env = os.Environ()
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("go test %s\n", strings.Join(args, " "))
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	type event struct {
+		Action, Package, Test, Output string
+		Elapsed                       float64
+	}
+	type timing struct {
+		name    string
+		seconds float64
+	}
+	var slow []timing
+	pending := map[string][]string{} // a running test's output, shown if it fails
+	dec := json.NewDecoder(out)
+	for {
+		var ev event
+		if err := dec.Decode(&ev); err == io.EOF {
+			break
+		} else if err != nil {
+			// Not JSON (a build failure): show the rest as it is.
+			io.Copy(os.Stdout, io.MultiReader(dec.Buffered(), out))
+			break
+		}
+		key := ev.Package + " " + ev.Test
+		switch {
+		case ev.Test == "" && ev.Output != "":
+			os.Stdout.WriteString(ev.Output)
+		case ev.Output != "":
+			pending[key] = append(pending[key], ev.Output)
+		case ev.Action == "fail":
+			os.Stdout.WriteString(strings.Join(pending[key], ""))
+			fallthrough
+		case ev.Action == "pass" || ev.Action == "skip":
+			delete(pending, key)
+			if ev.Test != "" && !strings.Contains(ev.Test, "/") {
+				slow = append(slow, timing{ev.Test, ev.Elapsed})
+			}
+		}
+	}
+	err = cmd.Wait()
+	// A test still running when the binary died (a timeout's panic).
+	for _, lines := range pending {
+		os.Stdout.WriteString(strings.Join(lines, ""))
+	}
+	sort.Slice(slow, func(i, j int) bool { return slow[i].seconds > slow[j].seconds })
+	if len(slow) > 8 {
+		slow = slow[:8]
+	}
+	fmt.Printf("%s in %s; slowest:", strings.Join(args, " "), time.Since(start).Round(time.Second))
+	for _, s := range slow {
+		fmt.Printf(" %s %.0fs", s.name, s.seconds)
+	}
+	fmt.Println()
+	return err
+}
