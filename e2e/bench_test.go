@@ -165,6 +165,7 @@ func (f *floorWrapper) get(b *testing.B) string {
 	f.once.Do(func() {
 		dir, err := os.MkdirTemp("", "ldwrap-floor")
 		require.NoError(b, err)
+		removeAtExit = append(removeAtExit, dir) // shared by the benchmarks: b.TempDir would go with the first
 		for name, src := range f.files {
 			writeFile(b, filepath.Join(dir, name), src)
 		}

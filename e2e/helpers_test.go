@@ -82,6 +82,9 @@ func need(t testing.TB, what ...string) {
 // no death signal for the tool), and the tests assert them as such.
 var portable = strings.Contains(os.Getenv("LDWRAP_E2E_TAGS"), "ldwrap_portable")
 
+// removeAtExit are directories shared by tests, removed when they all ran.
+var removeAtExit []string
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "ldwrap-e2e-bin")
 	if err != nil {
@@ -111,6 +114,9 @@ func TestMain(m *testing.M) {
 		code = 1
 	}
 	os.RemoveAll(dir)
+	for _, d := range removeAtExit {
+		os.RemoveAll(d)
+	}
 	if err := writeBenchReport(os.Getenv("LDWRAP_BENCH_DIR")); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: writing the benchmark report:", err)
 		code = 1
