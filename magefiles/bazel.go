@@ -320,8 +320,11 @@ func (Bazel) Warm() error {
 	}
 	// TestBzlmodProject's copy of the repository, at the same path.
 	copyInto := `rm -rf "$0/work/ldwrap" && mkdir -p "$0/work/ldwrap" && tar --exclude=./.git --exclude='./bazel-*' -cf - . | tar -C "$0/work/ldwrap" -xf -`
-	if err := sh.RunV("sh", "-c", copyInto, sidRoot); err != nil {
-		return err
+	// exec, not sh.Run: mage expands $0 in the arguments itself, to "".
+	cp := exec.Command("sh", "-c", copyInto, sidRoot)
+	cp.Stdout, cp.Stderr = os.Stdout, os.Stderr
+	if err := cp.Run(); err != nil {
+		return fmt.Errorf("copying the repository into the sid chroot: %v", err)
 	}
 	return sh.RunV("chroot", sidRoot, "env", "-C", "/work/ldwrap", "bazel", "build", "//...")
 }
