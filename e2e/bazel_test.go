@@ -45,6 +45,7 @@ func bazel(t *testing.T, dir string, args ...string) string {
 // The project builds and tests under Bazel, and bazel run //:install puts
 // the commands in place over a running one.
 func TestBazelProject(t *testing.T) {
+	t.Parallel() // see "Parallel tests" in helpers_test.go
 	need(t, "bazel", "gcc")
 	root := repoRoot()
 	bazel(t, root, "build", "//...")
@@ -85,6 +86,7 @@ func TestBazelConsumer(t *testing.T) { bazelConsumer(t, bookworm) }
 func TestBzlmodConsumer(t *testing.T) { bazelConsumer(t, sid) }
 
 func bazelConsumer(t *testing.T, g generation) {
+	t.Parallel() // see "Parallel tests" in helpers_test.go
 	if g.root == "" {
 		need(t, "bazel", "gcc")
 	} else {
@@ -193,6 +195,7 @@ func copyRepoInto(t *testing.T, g generation) string {
 // WORKSPACE off; bazel run //:install puts the commands in place over a
 // running one.
 func TestBzlmodProject(t *testing.T) {
+	t.Parallel() // see "Parallel tests" in helpers_test.go
 	need(t, "bazel7")
 	g := sid
 	root := copyRepoInto(t, g)

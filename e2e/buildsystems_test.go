@@ -84,6 +84,7 @@ func committed(log string) []string {
 // committed through ldwrap, and all products equal a plain build's. The static library is
 // made by ar, which CMake runs without a launcher.
 func TestCMakeLaunchers(t *testing.T) {
+	t.Parallel() // see "Parallel tests" in helpers_test.go
 	need(t, "cmake", "ninja", "make", "gcc")
 	cml := "cmake_minimum_required(VERSION 3.21)\nproject(demo C)\n" +
 		"add_library(util SHARED util.c)\nadd_library(stat STATIC stat.c)\n" +
@@ -120,6 +121,7 @@ func TestCMakeLaunchers(t *testing.T) {
 // detects gcc through ldwrap-cc, and the objects, the library and the
 // program are committed and equal a plain build's.
 func TestMeson(t *testing.T) {
+	t.Parallel() // see "Parallel tests" in helpers_test.go
 	need(t, "meson", "ninja", "gcc")
 	sources := map[string]string{"meson.build": "project('demo', 'c')\n" +
 		"util = shared_library('util', 'util.c')\nst = static_library('stat', 'stat.c')\n" +
@@ -144,6 +146,7 @@ func TestMeson(t *testing.T) {
 // compiler checks pass through ldwrap-cc, libtool's shared library and
 // the program are committed, and the products equal a plain build's.
 func TestAutotools(t *testing.T) {
+	t.Parallel() // see "Parallel tests" in helpers_test.go
 	need(t, "autoreconf", "automake", "libtoolize", "make", "gcc")
 	sources := map[string]string{
 		"configure.ac": "AC_INIT([demo],[1.0])\nAM_INIT_AUTOMAKE([foreign])\nAC_PROG_CC\nLT_INIT\n" +

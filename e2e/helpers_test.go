@@ -82,6 +82,12 @@ func need(t testing.TB, what ...string) {
 // no death signal for the tool), and the tests assert them as such.
 var portable = strings.Contains(os.Getenv("LDWRAP_E2E_TAGS"), "ldwrap_portable")
 
+// Parallel tests: the builds of whole projects and the matrices call
+// t.Parallel. Each works in its own directories and starts no daemon, and
+// most run one tool at a time, so two of them share the 2 cores of the
+// CI machine where one alone leaves one idle. They run after the others,
+// which watch processes, signals and timing and so run alone.
+
 // removeAtExit are directories shared by tests, removed when they all ran.
 var removeAtExit []string
 

@@ -256,6 +256,7 @@ func runInstallCase(t *testing.T, c installCase, dir string, prog []byte, progra
 }
 
 func TestInstallDifferential(t *testing.T) {
+	t.Parallel() // see "Parallel tests" in helpers_test.go
 	need(t, "root", "install", "gcc", "strip")
 	seed := time.Now().UnixNano()
 	if s := os.Getenv("LDWRAP_DIFF_SEED"); s != "" {

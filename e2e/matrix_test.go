@@ -107,6 +107,7 @@ int main(void) { return api(3) == 0; }
 // Compile steps: outputs and side files are byte-identical to a bare
 // build, for every flag of the side-output matrix, with gcc and clang.
 func TestCompileMatrixByteIdentical(t *testing.T) {
+	t.Parallel() // see "Parallel tests" in helpers_test.go
 	need(t, "gcc", "clang", "sid")
 	// Each case carries what ldwrap does with it under each compiler, the
 	// README table's cell: "" where the compiler lacks the flag.
@@ -230,6 +231,7 @@ func TestCompileMatrixControl(t *testing.T) {
 // Link steps: byte-identical outputs (and maps) across gcc/clang x
 // bfd/gold/lld/mold, through ldwrap-cc and through ldwrap as the linker.
 func TestLinkMatrixByteIdentical(t *testing.T) {
+	t.Parallel() // see "Parallel tests" in helpers_test.go
 	need(t, "gcc", "clang", "ld.bfd", "ld.gold", "ld.lld", "mold", "sid")
 	// Each variant carries the compile flags its object needs, where it
 	// applies, and where ldwrap passes it through (the README's cells):

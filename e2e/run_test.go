@@ -175,6 +175,7 @@ func TestRunNeverRewritesText(t *testing.T) {
 // edit, write from scratch, fail half way) with scripts that print or
 // test the output's name.
 func TestRunDifferential(t *testing.T) {
+	t.Parallel() // see "Parallel tests" in helpers_test.go
 	need(t, "sed", "cp")
 	seed := time.Now().UnixNano()
 	if s := os.Getenv("LDWRAP_DIFF_SEED"); s != "" {

@@ -28,7 +28,15 @@ func goTest(env map[string]string, args ...string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("go test %s\n", strings.Join(args, " "))
+	// The -run lists are long: the command is shown with them cut.
+	var shown []string
+	for _, a := range args {
+		if len(a) > 60 {
+			a = a[:57] + "..."
+		}
+		shown = append(shown, a)
+	}
+	fmt.Printf("go test %s\n", strings.Join(shown, " "))
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return err
@@ -78,7 +86,7 @@ func goTest(env map[string]string, args ...string) error {
 	if len(slow) > 8 {
 		slow = slow[:8]
 	}
-	fmt.Printf("%s in %s; slowest:", strings.Join(args, " "), time.Since(start).Round(time.Second))
+	fmt.Printf("%s in %s; slowest:", strings.Join(shown, " "), time.Since(start).Round(time.Second))
 	for _, s := range slow {
 		fmt.Printf(" %s %.0fs", s.name, s.seconds)
 	}

@@ -150,7 +150,20 @@ func Setup() {
 
 // Check runs every test, as CI does: vet, BUILD files, the cross-compile matrix, Go 1.19, unit, portable and e2e tests (root, network for setup; cold 30 min, warm 10).
 func Check() error {
-	mg.SerialDeps(Setup, Vet, GenCheck, Cross, Vet119, Unit, Portable, E2e)
+	start := time.Now()
+	step := func(name string, targets ...interface{}) {
+		t := time.Now()
+		mg.Deps(targets...)
+		fmt.Printf("check: %s in %s (%s so far)\n", name, time.Since(t).Round(time.Second), time.Since(start).Round(time.Second))
+	}
+	// The cross-compile matrix needs only Go and the CPU, set-up waits on
+	// the network much of the time: they run together.
+	step("setup and the cross-compile matrix", Setup, Cross)
+	step("vet and BUILD files", Vet, GenCheck)
+	step("Go 1.19", Vet119)
+	step("unit tests", Unit)
+	step("portable tests", Portable)
+	step("e2e tests", E2e)
 	return nil
 }
 
