@@ -450,6 +450,23 @@ func BenchmarkInstall(b *testing.B) {
 	})
 }
 
+// BenchmarkRunSeed: what ldwrap-run's staged copy of the old output costs
+// (a reflink where the filesystem has them, else a copy), with and without
+// --fresh, for a step that writes 256 MiB over an existing 256 MiB output.
+// The bare cp writes in place.
+func BenchmarkRunSeed(b *testing.B) {
+	need(b, "cp")
+	dir := b.TempDir()
+	run(b, dir, nil, "sh", "-c", "head -c 268435456 /dev/urandom > new && cp new out")
+	for _, fresh := range []bool{false, true} {
+		argv, label := []string{ldwrap("ldwrap-run"), "-o", "out", "--", "cp", "new", "out"}, "ldwrap-run vs bare, cp of 256 MiB over a 256 MiB output (staged as a copy of it)"
+		if fresh {
+			argv, label = append([]string{ldwrap("ldwrap-run"), "--fresh"}, argv[1:]...), "ldwrap-run --fresh vs bare, cp of 256 MiB over a 256 MiB output"
+		}
+		pairs(b, dir, label, "size", 256, 6, benchCmd{argv: argv}, benchCmd{argv: []string{"cp", "new", "out"}})
+	}
+}
+
 // BenchmarkStaleScan: what LDWRAP_STALE=1 adds to a replacement (one /proc
 // scan) as the number of processes grows: ldwrap-install of one file with
 // and without it, beside N sleeping processes.

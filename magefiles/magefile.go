@@ -41,8 +41,8 @@ const go119 = "/usr/lib/go-1.19/bin/go"
 // passes too. Set-up (packages, the chroot, Bazel's first build) happens
 // before, in Setup, outside them.
 const (
-	unitTimeout = "10m" // cold: 1 min
-	e2eTimeout  = "50m" // cold: 20 min
+	unitTimeout = "10m" // cold: 20 s
+	e2eTimeout  = "50m" // cold: 18 min
 )
 
 // Deps installs the Debian packages the tests need, if missing (root, apt; cold 4 min, warm 1 s).
@@ -120,7 +120,7 @@ func Unit() error {
 	return goTest(nil, "-count=1", "-timeout="+unitTimeout, "./ldwrap/...")
 }
 
-// E2e runs the end-to-end tests against the real tools, failing on a missing one (needs setup; cold 20 min, warm 8).
+// E2e runs the end-to-end tests against the real tools, failing on a missing one (needs setup; cold 18 min, warm 10; the parallel builds and matrices take longer warm than alone, sharing 2 cores).
 func E2e() error {
 	mg.Deps(Setup)
 	env := map[string]string{"LDWRAP_E2E_STRICT": "1"}
@@ -143,12 +143,12 @@ func Fuzz() error {
 	return nil
 }
 
-// Setup readies this machine for every test: packages, Bazel 4.2.3, the sid chroot with Bazel 7, warm Bazel caches (root, network to the package registries; cold 12 min, warm 20 s).
+// Setup readies this machine for every test: packages, Bazel 4.2.3, the sid chroot with Bazel 7, warm Bazel caches (root, network to the package registries; cold 20 min, warm 1 to 3 min: Bazel re-analyses a new checkout).
 func Setup() {
 	mg.SerialDeps(Deps, Bazel.Setup, Sid, Bazel.BzlmodSetup, Bazel.Warm)
 }
 
-// Check runs every test, as CI does: vet, BUILD files, the cross-compile matrix, Go 1.19, unit, portable and e2e tests (root, network for setup; cold 30 min, warm 10).
+// Check runs every test, as CI does: vet, BUILD files, the cross-compile matrix, Go 1.19, unit, portable and e2e tests (root, network for setup; cold 44 min, warm 17, on the 2-core VM).
 func Check() error {
 	start := time.Now()
 	step := func(name string, targets ...interface{}) {
