@@ -467,6 +467,19 @@ func BenchmarkRunSeed(b *testing.B) {
 	}
 }
 
+// startSleepers starts n processes of prog sleeping for an hour, killed
+// when the benchmark ends.
+func startSleepers(b *testing.B, prog string, n int) {
+	for i := 0; i < n; i++ {
+		c := exec.Command(prog, "3600")
+		require.NoError(b, c.Start())
+		b.Cleanup(func() {
+			c.Process.Kill()
+			c.Wait()
+		})
+	}
+}
+
 // BenchmarkStaleScan: what LDWRAP_STALE=1 adds to a replacement (one /proc
 // scan) as the number of processes grows: ldwrap-install of one file with
 // and without it, beside N sleeping processes.
@@ -477,18 +490,7 @@ func BenchmarkStaleScan(b *testing.B) {
 	}
 	for _, n := range counts {
 		b.Run(fmt.Sprintf("%dprocs", n), func(b *testing.B) {
-			var sleepers []*exec.Cmd
-			defer func() {
-				for _, c := range sleepers {
-					c.Process.Kill()
-					c.Wait()
-				}
-			}()
-			for i := 0; i < n; i++ {
-				c := exec.Command("sleep", "600")
-				require.NoError(b, c.Start())
-				sleepers = append(sleepers, c)
-			}
+			startSleepers(b, "sleep", n)
 			dir := b.TempDir()
 			writeFile(b, filepath.Join(dir, "f"), "content\n")
 			argv := []string{ldwrap("ldwrap-install"), "-m", "644", "f", "dest"}
@@ -550,18 +552,7 @@ func BenchmarkStaleTools(b *testing.B) {
 			dir := b.TempDir()
 			prog := filepath.Join(dir, "server")
 			run(b, dir, nil, "cp", "/bin/sleep", prog)
-			var sleepers []*exec.Cmd
-			defer func() {
-				for _, c := range sleepers {
-					c.Process.Kill()
-					c.Wait()
-				}
-			}()
-			for i := 0; i < n; i++ {
-				c := exec.Command(prog, "3600")
-				require.NoError(b, c.Start())
-				sleepers = append(sleepers, c)
-			}
+			startSleepers(b, prog, n)
 			run(b, dir, nil, ldwrap("ldwrap-install"), "-m", "755", "/bin/sleep", prog)
 			out, _ := runErr(dir, nil, ldwrap("ldwrap-stale"), dir)
 			require.Equal(b, n, strings.Count(out, "(server) executable"), "ldwrap-stale finds every old copy")
