@@ -63,7 +63,7 @@ func installLinks(dir string, f toolpath.Finder) (made, removed []string, err er
 	old, _ := rawio.ReadDirNames(dir)
 	for _, n := range old {
 		p := filepath.Join(dir, n)
-		if !want[n] && compilerName.MatchString(n) && f.IsSelf(p) {
+		if !want[n] && isCompilerName(n) && f.IsSelf(p) {
 			if err := os.Remove(p); err != nil {
 				return made, removed, fmt.Errorf("remove %s: %w", p, rawio.Cause(err))
 			}
@@ -109,7 +109,7 @@ func compilersOnPath(dir string, f toolpath.Finder) []string {
 			continue
 		}
 		for _, n := range entries {
-			if seen[n] || !compilerName.MatchString(n) {
+			if seen[n] || !isCompilerName(n) {
 				continue
 			}
 			p := filepath.Join(d, n)

@@ -3,7 +3,6 @@ package cli
 import (
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
@@ -46,20 +45,6 @@ type invocation struct {
 	childPATH string
 	how       string // for verbose mode
 }
-
-// compilerName matches the names of C and C++ drivers, as Debian's
-// update-ccache-symlinks links them: cc, c++, gcc, g++, clang, clang++,
-// with a version (gcc-12, clang-14) or a target triplet in front
-// (x86_64-linux-gnu-gcc-12).
-var compilerName = regexp.MustCompile(`^(?:[a-z0-9_]+(?:-[a-z0-9_.]+){1,3}-)?(?:cc|c\+\+|gcc|g\+\+|clang|clang\+\+|c89-gcc|c99-gcc)(?:-[0-9]+(?:\.[0-9]+)*)?$`)
-
-// linkerName matches the linkers' names: ld, ld.bfd, ld.gold, ld.lld,
-// ld.mold, ld64.lld, mold, lld, and triplet-prefixed ones.
-var linkerName = regexp.MustCompile(`^(?:[a-z0-9_]+(?:-[a-z0-9_.]+){1,3}-)?(?:ld(?:\.[a-z]+)?|ld64\.lld|lld|mold)$`)
-
-// launcherName matches the compiler launchers that take the compiler as
-// their first word (ccache gcc ...).
-var launcherName = regexp.MustCompile(`^(?:ccache|sccache|distcc|icecc|icerun|buildcache)$`)
 
 // ownNames are the wrappers' own names, and the mode each has by default.
 var ownNames = map[string]mode{"ldwrap": linkerMode, "ldwrap-cc": driverMode, "ldwrap-c++": driverMode}
@@ -110,9 +95,9 @@ func choose(own, argv0 string, args []string, f toolpath.Finder, getenv func(str
 func masquerade(own, name, argv0 string, args []string, f toolpath.Finder, getenv func(string) string) (invocation, error) {
 	m := ownNames[own]
 	switch {
-	case compilerName.MatchString(name):
+	case isCompilerName(name):
 		m = driverMode
-	case linkerName.MatchString(name):
+	case isLinkerName(name):
 		m = linkerMode
 	}
 	if m == linkerMode {
@@ -140,7 +125,7 @@ func prefix(args []string, f toolpath.Finder) (invocation, bool, error) {
 	}
 	rest := args[1:]
 	compiler := args[0]
-	if launcherName.MatchString(filepath.Base(args[0])) && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && !isInputName(rest[0]) {
+	if isLauncherName(filepath.Base(args[0])) && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && !isInputName(rest[0]) {
 		t.Words = append(t.Words, rest[0])
 		compiler, rest = rest[0], rest[1:]
 	}
@@ -175,7 +160,7 @@ func compilerWord(word string, f toolpath.Finder) (toolpath.Tool, bool, error) {
 	switch {
 	case err == nil:
 		return t, true, nil
-	case toolpath.IsNotFound(err) && (compilerName.MatchString(word) || launcherName.MatchString(word)):
+	case toolpath.IsNotFound(err) && (isCompilerName(word) || isLauncherName(word)):
 		return toolpath.Tool{}, true, err
 	}
 	return toolpath.Tool{}, false, nil
@@ -243,7 +228,7 @@ func resolveCompiler(word string, f toolpath.Finder) string {
 			continue
 		}
 		end := resolveLinks(p)
-		if !launcherName.MatchString(filepath.Base(end)) {
+		if !isLauncherName(filepath.Base(end)) {
 			return end
 		}
 	}

@@ -24,10 +24,12 @@ var sys = sysCalls{
 	},
 	syncFS:   unix.Syncfs,
 	syncFile: fsync,
-	random: func(b []byte) error {
-		_, err := unix.Getrandom(b, 0)
-		return err
-	},
+	random:   randomBytes,
+}
+
+func randomBytes(b []byte) error {
+	_, err := unix.Getrandom(b, 0)
+	return err
 }
 
 // openTmpfile is O_TMPFILE. Linking the file later goes through /proc, so

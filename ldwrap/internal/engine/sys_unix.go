@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"crypto/rand"
-
 	"golang.org/x/sys/unix"
 )
 
@@ -26,11 +24,6 @@ func renameNoReplaceByLink(from, to string) error {
 		return err
 	}
 	return unix.Unlink(from)
-}
-
-func randomBytes(b []byte) error {
-	_, err := rand.Read(b)
-	return err
 }
 
 func fsync(fd int) error { return unix.Fsync(fd) }

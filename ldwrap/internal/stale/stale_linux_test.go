@@ -3,9 +3,11 @@ package stale
 import (
 	"bytes"
 	"io"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -150,8 +152,21 @@ func TestScriptArg(t *testing.T) {
 	} {
 		assert.Equal(t, c.want, scriptArg(c.name, c.argv), "%q", c.argv)
 	}
-	assert.True(t, interpreterName.MatchString("python3.11"))
-	assert.False(t, interpreterName.MatchString("pythonista"))
+	assert.True(t, isInterpreterName("python3.11"))
+	assert.False(t, isInterpreterName("pythonista"))
+	// The expression isInterpreterName replaces is the oracle.
+	re := regexp.MustCompile(`^(python|perl|ruby|node|nodejs|php|tclsh|wish|lua)[0-9.]*$|^(ba|da|z|k|mk)?sh$`)
+	pieces := []string{"python", "perl", "ruby", "node", "nodejs", "js", "php", "tclsh", "wish", "lua", "sh", "ba", "da", "z", "k", "mk", "3", "11", ".", "-", "x", ""}
+	r := rand.New(rand.NewSource(1))
+	for i := 0; i < 50000; i++ {
+		s := ""
+		for j := r.Intn(4); j >= 0; j-- {
+			s += pieces[r.Intn(len(pieces))]
+		}
+		if isInterpreterName(s) != re.MatchString(s) {
+			t.Fatalf("%q: isInterpreterName %v, the expression %v", s, isInterpreterName(s), re.MatchString(s))
+		}
+	}
 }
 
 func TestDeletedMappings(t *testing.T) {
