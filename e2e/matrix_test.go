@@ -69,6 +69,14 @@ func identical(t *testing.T, dir string, keep map[string]bool, bare, wrapped []s
 // identicalIn is identical for generation g (dir as g sees it).
 func identicalIn(t *testing.T, g generation, dir string, keep map[string]bool, bare, wrapped []string, env []string) string {
 	t.Helper()
+	return wrotePerBare(t, g, dir, keep, bareOutputs(t, g, dir, keep, bare), wrapped, env)
+}
+
+// bareOutputs runs bare twice in dir and returns what it wrote (all but
+// keep), failing if the two runs differ: the control that makes a
+// difference under ldwrap mean something.
+func bareOutputs(t *testing.T, g generation, dir string, keep map[string]bool, bare []string) map[string][]byte {
+	t.Helper()
 	hostDir := g.host(dir)
 	clean(t, hostDir, keep)
 	g.run(t, dir, nil, bare...)
@@ -78,10 +86,18 @@ func identicalIn(t *testing.T, g generation, dir string, keep map[string]bool, b
 	second := without(snapshot(t, hostDir), keep)
 	require.Empty(t, diffSnapshots(first, second), "the bare build is not deterministic: %v", bare)
 	require.NotEmpty(t, first, "the bare build wrote nothing")
+	return first
+}
+
+// wrotePerBare runs wrapped in dir and asserts it wrote what bare did, and
+// left nothing else; it returns the wrapper's verbose output.
+func wrotePerBare(t *testing.T, g generation, dir string, keep map[string]bool, bare map[string][]byte, wrapped []string, env []string) string {
+	t.Helper()
+	hostDir := g.host(dir)
 	clean(t, hostDir, keep)
 	out := g.run(t, dir, append([]string{"LDWRAP_VERBOSE=1"}, env...), wrapped...)
 	got := without(snapshot(t, hostDir), keep)
-	assert.Empty(t, diffSnapshots(first, got), "%v\n%s", wrapped, out)
+	assert.Empty(t, diffSnapshots(bare, got), "%v\n%s", wrapped, out)
 	assert.Empty(t, leftovers(t, hostDir))
 	return out
 }
@@ -273,46 +289,50 @@ func TestLinkMatrixByteIdentical(t *testing.T) {
 					if !v.only(cc, ld) {
 						continue
 					}
-					for _, front := range []string{"ldwrap-cc", "ldwrap"} {
-						name := g.name + "/" + cc + "/" + ld + "/" + v.name + "/" + front
-						t.Run(name, func(t *testing.T) {
-							dir := g.tempDir(t)
-							writeFile(t, g.host(dir+"/a.c"), matrixC)
-							require.NoError(t, os.MkdirAll(g.host(dir+"/sub"), 0o755))
-							cflags := append([]string{"-c", "-fPIC", "-O1"}, v.cflags...)
-							g.run(t, dir, nil, append(append([]string{cc}, cflags...), "a.c", "-o", "a.o")...)
-							keep := map[string]bool{"a.c": true, "a.o": true}
-							args := append([]string{"-fuse-ld=" + ld}, v.flags...)
-							if v.out != "" {
-								args = append(args, "-o", v.out)
-							}
-							args = append(args, "a.o")
-							bare := append([]string{cc}, args...)
-							var wrapped, env []string
-							if front == "ldwrap-cc" {
-								wrapped = append([]string{g.ldwrap("ldwrap-cc")}, args...)
-								env = []string{"LDWRAP_CC=" + cc}
-							} else if cc == "gcc" {
-								links := dir + "-links"
-								if g.root == "" {
-									links = filepath.Join(t.TempDir(), "links")
+					cell := g.name + "/" + cc + "/" + ld + "/" + v.name
+					t.Run(cell, func(t *testing.T) {
+						dir := g.tempDir(t)
+						writeFile(t, g.host(dir+"/a.c"), matrixC)
+						require.NoError(t, os.MkdirAll(g.host(dir+"/sub"), 0o755))
+						cflags := append([]string{"-c", "-fPIC", "-O1"}, v.cflags...)
+						g.run(t, dir, nil, append(append([]string{cc}, cflags...), "a.c", "-o", "a.o")...)
+						keep := map[string]bool{"a.c": true, "a.o": true}
+						args := append([]string{"-fuse-ld=" + ld}, v.flags...)
+						if v.out != "" {
+							args = append(args, "-o", v.out)
+						}
+						args = append(args, "a.o")
+						// One bare build, and its determinism control, for both front ends.
+						bare := bareOutputs(t, g, dir, keep, append([]string{cc}, args...))
+						for _, front := range []string{"ldwrap-cc", "ldwrap"} {
+							name := cell + "/" + front
+							t.Run(front, func(t *testing.T) {
+								var wrapped, env []string
+								if front == "ldwrap-cc" {
+									wrapped = append([]string{g.ldwrap("ldwrap-cc")}, args...)
+									env = []string{"LDWRAP_CC=" + cc}
+								} else if cc == "gcc" {
+									links := dir + "-links"
+									if g.root == "" {
+										links = filepath.Join(t.TempDir(), "links")
+									} else {
+										t.Cleanup(func() { os.RemoveAll(g.host(links)) })
+									}
+									g.run(t, dir, nil, g.ldwrap("ldwrap"), "--install-links", links)
+									wrapped = append([]string{cc, "-B", links}, args...)
 								} else {
-									t.Cleanup(func() { os.RemoveAll(g.host(links)) })
+									wrapped = append([]string{cc, "--ld-path=" + g.ldwrap("ldwrap")}, args...)
+									env = []string{"LDWRAP_LD=ld." + ld}
 								}
-								g.run(t, dir, nil, g.ldwrap("ldwrap"), "--install-links", links)
-								wrapped = append([]string{cc, "-B", links}, args...)
-							} else {
-								wrapped = append([]string{cc, "--ld-path=" + g.ldwrap("ldwrap")}, args...)
-								env = []string{"LDWRAP_LD=ld." + ld}
-							}
-							summary[name] = how(identicalIn(t, g, dir, keep, bare, wrapped, env))
-							want := "staged"
-							if v.passedThrough(cc, ld) {
-								want = "passed through"
-							}
-							assert.Equal(t, want, summary[name], "the README's cell for %s", name)
-						})
-					}
+								summary[name] = how(wrotePerBare(t, g, dir, keep, bare, wrapped, env))
+								want := "staged"
+								if v.passedThrough(cc, ld) {
+									want = "passed through"
+								}
+								assert.Equal(t, want, summary[name], "the README's cell for %s", name)
+							})
+						}
+					})
 				}
 			}
 		}

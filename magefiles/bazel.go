@@ -314,11 +314,21 @@ func fetchModuleInto(dir, module, version, sum string, vendor bool) error {
 // Bazel's first fetch and build are then set-up, outside any test
 // timeout, and the tests' Bazel runs start warm.
 func (Bazel) Warm() error {
-	mg.Deps(Bazel.Setup, Bazel.BzlmodSetup)
-	if err := sh.RunV("bazel", "build", "//..."); err != nil {
-		return err
-	}
-	// TestBzlmodProject's copy of the repository, at the same path.
+	mg.Deps(warmBazel4, warmBazel7)
+	return nil
+}
+
+// warmBazel4 builds the project with Bazel 4.2.3 in this checkout.
+func warmBazel4() error {
+	mg.Deps(Bazel.Setup)
+	return sh.RunV("bazel", "build", "//...")
+}
+
+// warmBazel7 builds the project with Bazel 7 in the sid chroot, in
+// TestBzlmodProject's copy of the repository (at the same path, so the
+// same output base).
+func warmBazel7() error {
+	mg.Deps(Bazel.BzlmodSetup)
 	copyInto := `rm -rf "$0/work/ldwrap" && mkdir -p "$0/work/ldwrap" && tar --exclude=./.git --exclude='./bazel-*' -cf - . | tar -C "$0/work/ldwrap" -xf -`
 	// exec, not sh.Run: mage expands $0 in the arguments itself, to "".
 	cp := exec.Command("sh", "-c", copyInto, sidRoot)

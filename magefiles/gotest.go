@@ -83,10 +83,15 @@ func goTest(env map[string]string, args ...string) error {
 		os.Stdout.WriteString(strings.Join(lines, ""))
 	}
 	sort.Slice(slow, func(i, j int) bool { return slow[i].seconds > slow[j].seconds })
-	if len(slow) > 8 {
-		slow = slow[:8]
+	// The sum against the wall time shows how much the parallel tests overlap.
+	var sum float64
+	for _, s := range slow {
+		sum += s.seconds
 	}
-	fmt.Printf("%s in %s; slowest:", strings.Join(shown, " "), time.Since(start).Round(time.Second))
+	if len(slow) > 12 {
+		slow = slow[:12]
+	}
+	fmt.Printf("%s in %s, tests' sum %.0fs; slowest:", strings.Join(shown, " "), time.Since(start).Round(time.Second), sum)
 	for _, s := range slow {
 		fmt.Printf(" %s %.0fs", s.name, s.seconds)
 	}

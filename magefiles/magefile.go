@@ -145,11 +145,30 @@ func Fuzz() error {
 
 // Setup readies this machine for every test: packages, Bazel 4.2.3, the sid chroot with Bazel 7, warm Bazel caches (root, network to the package registries; cold 20 min, warm 1 to 3 min: Bazel re-analyses a new checkout).
 func Setup() {
-	mg.SerialDeps(Deps, Bazel.Setup, Sid, Bazel.BzlmodSetup, Bazel.Warm)
+	mg.Deps(setupHost, setupSid)
+}
+
+// setupHost installs the packages and Bazel 4.2.3, and warms Bazel 4.
+func setupHost() {
+	mg.SerialDeps(Deps, Bazel.Setup, warmBazel4)
+}
+
+// setupSid makes the sid chroot with Bazel 7 and warms it. It runs beside
+// setupHost: debootstrap and the chroot's downloads overlap the host's
+// builds (apt-get itself takes turns, aptMu).
+func setupSid() {
+	mg.SerialDeps(Sid, Bazel.BzlmodSetup, warmBazel7)
 }
 
 // Check runs every test, as CI does: vet, BUILD files, the cross-compile matrix, Go 1.19, unit, portable and e2e tests (root, network for setup; cold 44 min, warm 17, on the 2-core VM).
 func Check() error {
+	// One build configuration for every go command below: the cross
+	// matrix, vet, the unit and e2e tests and the commands the tests build
+	// then share Go's build cache, whatever the checkout's path (-trimpath:
+	// a new clone finds what the last one compiled) and whether a C
+	// compiler is installed yet (the commands are static anyway).
+	os.Setenv("GOFLAGS", strings.TrimSpace(os.Getenv("GOFLAGS")+" -trimpath"))
+	os.Setenv("CGO_ENABLED", "0")
 	start := time.Now()
 	step := func(name string, targets ...interface{}) {
 		t := time.Now()
