@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"syscall"
@@ -99,8 +98,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Chmod(dir, 0o755) // the security tests run the commands as nobody
-	_, self, _, _ := runtime.Caller(0)
-	root := filepath.Dir(filepath.Dir(self))
+	root := repoRoot()
 	cmd := exec.Command("go", "build", "-tags="+os.Getenv("LDWRAP_E2E_TAGS"), "-o", dir, "./ldwrap/cmd/...")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as go run mage.go install builds them
 	cmd.Dir = root

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,10 +21,18 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func repoRoot() string {
-	_, self, _, _ := runtime.Caller(0)
-	return filepath.Dir(filepath.Dir(self))
-}
+// repoRoot is the repository's root, absolute: go test runs the tests in
+// the package's directory (source paths from runtime.Caller are not
+// absolute under -trimpath, which check sets).
+func repoRoot() string { return rootDir }
+
+var rootDir = func() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		panic(err)
+	}
+	return filepath.Dir(wd)
+}()
 
 func inode(t *testing.T, path string) uint64 {
 	t.Helper()
