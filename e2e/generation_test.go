@@ -7,9 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	api "github.com/ldwrap/ldwrap/ldwrap"
 )
 
 // generation is one generation of the tools under test: the host's
@@ -32,8 +35,15 @@ var (
 
 var generations = []generation{bookworm, sid}
 
-// sidBin is where TestMain copies the ldwrap commands inside the chroot.
-const sidBin = "/opt/ldwrap-e2e/bin"
+// sidBin is where TestMain copies the ldwrap commands inside the chroot,
+// one directory per set of build tags: go test runs of the same build can
+// share it, as check's two e2e processes do.
+var sidBin = func() string {
+	if tags := os.Getenv("LDWRAP_E2E_TAGS"); tags != "" {
+		return "/opt/ldwrap-e2e/bin-" + strings.ReplaceAll(tags, ",", "-")
+	}
+	return "/opt/ldwrap-e2e/bin"
+}()
 
 // argv runs argv in dir.
 func (g generation) argv(dir string, argv ...string) (string, []string) {
@@ -103,9 +113,6 @@ func (g generation) tempDir(t *testing.T) string {
 // copyBinaries puts the ldwrap commands into the chroot: they are static Go
 // binaries (but ldwrap-install, which sid's newer libc runs as well).
 func copyBinaries(bin string) error {
-	if err := os.RemoveAll(sidRoot + sidBin); err != nil {
-		return err
-	}
 	if err := os.MkdirAll(sidRoot+sidBin, 0o755); err != nil {
 		return err
 	}
@@ -118,7 +125,9 @@ func copyBinaries(bin string) error {
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(sidRoot+sidBin, e.Name()), b, 0o755); err != nil {
+		// Renamed into place: another go test process may be running the
+		// copy it put there (the same build, so the same bytes).
+		if err := api.WriteFile(filepath.Join(sidRoot+sidBin, e.Name()), b, 0o755); err != nil {
 			return err
 		}
 	}
