@@ -35,14 +35,17 @@ var (
 
 var generations = []generation{bookworm, sid}
 
-// sidBin is where TestMain copies the ldwrap commands inside the chroot,
-// one directory per set of build tags: go test runs of the same build can
-// share it, as check's two e2e processes do.
-var sidBin = func() string {
+// sidBin is where TestMain copies the ldwrap commands inside the chroot.
+var sidBin = "/opt/ldwrap-e2e/bin" + buildSuffix
+
+// buildSuffix tells apart the fixed paths in the chroot of go test runs
+// with different build tags, which check runs side by side; runs of one
+// build share them (sidBin) or use names of their own (tempDir).
+var buildSuffix = func() string {
 	if tags := os.Getenv("LDWRAP_E2E_TAGS"); tags != "" {
-		return "/opt/ldwrap-e2e/bin-" + strings.ReplaceAll(tags, ",", "-")
+		return "-" + strings.ReplaceAll(tags, ",", "-")
 	}
-	return "/opt/ldwrap-e2e/bin"
+	return ""
 }()
 
 // argv runs argv in dir.
@@ -105,7 +108,7 @@ func (g generation) tempDir(t *testing.T) string {
 	if g.root == "" {
 		return t.TempDir()
 	}
-	d := g.workDir(t, "tmp/"+regexp.MustCompile(`[^A-Za-z0-9._-]+`).ReplaceAllString(t.Name(), "_"))
+	d := g.workDir(t, "tmp"+buildSuffix+"/"+regexp.MustCompile(`[^A-Za-z0-9._-]+`).ReplaceAllString(t.Name(), "_"))
 	t.Cleanup(func() { os.RemoveAll(g.host(d)) })
 	return d
 }
