@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,12 +184,30 @@ atomic_install(name = "install", srcs = [":prog", "data.txt"], dest = "installed
 }
 
 // copyRepoInto copies this repository (its files, not .git or Bazel's
-// output links) into generation g and returns the copy's path there.
+// output links) into generation g, once per test process, and returns the
+// copy's path there. TestBzlmodProject builds in the copy and
+// TestBzlmodConsumer's module points at it, side by side: a second copy
+// would remove the first under the other's Bazel.
 func copyRepoInto(t *testing.T, g generation) string {
 	t.Helper()
-	dst := g.workDir(t, "ldwrap")
-	run(t, repoRoot(), nil, "sh", "-c", `tar --exclude=./.git --exclude='./bazel-*' -cf - . | tar -C "$0" -xf -`, g.host(dst))
-	return dst
+	repoCopy.once.Do(func() {
+		repoCopy.path = "/work/ldwrap" // where bazel:warm built it: the same output base
+		dst := g.host(repoCopy.path)
+		if repoCopy.err = os.RemoveAll(dst); repoCopy.err == nil {
+			repoCopy.err = os.MkdirAll(dst, 0o755)
+		}
+		if repoCopy.err == nil {
+			_, repoCopy.err = runErr(repoRoot(), nil, "sh", "-c", `tar --exclude=./.git --exclude='./bazel-*' -cf - . | tar -C "$0" -xf -`, dst)
+		}
+	})
+	require.NoError(t, repoCopy.err, "copying the repository into %s", g.name)
+	return repoCopy.path
+}
+
+var repoCopy struct {
+	once sync.Once
+	path string
+	err  error
 }
 
 // The project builds and its Go tests pass with Bazel 7, Bzlmod on and
