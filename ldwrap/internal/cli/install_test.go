@@ -89,6 +89,8 @@ func TestRunInstall(t *testing.T) {
 		{[]string{src, src}, "ldwrap: install " + src + ": " + src + " and " + src + " are the same file\n"},
 		{[]string{src, filepath.Join(dir, "nothere") + "/"}, "ldwrap: create " + filepath.Join(dir, "nothere") + "/: not a directory\n"},
 		{[]string{src, other, filepath.Join(dir, "a")}, "ldwrap: install " + other + ": will not overwrite " + filepath.Join(dir, "a", "prog") + ", just installed from " + src + "\n"},
+		// Just installed and the same file: GNU names the same file first.
+		{[]string{"-t", filepath.Join(dir, "a"), src, filepath.Join(dir, "a", "prog")}, "ldwrap: install " + filepath.Join(dir, "a", "prog") + ": " + filepath.Join(dir, "a", "prog") + " and " + filepath.Join(dir, "a", "prog") + " are the same file\n"},
 	} {
 		assert.Equal(t, 1, install(c.args...), "%q", c.args)
 		assert.Equal(t, c.msg, errs.String(), "%q", c.args)

@@ -147,11 +147,12 @@ func (o Options) one(txn *engine.Txn, p Pair, created map[string]string) (staged
 	if o.Compare && !o.needCopy(in, &st, p.Src, p.Dst, mode) {
 		return false, nil
 	}
-	if prev, ok := created[filepath.Clean(p.Dst)]; ok && !o.NumberedBackups {
-		return false, &engine.Error{Op: "install", Path: p.Src, Err: fmt.Errorf("will not overwrite %s, just installed from %s", p.Dst, prev)}
-	}
+	// GNU's order (copy.c): the same file before a just-installed one.
 	if sameEntry(p.Src, p.Dst) || !sameFileOK(&st, p.Src, p.Dst, o.Backup != nil) {
 		return false, &engine.Error{Op: "install", Path: p.Src, Err: fmt.Errorf("%s and %s are the same file", p.Src, p.Dst)}
+	}
+	if prev, ok := created[filepath.Clean(p.Dst)]; ok && !o.NumberedBackups {
+		return false, &engine.Error{Op: "install", Path: p.Src, Err: fmt.Errorf("will not overwrite %s, just installed from %s", p.Dst, prev)}
 	}
 	dfi, lerr := os.Lstat(p.Dst)
 	exists := lerr == nil
