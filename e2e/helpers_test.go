@@ -83,11 +83,8 @@ var portable = strings.Contains(os.Getenv("LDWRAP_E2E_TAGS"), "ldwrap_portable")
 // Parallel tests: the builds of whole projects and the matrices call
 // t.Parallel. Each works in its own directories and starts no daemon, and
 // most run one tool at a time, so two of them share the 2 cores of the
-// CI machine where one alone leaves one idle. The others watch processes,
-// signals and timing and run one at a time. check runs the two kinds in
-// two go test processes side by side (parallelTests in
-// magefiles/magefile.go lists the first kind); a plain go test runs the
-// parallel ones after the rest.
+// CI machine where one alone leaves one idle. They run after the others,
+// which watch processes, signals and timing and so run one at a time.
 
 // sidReady: the sid chroot exists and holds this run's ldwrap.
 var sidReady bool
