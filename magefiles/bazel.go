@@ -310,7 +310,7 @@ func fetchModuleInto(dir, module, version, sum string, vendor bool) error {
 	return os.Rename(tmp, dir)
 }
 
-// Warm builds the project once with each Bazel, filling the output bases and disk caches the e2e tests use (needs setup; cold 9 min, warm 15 s to 2 min: a new checkout is a new output base).
+// Warm builds the project once with each Bazel, filling the output bases and disk caches the e2e tests use (needs setup; cold 10 min, warm 1 to 2 min; a checkout at a new path is a new output base for Bazel 4, 3 min).
 // Bazel's first fetch and build are then set-up, outside any test
 // timeout, and the tests' Bazel runs start warm.
 func (Bazel) Warm() error {

@@ -120,7 +120,7 @@ func Unit() error {
 	return goTest(nil, "-count=1", "-timeout="+unitTimeout, "./ldwrap/...")
 }
 
-// E2e runs the end-to-end tests against the real tools, failing on a missing one (needs setup; cold 18 min, warm 10; the parallel builds and matrices take longer warm than alone, sharing 2 cores).
+// E2e runs the end-to-end tests against the real tools, failing on a missing one (needs setup; cold 15 to 18 min, warm 10; the parallel builds and matrices take longer than alone, sharing 2 cores).
 func E2e() error {
 	mg.Deps(Setup)
 	env := map[string]string{"LDWRAP_E2E_STRICT": "1"}
@@ -143,7 +143,7 @@ func Fuzz() error {
 	return nil
 }
 
-// Setup readies this machine for every test: packages, Bazel 4.2.3, the sid chroot with Bazel 7, warm Bazel caches (root, network to the package registries; cold 20 min, warm 1 to 3 min: Bazel re-analyses a new checkout).
+// Setup readies this machine for every test: packages, Bazel 4.2.3, the sid chroot with Bazel 7, warm Bazel caches (root, network to the package registries; cold 23 min with the cross matrix beside it, warm 2 to 4 min: Bazel rebuilds what the checkout changed).
 func Setup() {
 	mg.Deps(setupHost, setupSid)
 }
@@ -153,14 +153,15 @@ func setupHost() {
 	mg.SerialDeps(Deps, Bazel.Setup, warmBazel4)
 }
 
-// setupSid makes the sid chroot with Bazel 7 and warms it. It runs beside
-// setupHost: debootstrap and the chroot's downloads overlap the host's
-// builds (apt-get itself takes turns, aptMu).
+// setupSid makes the sid chroot with Bazel 7 and warms it, beside
+// setupHost (apt-get takes turns, aptMu). On 2 cores that gained nothing
+// measurable, the CPU bounds both: a cold set-up took 23m0s so, 21m52s in
+// one lane on an earlier commit.
 func setupSid() {
 	mg.SerialDeps(Sid, Bazel.BzlmodSetup, warmBazel7)
 }
 
-// Check runs every test, as CI does: vet, BUILD files, the cross-compile matrix, Go 1.19, unit, portable and e2e tests (root, network for setup; cold 44 min, warm 17, on the 2-core VM).
+// Check runs every test, as CI does: vet, BUILD files, the cross-compile matrix, Go 1.19, unit, portable and e2e tests (root, network for setup; cold 42 to 44 min, warm 15, on the 2-core VM).
 func Check() error {
 	// One build configuration for every go command below: the cross
 	// matrix, vet, the unit and e2e tests and the commands the tests build

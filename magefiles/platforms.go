@@ -24,7 +24,7 @@ var crossTargets = []struct{ goos, goarch, pkgs string }{
 	{"windows", "amd64", "./ldwrap ./ldwrap/atomicmage"},
 }
 
-// Cross vets and compiles every package and its tests for linux, darwin and freebsd on amd64 and arm64, and windows/amd64 (needs Go only, offline; cold 8 min, warm 1 to 3 min).
+// Cross vets and compiles every package and its tests for linux, darwin and freebsd on amd64 and arm64, and windows/amd64 (needs Go only, offline; cold 8 min alone, 15 beside set-up; warm 1 to 2 min, whatever the checkout path).
 // Nothing runs: there is no Mac or FreeBSD here. Two targets build at a
 // time: each links its test binaries one by one, which leaves a core idle.
 func Cross() error {
