@@ -180,10 +180,10 @@ func Check() error {
 	// the network much of the time: they run together.
 	step("setup and the cross-compile matrix", Setup, Cross)
 	step("vet, BUILD files and Go 1.19", Vet, GenCheck, Vet119)
+	step("unit tests", Unit)
 	// The e2e tests run after the portable ones, not beside them: both are
 	// bound by the 2 cores, and side by side (three go test processes,
 	// 2026-12-02) they took 11m43s against 11m54s one after the other.
-	step("unit tests", Unit)
 	step("portable tests", Portable)
 	step("e2e tests", E2e)
 	return nil
