@@ -39,8 +39,8 @@ var generations = []generation{bookworm, sid}
 var sidBin = "/opt/ldwrap-e2e/bin" + buildSuffix
 
 // buildSuffix tells apart the fixed paths in the chroot of go test runs
-// with different build tags, which check runs side by side; runs of one
-// build share them (sidBin) or use names of their own (tempDir).
+// with different build tags (mage portable and mage e2e at once); runs of
+// one build share them (sidBin) or use names of their own (tempDir).
 var buildSuffix = func() string {
 	if tags := os.Getenv("LDWRAP_E2E_TAGS"); tags != "" {
 		return "-" + strings.ReplaceAll(tags, ",", "-")
