@@ -161,7 +161,7 @@ func setupSid() {
 	mg.SerialDeps(Sid, Bazel.BzlmodSetup, warmBazel7)
 }
 
-// Check runs every test, as CI does: vet, BUILD files, the cross-compile matrix, Go 1.19, unit, portable and e2e tests (root, network for setup; cold 42 to 44 min, warm 13 to 15, on the 2-core VM).
+// Check runs every test, as CI does: vet, BUILD files, the cross-compile matrix, Go 1.19, unit, portable and e2e tests (root, network for setup; cold 44 min on an earlier commit, warm 13 to 15, on the 2-core VM).
 func Check() error {
 	// One build configuration for every go command below: the cross
 	// matrix, vet, the unit and e2e tests and the commands the tests build
