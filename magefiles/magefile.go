@@ -120,7 +120,7 @@ func Unit() error {
 	return goTest(nil, "-count=1", "-timeout="+unitTimeout, "./ldwrap/...")
 }
 
-// E2e runs the end-to-end tests against the real tools, failing on a missing one (needs setup; cold 15 to 18 min, warm 10; the parallel builds and matrices take longer than alone, sharing 2 cores).
+// E2e runs the end-to-end tests against the real tools, failing on a missing one (needs setup; cold 18 min, warm 9 to 10; the parallel builds and matrices take longer than alone, sharing 2 cores).
 func E2e() error {
 	mg.Deps(Setup)
 	env := map[string]string{"LDWRAP_E2E_STRICT": "1"}
