@@ -124,7 +124,9 @@ atomic_output(
 # only whole-word mentions of an output are redirected.
 atomic_output(name = "stem", srcs = ["VERSION"], outs = ["gen.txt.in"], cmd = "cp $< $@")
 
-atomic_output(name = "from_stem", srcs = [":stem"], outs = ["gen.txt"], cmd = "cp $< $@; echo '$@' >> $@")
+# cat, not cp: cp would give gen.txt the read-only mode of Bazel's output, and
+# >> then fails for anyone but root, bare as under ldwrap.
+atomic_output(name = "from_stem", srcs = [":stem"], outs = ["gen.txt"], cmd = "cat $< > $@; echo '$@' >> $@")
 
 atomic_output(name = "fail", outs = ["partial.txt"], cmd = "echo partial > $@; exit 1")
 
