@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -93,6 +94,16 @@ var sidReady bool
 var removeAtExit []string
 
 func TestMain(m *testing.M) {
+	// Go keeps an inherited SIG_IGN of SIGHUP and SIGINT (nohup, a
+	// background job), and so would every command the tests start: ldwrap
+	// keeps them ignored, as it must, and the tests that send them would
+	// see nothing happen. A handler that drops them leaves this process as
+	// deaf as it was started, and its children start with the default.
+	for _, s := range []os.Signal{syscall.SIGHUP, syscall.SIGINT} {
+		if signal.Ignored(s) {
+			signal.Notify(make(chan os.Signal, 1), s)
+		}
+	}
 	dir, err := os.MkdirTemp("", "ldwrap-e2e-bin")
 	if err != nil {
 		panic(err)
