@@ -57,10 +57,9 @@ func diffSnapshots(a, b map[string][]byte) string {
 	return strings.Join(d, ", ")
 }
 
-// identical builds the same thing twice bare (a determinism control) and
-// once wrapped, in the same directory with the same paths, and requires the
-// wrapped build's files (outputs and side files) to equal the bare ones.
-// It returns ldwrap's verbose output.
+// identical builds the same thing bare and wrapped, in the same directory
+// with the same paths, and requires the wrapped build's files (outputs and
+// side files) to equal the bare ones. It returns ldwrap's verbose output.
 func identical(t *testing.T, dir string, keep map[string]bool, bare, wrapped []string, env []string) string {
 	t.Helper()
 	return identicalIn(t, bookworm, dir, keep, bare, wrapped, env)
@@ -69,36 +68,53 @@ func identical(t *testing.T, dir string, keep map[string]bool, bare, wrapped []s
 // identicalIn is identical for generation g (dir as g sees it).
 func identicalIn(t *testing.T, g generation, dir string, keep map[string]bool, bare, wrapped []string, env []string) string {
 	t.Helper()
-	return wrotePerBare(t, g, dir, keep, bareOutputs(t, g, dir, keep, bare), wrapped, env)
+	return wrotePerBare(t, bareOutputs(t, g, dir, keep, bare), wrapped, env)
 }
 
-// bareOutputs runs bare twice in dir and returns what it wrote (all but
-// keep), failing if the two runs differ: the control that makes a
-// difference under ldwrap mean something.
-func bareOutputs(t *testing.T, g generation, dir string, keep map[string]bool, bare []string) map[string][]byte {
-	t.Helper()
-	hostDir := g.host(dir)
-	clean(t, hostDir, keep)
-	g.run(t, dir, nil, bare...)
-	first := without(snapshot(t, hostDir), keep)
-	clean(t, hostDir, keep)
-	g.run(t, dir, nil, bare...)
-	second := without(snapshot(t, hostDir), keep)
-	require.Empty(t, diffSnapshots(first, second), "the bare build is not deterministic: %v", bare)
-	require.NotEmpty(t, first, "the bare build wrote nothing")
-	return first
+// bareBuild is what a bare command wrote in dir (all but keep), and how to
+// run it again.
+type bareBuild struct {
+	g     generation
+	dir   string
+	keep  map[string]bool
+	cmd   []string
+	files map[string][]byte
 }
 
-// wrotePerBare runs wrapped in dir and asserts it wrote what bare did, and
-// left nothing else; it returns the wrapper's verbose output.
-func wrotePerBare(t *testing.T, g generation, dir string, keep map[string]bool, bare map[string][]byte, wrapped []string, env []string) string {
+// bareOutputs runs bare in dir and returns what it wrote.
+func bareOutputs(t *testing.T, g generation, dir string, keep map[string]bool, bare []string) bareBuild {
 	t.Helper()
-	hostDir := g.host(dir)
-	clean(t, hostDir, keep)
-	out := g.run(t, dir, append([]string{"LDWRAP_VERBOSE=1"}, env...), wrapped...)
-	got := without(snapshot(t, hostDir), keep)
-	assert.Empty(t, diffSnapshots(bare, got), "%v\n%s", wrapped, out)
+	b := bareBuild{g: g, dir: dir, keep: keep, cmd: bare}
+	b.files = b.run(t)
+	require.NotEmpty(t, b.files, "the bare build wrote nothing")
+	return b
+}
+
+func (b bareBuild) run(t *testing.T) map[string][]byte {
+	t.Helper()
+	hostDir := b.g.host(b.dir)
+	clean(t, hostDir, b.keep)
+	b.g.run(t, b.dir, nil, b.cmd...)
+	return without(snapshot(t, hostDir), b.keep)
+}
+
+// wrotePerBare runs wrapped in bare's directory and asserts it wrote what
+// bare did, and left nothing else; it returns the wrapper's verbose
+// output. A difference is checked against a second bare build, the
+// control that makes it mean something: if the bare builds differ too,
+// the test compares nothing and fails as such. (The control runs only
+// then: where the wrapped build equals the bare one, it adds nothing.)
+func wrotePerBare(t *testing.T, bare bareBuild, wrapped []string, env []string) string {
+	t.Helper()
+	hostDir := bare.g.host(bare.dir)
+	clean(t, hostDir, bare.keep)
+	out := bare.g.run(t, bare.dir, append([]string{"LDWRAP_VERBOSE=1"}, env...), wrapped...)
+	got := without(snapshot(t, hostDir), bare.keep)
 	assert.Empty(t, leftovers(t, hostDir))
+	if d := diffSnapshots(bare.files, got); d != "" {
+		require.Empty(t, diffSnapshots(bare.files, bare.run(t)), "the bare build is not deterministic: %v", bare.cmd)
+		assert.Fail(t, "the wrapped build differs from the bare one", "%v\n%s\n%s", wrapped, d, out)
+	}
 	return out
 }
 
@@ -302,7 +318,7 @@ func TestLinkMatrixByteIdentical(t *testing.T) {
 							args = append(args, "-o", v.out)
 						}
 						args = append(args, "a.o")
-						// One bare build, and its determinism control, for both front ends.
+						// One bare build for both front ends.
 						bare := bareOutputs(t, g, dir, keep, append([]string{cc}, args...))
 						for _, front := range []string{"ldwrap-cc", "ldwrap"} {
 							name := cell + "/" + front
@@ -324,7 +340,7 @@ func TestLinkMatrixByteIdentical(t *testing.T) {
 									wrapped = append([]string{cc, "--ld-path=" + g.ldwrap("ldwrap")}, args...)
 									env = []string{"LDWRAP_LD=ld." + ld}
 								}
-								summary[name] = how(wrotePerBare(t, g, dir, keep, bare, wrapped, env))
+								summary[name] = how(wrotePerBare(t, bare, wrapped, env))
 								want := "staged"
 								if v.passedThrough(cc, ld) {
 									want = "passed through"

@@ -51,14 +51,26 @@ func goTest(env map[string]string, args ...string) error {
 	}
 	var slow []timing
 	pending := map[string][]string{} // a running test's output, shown if it fails
-	dec := json.NewDecoder(out)
+	// LDWRAP_TEST_JSON=DIR keeps each run's events (with their times: how
+	// the tests overlapped) in DIR.
+	var events io.Reader = out
+	if dir := os.Getenv("LDWRAP_TEST_JSON"); dir != "" {
+		f, err := os.CreateTemp(dir, "go-test-*.json")
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		json.NewEncoder(f).Encode(map[string]string{"Action": "args", "Output": strings.Join(args, " ")})
+		events = io.TeeReader(out, f)
+	}
+	dec := json.NewDecoder(events)
 	for {
 		var ev event
 		if err := dec.Decode(&ev); err == io.EOF {
 			break
 		} else if err != nil {
 			// Not JSON (a build failure): show the rest as it is.
-			io.Copy(os.Stdout, io.MultiReader(dec.Buffered(), out))
+			io.Copy(os.Stdout, io.MultiReader(dec.Buffered(), events))
 			break
 		}
 		key := ev.Package + " " + ev.Test
