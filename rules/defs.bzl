@@ -52,7 +52,9 @@ def _atomic_output_impl(ctx):
         progress_message = "Generating (atomically) %s" % ctx.label,
         use_default_shell_env = True,
     )
-    return [DefaultInfo(files = depset(outs))]
+    # Runfiles, as genrule's: a test or binary with these outputs in its
+    # data finds them at run time.
+    return [DefaultInfo(files = depset(outs), runfiles = ctx.runfiles(files = outs))]
 
 atomic_output = rule(
     implementation = _atomic_output_impl,
