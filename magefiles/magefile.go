@@ -181,11 +181,10 @@ func Check() error {
 	step("setup and the cross-compile matrix", Setup, Cross)
 	step("vet, BUILD files and Go 1.19", Vet, GenCheck, Vet119)
 	step("unit tests", Unit)
-	// The e2e tests run after the portable ones, not beside them: both are
-	// bound by the 2 cores, and side by side (three go test processes,
-	// 2026-12-02) they took 11m43s against 11m54s one after the other.
-	step("portable tests", Portable)
-	step("e2e tests", E2e)
+	// The portable run beside the e2e run's first part: both are the tests
+	// that run one at a time (processes, signals, timing), which leave a
+	// core 40% idle. The e2e tests' second part is bound by the 2 cores.
+	step("portable and e2e tests", Portable, E2e)
 	return nil
 }
 
