@@ -150,7 +150,22 @@ func Setup() {
 
 // setupHost installs the packages and Bazel 4.2.3, and warms Bazel 4.
 func setupHost() {
-	mg.SerialDeps(Deps, Bazel.Setup, warmBazel4)
+	timedSteps("packages", Deps, "Bazel 4.2.3", Bazel.Setup, "Bazel 4's first build", warmBazel4)
+}
+
+var setupStart = time.Now()
+
+// timedSteps runs its targets one after the other, as mg.SerialDeps does
+// (each still once in the whole run), and says how long each took: the
+// cold set-up's time is where a fresh machine's check goes.
+func timedSteps(namesAndTargets ...interface{}) {
+	for i := 0; i+1 < len(namesAndTargets); i += 2 {
+		t := time.Now()
+		mg.Deps(namesAndTargets[i+1])
+		if d := time.Since(t); d >= time.Second {
+			fmt.Printf("setup: %s in %s (%s so far)\n", namesAndTargets[i], d.Round(time.Second), time.Since(setupStart).Round(time.Second))
+		}
+	}
 }
 
 // setupSid makes the sid chroot with Bazel 7 and warms it, beside
@@ -158,7 +173,7 @@ func setupHost() {
 // measurable, the CPU bounds both: a cold set-up took 23m0s so, 21m52s in
 // one lane on an earlier commit.
 func setupSid() {
-	mg.SerialDeps(Sid, Bazel.BzlmodSetup, warmBazel7)
+	timedSteps("the sid chroot", Sid, "Bazel 7's modules", Bazel.BzlmodSetup, "Bazel 7's first build", warmBazel7)
 }
 
 // Check runs every test, as CI does: vet, BUILD files, the cross-compile matrix, Go 1.19, unit, portable and e2e tests (root, network for setup; cold 44 min on an earlier commit, warm 13 to 15, on the 2-core VM).
@@ -180,11 +195,11 @@ func Check() error {
 	// the network much of the time: they run together.
 	step("setup and the cross-compile matrix", Setup, Cross)
 	step("vet, BUILD files and Go 1.19", Vet, GenCheck, Vet119)
-	step("unit tests", Unit)
-	// The portable run beside the e2e run's first part: both are the tests
-	// that run one at a time (processes, signals, timing), which leave a
-	// core 40% idle. The e2e tests' second part is bound by the 2 cores.
-	step("portable and e2e tests", Portable, E2e)
+	// The unit and portable runs beside the e2e run's first part: those
+	// are tests that run one at a time (processes, signals, timing), which
+	// leave a core 40% idle. The e2e tests' second part is bound by the 2
+	// cores.
+	step("unit, portable and e2e tests", Unit, Portable, E2e)
 	return nil
 }
 
