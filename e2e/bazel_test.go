@@ -48,7 +48,7 @@ func bazel(t *testing.T, dir string, args ...string) string {
 func TestBazelProject(t *testing.T) {
 	t.Parallel() // see "Parallel tests" in helpers_test.go
 	need(t, "bazel", "gcc")
-	root := repoRoot()
+	root := copyRepoInto(t, bookworm)
 	bazel(t, root, "build", "//...")
 	out := bazel(t, root, "test", "--test_output=errors", "//...")
 	assert.Contains(t, out, "9 tests pass") // cli, cmdline, engine, sigign, stale, step, toolpath, the Go API, atomic_output
@@ -99,7 +99,7 @@ func bazelConsumer(t *testing.T, g generation) {
 	t.Cleanup(func() { g.runErr(dir, "bazel", "shutdown") })
 	if g.root == "" {
 		require.True(t, strings.Contains(readme, readmeBazelSnippet), "the README shows the snippet this test uses")
-		writeFile(t, filepath.Join(dir, "WORKSPACE"), `local_repository(name = "ldwrap", path = "`+repoRoot()+"\")\n\n"+readmeBazelSnippet)
+		writeFile(t, filepath.Join(dir, "WORKSPACE"), `local_repository(name = "ldwrap", path = "`+copyRepoInto(t, g)+"\")\n\n"+readmeBazelSnippet)
 	} else {
 		require.True(t, strings.Contains(readme, readmeModuleSnippet), "the README shows the snippet this test uses")
 		writeFile(t, g.host(dir+"/MODULE.bazel"), strings.Replace(readmeModuleSnippet, "/path/to/ldwrap", copyRepoInto(t, g), 1))
@@ -187,30 +187,40 @@ atomic_install(name = "install", srcs = [":prog", "data.txt"], dest = "installed
 
 // copyRepoInto copies this repository (its files, not .git or Bazel's
 // output links) into generation g, once per test process, and returns the
-// copy's path there. TestBzlmodProject builds in the copy and
-// TestBzlmodConsumer's module points at it, side by side: a second copy
-// would remove the first under the other's Bazel.
+// copy's path there: the path where bazel:warm built it, so that Bazel
+// finds the output base it filled whatever the checkout's path. The
+// project's test builds in the copy and the consumer's repository points
+// at it, side by side: a second copy would remove the first under the
+// other's Bazel.
 func copyRepoInto(t *testing.T, g generation) string {
 	t.Helper()
-	repoCopy.once.Do(func() {
-		repoCopy.path = "/work/ldwrap" // where bazel:warm built it: the same output base
-		dst := g.host(repoCopy.path)
-		if repoCopy.err = os.RemoveAll(dst); repoCopy.err == nil {
-			repoCopy.err = os.MkdirAll(dst, 0o755)
+	repoCopiesMu.Lock()
+	c := repoCopies[g.name]
+	if c == nil {
+		c = &repoCopy{}
+		repoCopies[g.name] = c
+	}
+	repoCopiesMu.Unlock()
+	c.once.Do(func() {
+		if c.path, c.err = g.emptyWorkDir("ldwrap"); c.err != nil {
+			return
 		}
-		if repoCopy.err == nil {
-			_, repoCopy.err = runErr(repoRoot(), nil, "sh", "-c", `tar --exclude=./.git --exclude='./bazel-*' -cf - . | tar -C "$0" -xf -`, dst)
-		}
+		_, c.err = runErr(repoRoot(), nil, "sh", "-c", `tar --exclude=./.git --exclude='./bazel-*' -cf - . | tar -C "$0" -xf -`, g.host(c.path))
 	})
-	require.NoError(t, repoCopy.err, "copying the repository into %s", g.name)
-	return repoCopy.path
+	require.NoError(t, c.err, "copying the repository into %s", g.name)
+	return c.path
 }
 
-var repoCopy struct {
+type repoCopy struct {
 	once sync.Once
 	path string
 	err  error
 }
+
+var (
+	repoCopiesMu sync.Mutex
+	repoCopies   = map[string]*repoCopy{}
+)
 
 // The project builds and its Go tests pass with Bazel 7, Bzlmod on and
 // WORKSPACE off; bazel run //:install puts the commands in place over a

@@ -94,13 +94,20 @@ func (g generation) ldwrap(name string) string {
 // library, minutes on a cold machine) on the workspace path, so the next
 // run starts warm.
 func (g generation) workDir(t *testing.T, name string) string {
+	d, err := g.emptyWorkDir(name)
+	require.NoError(t, err)
+	return d
+}
+
+func (g generation) emptyWorkDir(name string) (string, error) {
 	d := "/work/" + name
 	if g.root == "" {
 		d = filepath.Join(os.TempDir(), fmt.Sprintf("ldwrap-e2e-%d", os.Getuid()), name)
 	}
-	require.NoError(t, os.RemoveAll(g.host(d)))
-	require.NoError(t, os.MkdirAll(g.host(d), 0o755))
-	return d
+	if err := os.RemoveAll(g.host(d)); err != nil {
+		return "", err
+	}
+	return d, os.MkdirAll(g.host(d), 0o755)
 }
 
 // tempDir is an empty directory for this test alone.

@@ -310,7 +310,7 @@ func fetchModuleInto(dir, module, version, sum string, vendor bool) error {
 	return os.Rename(tmp, dir)
 }
 
-// Warm builds the project once with each Bazel, filling the output bases and disk caches the e2e tests use (needs setup; cold 10 min, warm 1 to 2 min; a checkout at a new path is a new output base for Bazel 4, 3 min).
+// Warm builds the project once with each Bazel, filling the output bases and disk caches the e2e tests use (needs setup; cold 10 min, warm 1 min, whatever the checkout's path).
 // Bazel's first fetch and build are then set-up, outside any test
 // timeout, and the tests' Bazel runs start warm.
 func (Bazel) Warm() error {
@@ -318,10 +318,18 @@ func (Bazel) Warm() error {
 	return nil
 }
 
-// warmBazel4 builds the project with Bazel 4.2.3 in this checkout.
+// warmBazel4 builds the project with Bazel 4.2.3 in TestBazelProject's
+// copy of the repository: at a fixed path, so the same output base
+// whatever this checkout's path (a new one costs Bazel 4 some 3 minutes).
 func warmBazel4() error {
 	mg.Deps(Bazel.Setup)
-	return sh.RunV("bazel", "build", "//...")
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("ldwrap-e2e-%d", os.Getuid()), "ldwrap")
+	if err := copyRepoTo(dir); err != nil {
+		return err
+	}
+	build := exec.Command("bazel", "build", "//...")
+	build.Dir, build.Stdout, build.Stderr = dir, os.Stdout, os.Stderr
+	return build.Run()
 }
 
 // warmBazel7 builds the project with Bazel 7 in the sid chroot, in
@@ -329,12 +337,21 @@ func warmBazel4() error {
 // same output base).
 func warmBazel7() error {
 	mg.Deps(Bazel.BzlmodSetup)
-	copyInto := `rm -rf "$0/work/ldwrap" && mkdir -p "$0/work/ldwrap" && tar --exclude=./.git --exclude='./bazel-*' -cf - . | tar -C "$0/work/ldwrap" -xf -`
-	// exec, not sh.Run: mage expands $0 in the arguments itself, to "".
-	cp := exec.Command("sh", "-c", copyInto, sidRoot)
-	cp.Stdout, cp.Stderr = os.Stdout, os.Stderr
-	if err := cp.Run(); err != nil {
-		return fmt.Errorf("copying the repository into the sid chroot: %v", err)
+	if err := copyRepoTo(filepath.Join(sidRoot, "work/ldwrap")); err != nil {
+		return err
 	}
 	return sh.RunV("chroot", sidRoot, "env", "-C", "/work/ldwrap", "bazel", "build", "//...")
+}
+
+// copyRepoTo copies this checkout's files (not .git or Bazel's output
+// links) into dir, emptied first, as the e2e tests' copyRepoInto does.
+func copyRepoTo(dir string) error {
+	copyInto := `rm -rf "$0" && mkdir -p "$0" && tar --exclude=./.git --exclude='./bazel-*' -cf - . | tar -C "$0" -xf -`
+	// exec, not sh.Run: mage expands $0 in the arguments itself, to "".
+	cp := exec.Command("sh", "-c", copyInto, dir)
+	cp.Stdout, cp.Stderr = os.Stdout, os.Stderr
+	if err := cp.Run(); err != nil {
+		return fmt.Errorf("copying the repository to %s: %v", dir, err)
+	}
+	return nil
 }
