@@ -72,8 +72,9 @@ func crossOne(goos, goarch string, pkgs []string) error {
 // promises the POSIX fallback keeps differently (kills, leftovers, faults,
 // concurrency, signals, the tool's messages) and of the commands' basic
 // work. The rest test the tools (toolchain matrices, build systems,
-// launchers, Bazel) or /proc-only code (ldwrap-stale), which the tag does
-// not change; PortableAll runs them too.
+// launchers, Bazel), the command lines' handling (the prefix form), or
+// /proc-only code (ldwrap-stale), which the tag does not change;
+// PortableAll runs them too.
 const portableTests = `^(TestSigkill|TestToolDiesWithLdwrap|TestFaults|TestParallelWriters|TestSweepSparesLiveWriter|` +
 	`TestTwoWritersOneTargetBothSucceed|TestStickyDirAttacker|TestStagedFilesPrivate|TestNoDescriptorsLeakToTool|` +
 	`TestInstallOverRunningProgramAndLibrary|TestInstallOptions|TestMakeInstall|TestRunStep|TestRunSeesOldOutput|` +
@@ -81,7 +82,7 @@ const portableTests = `^(TestSigkill|TestToolDiesWithLdwrap|TestFaults|TestParal
 	`TestMakeRelinksRunningProgram|TestSharedLibraryRebuiltUnderRunningUser|TestLinkerMessagesNameTheOutput|` +
 	`TestInstallModeNeverWrong|TestInstallBackupNeverMissing|TestInstallManyFilesFewDescriptors|` +
 	`TestOldVersionNeverReachable|TestWriteFileWriteOnlyAsUser|TestDirectoryAppearsAtOutput|` +
-	`TestHardLinksKeepOldContent|TestDeletedNamesAsInstall|TestOwnFailures|TestPrefixForm|TestMasquerade)$`
+	`TestHardLinksKeepOldContent|TestDeletedNamesAsInstall|TestOwnFailures|TestMasquerade)$`
 
 var portableEnv = map[string]string{"LDWRAP_E2E_TAGS": "ldwrap_portable", "LDWRAP_E2E_STRICT": "1"}
 
