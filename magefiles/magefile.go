@@ -150,7 +150,7 @@ func Setup() {
 
 // setupHost installs the packages and Bazel 4.2.3, and warms Bazel 4.
 func setupHost() {
-	timedSteps("packages", Deps, "Bazel 4.2.3", Bazel.Setup, "Bazel 4's first build", warmBazel4)
+	timedSteps("packages", Deps, "Bazel 4.2.3", Bazel.Setup, "Bazel 4's build of the project", warmBazel4)
 }
 
 var setupStart = time.Now()
@@ -173,7 +173,7 @@ func timedSteps(namesAndTargets ...interface{}) {
 // measurable, the CPU bounds both: a cold set-up took 23m0s so, 21m52s in
 // one lane on an earlier commit.
 func setupSid() {
-	timedSteps("the sid chroot", Sid, "Bazel 7's modules", Bazel.BzlmodSetup, "Bazel 7's first build", warmBazel7)
+	timedSteps("the sid chroot", Sid, "Bazel 7's modules", Bazel.BzlmodSetup, "Bazel 7's build of the project", warmBazel7)
 }
 
 // Check runs every test, as CI does: vet, BUILD files, the cross-compile matrix, Go 1.19, unit, portable and e2e tests (root, network for setup; cold 44 min on an earlier commit, warm 13 to 15, on the 2-core VM).
