@@ -120,7 +120,7 @@ func Unit() error {
 	return goTest(nil, "-count=1", "-timeout="+unitTimeout, "./ldwrap/...")
 }
 
-// E2e runs the end-to-end tests against the real tools, failing on a missing one (needs setup; cold 18 min, warm 9 to 10; the parallel builds and matrices take longer than alone, sharing 2 cores).
+// E2e runs the end-to-end tests against the real tools, failing on a missing one (needs setup; cold 15 min, warm 9 to 11; the parallel builds and matrices take longer than alone, sharing 2 cores).
 func E2e() error {
 	mg.Deps(Setup)
 	env := map[string]string{"LDWRAP_E2E_STRICT": "1"}
@@ -143,7 +143,7 @@ func Fuzz() error {
 	return nil
 }
 
-// Setup readies this machine for every test: packages, Bazel 4.2.3, the sid chroot with Bazel 7, warm Bazel caches (root, network to the package registries; cold 23 min with the cross matrix beside it, warm 2 to 4 min: Bazel rebuilds what the checkout changed).
+// Setup readies this machine for every test: packages, Bazel 4.2.3, the sid chroot with Bazel 7, warm Bazel caches (root, network to the package registries; cold 23 min with the cross matrix beside it, warm 1 to 3 min: Bazel rebuilds what the checkout changed).
 func Setup() {
 	mg.Deps(setupHost, setupSid)
 }
@@ -176,7 +176,7 @@ func setupSid() {
 	timedSteps("the sid chroot", Sid, "Bazel 7's modules", Bazel.BzlmodSetup, "Bazel 7's build of the project", warmBazel7)
 }
 
-// Check runs every test, as CI does: vet, BUILD files, the cross-compile matrix, Go 1.19, unit, portable and e2e tests (root, network for setup; cold 44 min on an earlier commit, warm 13 to 15, on the 2-core VM).
+// Check runs every test, as CI does: vet, BUILD files, the cross-compile matrix, Go 1.19, unit, portable and e2e tests (root, network for setup; cold 44 min, warm 11 to 14, on the 2-core VM).
 func Check() error {
 	// One build configuration for every go command below: the cross
 	// matrix, vet, the unit and e2e tests and the commands the tests build

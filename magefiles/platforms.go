@@ -25,7 +25,7 @@ var crossTargets = []struct{ goos, goarch, pkgs string }{
 	{"windows", "amd64", "./ldwrap ./ldwrap/atomicmage"},
 }
 
-// Cross vets every package and its tests, and builds every package and command, for linux/arm64, darwin and freebsd on amd64 and arm64, and windows/amd64 (needs Go only, offline; cold 6 min alone, more beside set-up; warm under a minute, whatever the checkout path).
+// Cross vets every package and its tests, and builds every package and command, for linux/arm64, darwin and freebsd on amd64 and arm64, and windows/amd64 (needs Go only, offline; cold 15 min beside set-up, 4 to 6 a target; warm under a minute, whatever the checkout path).
 // Nothing runs: there is no Mac or FreeBSD here, so test binaries are not
 // linked either: vet type-checks the tests against each system's packages,
 // which is what compiling them would find, and its result is cached where
