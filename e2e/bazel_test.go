@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ldwrap/ldwrap/e2e/repocopy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -185,13 +186,11 @@ atomic_install(name = "install", srcs = [":prog", "data.txt"], dest = "installed
 	assert.Empty(t, leftovers(t, g.host(dest)))
 }
 
-// copyRepoInto copies this repository (its files, not .git or Bazel's
-// output links) into generation g, once per test process, and returns the
-// copy's path there: the path where bazel:warm built it, so that Bazel
-// finds the output base it filled whatever the checkout's path. The
-// project's test builds in the copy and the consumer's repository points
-// at it, side by side: a second copy would remove the first under the
-// other's Bazel.
+// copyRepoInto brings the copy of this repository in generation g in step
+// with it (see repocopy), once per test process, and returns the copy's
+// path there: the path where bazel:warm built it, so that Bazel finds the
+// output base it filled whatever the checkout's path. The project's test
+// builds in the copy and the consumer's repository points at it.
 func copyRepoInto(t *testing.T, g generation) string {
 	t.Helper()
 	repoCopiesMu.Lock()
@@ -202,10 +201,8 @@ func copyRepoInto(t *testing.T, g generation) string {
 	}
 	repoCopiesMu.Unlock()
 	c.once.Do(func() {
-		if c.path, c.err = g.emptyWorkDir("ldwrap"); c.err != nil {
-			return
-		}
-		_, c.err = runErr(repoRoot(), nil, "sh", "-c", `tar --exclude=./.git --exclude='./bazel-*' -cf - . | tar -C "$0" -xf -`, g.host(c.path))
+		c.path = g.workPath("ldwrap")
+		c.err = repocopy.Sync(repoRoot(), g.host(c.path))
 	})
 	require.NoError(t, c.err, "copying the repository into %s", g.name)
 	return c.path
@@ -229,8 +226,10 @@ func TestBzlmodProject(t *testing.T) {
 	t.Parallel() // see "Parallel tests" in helpers_test.go
 	need(t, "bazel7")
 	g := sid
+	// Its server is left running, as Bazel leaves them: the copy's path is
+	// fixed, so set-up's next warm build finds it ready (a new server took
+	// a warm set-up about 70 s).
 	root := copyRepoInto(t, g)
-	t.Cleanup(func() { g.runErr(root, "bazel", "shutdown") })
 	t.Log(g.run(t, root, nil, "bazel", "--version"))
 	g.run(t, root, nil, "bazel", "build", "//...")
 	out := g.run(t, root, nil, "bazel", "test", "--test_output=errors", "--test_summary=detailed", "//...")

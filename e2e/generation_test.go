@@ -99,11 +99,16 @@ func (g generation) workDir(t *testing.T, name string) string {
 	return d
 }
 
-func (g generation) emptyWorkDir(name string) (string, error) {
-	d := "/work/" + name
+// workPath is name's path under the generation's fixed work directory.
+func (g generation) workPath(name string) string {
 	if g.root == "" {
-		d = filepath.Join(os.TempDir(), fmt.Sprintf("ldwrap-e2e-%d", os.Getuid()), name)
+		return filepath.Join(os.TempDir(), fmt.Sprintf("ldwrap-e2e-%d", os.Getuid()), name)
 	}
+	return "/work/" + name
+}
+
+func (g generation) emptyWorkDir(name string) (string, error) {
+	d := g.workPath(name)
 	if err := os.RemoveAll(g.host(d)); err != nil {
 		return "", err
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ldwrap/ldwrap/e2e/repocopy"
 	"github.com/ldwrap/ldwrap/ldwrap"
 	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
@@ -111,6 +112,14 @@ sh_binary(
 	return nil
 }
 
+// gazelleHostCache has gazelle's go_repository use the Go build and module
+// caches of the user who runs Bazel, not caches of its own in each output
+// base: every new output base (a consumer's, and all of them on a cold
+// machine) otherwise compiles gazelle's tools and downloads the modules
+// again. Measured on the Bazel 4 consumer with a fresh output base and a
+// warm disk cache: 100 s and 160 CPU-seconds without it, 34 s and 64 with.
+const gazelleHostCache = "GO_REPOSITORY_USE_HOST_CACHE=1"
+
 func writeBazelrc() error {
 	goproxy, err := sh.Output("go", "env", "GOPROXY")
 	if err != nil {
@@ -127,6 +136,7 @@ func writeBazelrc() error {
 			"--override_repository=rules_cc=" + filepath.Join(offlineDir, "rules_cc"),
 			"--override_repository=remote_coverage_tools=" + filepath.Join(offlineDir, "remote_coverage_tools"),
 			"--repo_env=GOPROXY=" + goproxy,
+			"--repo_env=" + gazelleHostCache,
 			"--repo_env=LDWRAP_GO_SDK=/usr/lib/go-1.19",
 		} {
 			fmt.Fprintf(&b, "%s %s\n", cmd, o)
@@ -258,7 +268,7 @@ func (Bazel) BzlmodSetup() error {
 	rc.WriteString("common --noenable_workspace\ncommon --lockfile_mode=off\n")
 	fmt.Fprintf(&rc, "common --disk_cache=%s\ncommon --repository_cache=%s\n",
 		filepath.Join(bazelCacheDir, "disk-7"), filepath.Join(bazelCacheDir, "repos-7")) // inside the chroot
-	fmt.Fprintf(&rc, "common --repo_env=GOPROXY=%s\n", goproxy)
+	fmt.Fprintf(&rc, "common --repo_env=GOPROXY=%s\ncommon --repo_env=%s\n", goproxy, gazelleHostCache)
 	return ldwrap.WriteFile(filepath.Join(sidRoot, "root/.bazelrc"), []byte(rc.String()), 0o644)
 }
 
@@ -343,14 +353,10 @@ func warmBazel7() error {
 	return sh.RunV("chroot", sidRoot, "env", "-C", "/work/ldwrap", "bazel", "build", "//...")
 }
 
-// copyRepoTo copies this checkout's files (not .git or Bazel's output
-// links) into dir, emptied first, as the e2e tests' copyRepoInto does.
+// copyRepoTo brings the copy of this checkout at dir in step with it (see
+// repocopy), as the e2e tests' copyRepoInto does.
 func copyRepoTo(dir string) error {
-	copyInto := `rm -rf "$0" && mkdir -p "$0" && tar --exclude=./.git --exclude='./bazel-*' -cf - . | tar -C "$0" -xf -`
-	// exec, not sh.Run: mage expands $0 in the arguments itself, to "".
-	cp := exec.Command("sh", "-c", copyInto, dir)
-	cp.Stdout, cp.Stderr = os.Stdout, os.Stderr
-	if err := cp.Run(); err != nil {
+	if err := repocopy.Sync(".", dir); err != nil {
 		return fmt.Errorf("copying the repository to %s: %v", dir, err)
 	}
 	return nil
