@@ -81,11 +81,14 @@ func need(t testing.TB, what ...string) {
 // no death signal for the tool), and the tests assert them as such.
 var portable = strings.Contains(os.Getenv("LDWRAP_E2E_TAGS"), "ldwrap_portable")
 
-// Parallel tests: the builds of whole projects and the matrices call
-// t.Parallel. Each works in its own directories and starts no daemon, and
-// most run one tool at a time, so two of them share the 2 cores of the
-// CI machine where one alone leaves one idle. They run after the others,
-// which watch processes, signals and timing and so run one at a time.
+// Parallel tests: the builds of whole projects and of Go programs, the
+// matrices and the differential tests call t.Parallel. Each works in its
+// own directories and starts no daemon, and most run one tool at a time,
+// so two of them share the 2 cores of the CI machine where one alone
+// leaves one idle. In one go test process they run after the others, which
+// watch processes, signals and timing and so run one at a time; mage check
+// runs the two kinds in two processes side by side (e2eBuildTests in
+// magefiles/magefile.go).
 
 // sidReady: the sid chroot exists and holds this run's ldwrap.
 var sidReady bool

@@ -311,6 +311,7 @@ func main() {
 
 // A user's magefile imports atomicmage and installs over a running binary.
 func TestUserMagefileImport(t *testing.T) {
+	t.Parallel() // see "Parallel tests" in helpers_test.go
 	dir := t.TempDir()
 	gobin := filepath.Join(dir, "gobin")
 	writeFile(t, filepath.Join(dir, "go.mod"), fmt.Sprintf(`module example.com/user
@@ -419,6 +420,7 @@ func TestInstallModeNeverWrong(t *testing.T) {
 // present; the commands must still be static, as mage install builds them
 // (no dynamic loader on each call): nothing they import needs cgo.
 func TestStaticWhateverCgo(t *testing.T) {
+	t.Parallel() // see "Parallel tests" in helpers_test.go
 	need(t, "gcc")
 	for _, cgo := range []string{"0", "1"} {
 		dir := t.TempDir()

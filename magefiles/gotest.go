@@ -103,7 +103,13 @@ func goTest(env map[string]string, args ...string) error {
 	if len(slow) > 12 {
 		slow = slow[:12]
 	}
-	fmt.Printf("%s in %s, tests' sum %.0fs; slowest:", strings.Join(shown, " "), time.Since(start).Round(time.Second), sum)
+	// The CPU time of go test and of every process it waited for (the
+	// test binaries and what they ran; not Bazel's servers, which detach).
+	var cpu time.Duration
+	if ps := cmd.ProcessState; ps != nil {
+		cpu = ps.UserTime() + ps.SystemTime()
+	}
+	fmt.Printf("%s in %s, CPU %s, tests' sum %.0fs; slowest:", strings.Join(shown, " "), time.Since(start).Round(time.Second), cpu.Round(time.Second), sum)
 	for _, s := range slow {
 		fmt.Printf(" %s %.0fs", s.name, s.seconds)
 	}

@@ -123,8 +123,29 @@ func Unit() error {
 // E2e runs the end-to-end tests against the real tools, failing on a missing one (needs setup; cold 15 min, warm 9 to 11; the parallel builds and matrices take longer than alone, sharing 2 cores).
 func E2e() error {
 	mg.Deps(Setup)
-	env := map[string]string{"LDWRAP_E2E_STRICT": "1"}
-	return goTest(env, "-count=1", "-timeout="+e2eTimeout, "./e2e/...")
+	mg.Deps(e2eOneAtATime, e2eBuilds)
+	return nil
+}
+
+// e2eBuildTests are the e2e tests that call t.Parallel (see "Parallel tests"
+// in e2e/helpers_test.go): builds of whole projects and of Go programs,
+// the matrices, the differential tests. They run in a go test process of their own, beside
+// the one that runs the rest one at a time: in one process, Go starts them
+// only when all the others are done, and the one-at-a-time tests leave a
+// core mostly idle. A test missing here still runs, in the other process.
+const e2eBuildTests = `^(TestBazelProject|TestBazelConsumer|TestBzlmodConsumer|TestBzlmodProject|` +
+	`TestCMakeLaunchers|TestMeson|TestAutotools|TestInstallDifferential|TestRunDifferential|` +
+	`TestUserMagefileImport|TestStaticWhateverCgo|` +
+	`TestCompileMatrixByteIdentical|TestLinkMatrixByteIdentical)$`
+
+var e2eEnv = map[string]string{"LDWRAP_E2E_STRICT": "1"}
+
+func e2eOneAtATime() error {
+	return goTest(e2eEnv, "-count=1", "-timeout="+e2eTimeout, "-skip", e2eBuildTests, "./e2e/...")
+}
+
+func e2eBuilds() error {
+	return goTest(e2eEnv, "-count=1", "-timeout="+e2eTimeout, "-run", e2eBuildTests, "./e2e/...")
 }
 
 // Fuzz runs each fuzz target for FUZZTIME, default 30s, each (needs Go only; 2 min).

@@ -58,6 +58,10 @@ func Cross() error {
 // crossOne vets pkgs and their tests for goos/goarch, and builds them.
 func crossOne(goos, goarch string, pkgs []string) error {
 	env := append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
+	// The compiler's default flags, though nothing built here runs:
+	// without optimization a cold target took 110 CPU-seconds instead of
+	// 137, but TestUserMagefileImport then compiles the standard library
+	// for darwin, freebsd and windows again, which it now finds cached.
 	for _, args := range [][]string{{"vet"}, {"build", "-o", os.DevNull}} {
 		cmd := exec.Command("go", append(args, pkgs...)...)
 		cmd.Env = env
