@@ -194,8 +194,7 @@ func TestSigkillInstallAndRun(t *testing.T) {
 			} else {
 				time.Sleep(time.Duration(rng.Intn(100)) * time.Millisecond)
 			}
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			cmd.Wait()
+			killGroup(t, cmd)
 			if name == "ldwrap-install" && !portable {
 				// Nothing, unless the kill fell between link and rename
 				// (two system calls), which leaves the linked name. The
