@@ -127,12 +127,13 @@ func E2e() error {
 	return nil
 }
 
-// e2eBuildTests are the e2e tests that call t.Parallel (see "Parallel tests"
-// in e2e/helpers_test.go): builds of whole projects and of Go programs,
-// the matrices, the differential tests. They run in a go test process of their own, beside
-// the one that runs the rest one at a time: in one process, Go starts them
-// only when all the others are done, and the one-at-a-time tests leave a
-// core mostly idle. A test missing here still runs, in the other process.
+// e2eBuildTests are the e2e tests that call t.Parallel (see "Parallel
+// tests" in e2e/helpers_test.go): builds of whole projects and of Go
+// programs, the matrices, the differential tests. They run in a go test
+// process of their own, beside the one that runs the rest one at a time:
+// in one process, Go starts them only when all the others are done, and
+// the one-at-a-time tests leave a core mostly idle. A test missing here
+// still runs, in the other process.
 const e2eBuildTests = `^(TestBazelProject|TestBazelConsumer|TestBzlmodConsumer|TestBzlmodProject|` +
 	`TestCMakeLaunchers|TestMeson|TestAutotools|TestInstallDifferential|TestRunDifferential|` +
 	`TestUserMagefileImport|TestStaticWhateverCgo|` +
@@ -216,10 +217,8 @@ func Check() error {
 	// the network much of the time: they run together.
 	step("setup and the cross-compile matrix", Setup, Cross)
 	step("vet, BUILD files and Go 1.19", Vet, GenCheck, Vet119)
-	// The unit and portable runs beside the e2e run's first part: those
-	// are tests that run one at a time (processes, signals, timing), which
-	// leave a core 40% idle. The e2e tests' second part is bound by the 2
-	// cores.
+	// The unit, portable and both e2e runs side by side: the CPU is the
+	// bound from the first minute (see E2e).
 	step("unit, portable and e2e tests", Unit, Portable, E2e)
 	return nil
 }
