@@ -320,7 +320,7 @@ func fetchModuleInto(dir, module, version, sum string, vendor bool) error {
 	return os.Rename(tmp, dir)
 }
 
-// Warm builds the project once with each Bazel, filling the output bases and disk caches the e2e tests use (needs setup; cold 10 min, warm 1 min, whatever the checkout's path).
+// Warm builds the project once with each Bazel, filling the output bases and disk caches the e2e tests use (needs setup; cold 13 min, warm 20 s with the servers up, whatever the checkout's path).
 // Bazel's first fetch and build are then set-up, outside any test
 // timeout, and the tests' Bazel runs start warm.
 func (Bazel) Warm() error {

@@ -41,8 +41,8 @@ const go119 = "/usr/lib/go-1.19/bin/go"
 // passes too. Set-up (packages, the chroot, Bazel's first build) happens
 // before, in Setup, outside them.
 const (
-	unitTimeout = "10m" // cold: 20 s
-	e2eTimeout  = "50m" // cold: 18 min
+	unitTimeout = "10m" // cold: 2m14s, compiling beside the other runs
+	e2eTimeout  = "50m" // cold: 14m37s, the longer of the two e2e processes
 )
 
 // Deps installs the Debian packages the tests need, if missing (root, apt; cold 4 min, warm 1 s).
@@ -120,7 +120,7 @@ func Unit() error {
 	return goTest(nil, "-count=1", "-timeout="+unitTimeout, "./ldwrap/...")
 }
 
-// E2e runs the end-to-end tests against the real tools, failing on a missing one (needs setup; cold 15 min, warm 9 to 11; the parallel builds and matrices take longer than alone, sharing 2 cores).
+// E2e runs the end-to-end tests against the real tools, failing on a missing one (needs setup; cold 15 min, warm 9; two go test processes side by side, see e2eBuildTests).
 func E2e() error {
 	mg.Deps(Setup)
 	mg.Deps(e2eOneAtATime, e2eBuilds)
@@ -165,7 +165,7 @@ func Fuzz() error {
 	return nil
 }
 
-// Setup readies this machine for every test: packages, Bazel 4.2.3, the sid chroot with Bazel 7, warm Bazel caches (root, network to the package registries; cold 23 min with the cross matrix beside it, warm 1 to 3 min: Bazel rebuilds what the checkout changed).
+// Setup readies this machine for every test: packages, Bazel 4.2.3, the sid chroot with Bazel 7, warm Bazel caches (root, network to the package registries; cold 23 min with the cross matrix beside it, warm 30 s: the Bazel servers stay up and rebuild what the checkout changed).
 func Setup() {
 	mg.Deps(setupHost, setupSid)
 }
@@ -198,7 +198,7 @@ func setupSid() {
 	timedSteps("the sid chroot", Sid, "Bazel 7's modules", Bazel.BzlmodSetup, "Bazel 7's build of the project", warmBazel7)
 }
 
-// Check runs every test, as CI does: vet, BUILD files, the cross-compile matrix, Go 1.19, unit, portable and e2e tests (root, network for setup; cold 44 min, warm 11 to 14, on the 2-core VM).
+// Check runs every test, as CI does: vet, BUILD files, the cross-compile matrix, Go 1.19, unit, portable and e2e tests (root, network for setup; cold 41 min, warm 9.5 to 10, on the 2-core VM).
 func Check() error {
 	// One build configuration for every go command below: the cross
 	// matrix, vet, the unit and e2e tests and the commands the tests build
