@@ -94,8 +94,9 @@ func (g generation) ldwrap(name string) string {
 // library, minutes on a cold machine) on the workspace path, so the next
 // run starts warm.
 func (g generation) workDir(t *testing.T, name string) string {
-	d, err := g.emptyWorkDir(name)
-	require.NoError(t, err)
+	d := g.workPath(name)
+	require.NoError(t, os.RemoveAll(g.host(d)))
+	require.NoError(t, os.MkdirAll(g.host(d), 0o755))
 	return d
 }
 
@@ -105,14 +106,6 @@ func (g generation) workPath(name string) string {
 		return filepath.Join(os.TempDir(), fmt.Sprintf("ldwrap-e2e-%d", os.Getuid()), name)
 	}
 	return "/work/" + name
-}
-
-func (g generation) emptyWorkDir(name string) (string, error) {
-	d := g.workPath(name)
-	if err := os.RemoveAll(g.host(d)); err != nil {
-		return "", err
-	}
-	return d, os.MkdirAll(g.host(d), 0o755)
 }
 
 // tempDir is an empty directory for this test alone.

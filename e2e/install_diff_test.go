@@ -417,7 +417,7 @@ func sameButForLost(gnu, ld installResult) bool {
 		var kept []string
 		for _, line := range strings.SplitAfter(stdout, "\n") {
 			name := strings.TrimSuffix(strings.TrimPrefix(line, "removed "), "\n")
-			if name != strings.TrimSuffix(line, "\n") && lost[filepath.Clean(unquoteGNU(name))] {
+			if strings.HasPrefix(line, "removed ") && lost[filepath.Clean(unquoteGNU(name))] {
 				continue
 			}
 			kept = append(kept, line)

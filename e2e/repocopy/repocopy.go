@@ -90,14 +90,13 @@ func Sync(src, dst string) error {
 		if err != nil || rel == "." {
 			return err
 		}
-		if ownedElsewhere(rel) || kept[rel] {
-			if d.IsDir() && !kept[rel] {
-				return filepath.SkipDir
-			}
+		if kept[rel] {
 			return nil
 		}
-		if err := os.RemoveAll(p); err != nil {
-			return err
+		if !ownedElsewhere(rel) {
+			if err := os.RemoveAll(p); err != nil {
+				return err
+			}
 		}
 		if d.IsDir() {
 			return filepath.SkipDir
