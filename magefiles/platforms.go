@@ -28,10 +28,10 @@ var crossTargets = []struct{ goos, goarch, pkgs string }{
 // Nothing runs or is compiled: there is no Mac or FreeBSD here, and what
 // a compile for another system finds, a missing or mistyped name in its
 // files or in its tests, the type check finds (see typeCheckFor). Compiling
-// instead took 14 CPU-minutes of a cold check. Code for those systems is
-// still generated and linked elsewhere in check: TestBazelProject links
-// the commands for darwin_arm64, TestUserMagefileImport builds a magefile
-// that imports atomicmage for darwin, freebsd and windows.
+// instead took 14 CPU-minutes of a cold check. Code for a Mac is still
+// generated and linked elsewhere in check: TestBzlmodProject builds the
+// commands for darwin_arm64 with Bazel 7, TestUserMagefileImport a
+// magefile that imports atomicmage with go build.
 func Cross() error {
 	errs := make([]string, len(crossTargets))
 	slots := make(chan struct{}, 2)
