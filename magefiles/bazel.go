@@ -164,7 +164,7 @@ func writeBazelrc() error {
 	return ldwrap.WriteFile(bazelrc, []byte(rc+b.String()), 0o644)
 }
 
-// Build runs bazel build on the whole project with Bazel 4.2.3 (needs bazel:setup; cold 5 min, warm 5 s).
+// Build runs bazel build on the whole project with Bazel 4.2.3 (needs bazel:setup; cold 2 min, warm 5 s).
 func (Bazel) Build() error {
 	mg.Deps(Bazel.Setup)
 	return sh.RunV("bazel", "build", "//...")
@@ -320,7 +320,7 @@ func fetchModuleInto(dir, module, version, sum string, vendor bool) error {
 	return os.Rename(tmp, dir)
 }
 
-// Warm builds the project once with each Bazel, filling the output bases and disk caches the e2e tests use (needs setup; cold 13 min, warm 20 s with the servers up, whatever the checkout's path).
+// Warm builds the project once with each Bazel, filling the output bases and disk caches the e2e tests use (needs setup; cold 5 min beside set-up, warm 20 s with the servers up, whatever the checkout's path).
 // Bazel's first fetch and build are then set-up, outside any test
 // timeout, and the tests' Bazel runs start warm.
 func (Bazel) Warm() error {

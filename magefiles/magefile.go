@@ -42,11 +42,11 @@ const go119 = "/usr/lib/go-1.19/bin/go"
 // passes too. Set-up (packages, the chroot, Bazel's first build) happens
 // before, in Setup, outside them.
 const (
-	unitTimeout = "10m" // cold: 2m14s, compiling beside the other runs
-	e2eTimeout  = "50m" // cold: 14m37s, the longer of the two e2e processes
+	unitTimeout = "10m" // cold: 3m10s, compiling beside the other runs
+	e2eTimeout  = "50m" // cold: 14m10s, the longer of the two e2e processes
 )
 
-// Deps installs the Debian packages the tests need, if missing (root, apt; cold 4 min, warm 1 s).
+// Deps installs the Debian packages the tests need, if missing (root, apt; cold 1 min, warm 1 s).
 func Deps() error {
 	var pkgs []string
 	for tool, pkg := range debianPackages {
@@ -116,7 +116,7 @@ func Install() error {
 // function its library lacks, fails here in seconds. Bazel 4.2.3's build
 // in check then compiles ./ldwrap/... with the Go 1.19 SDK for real. go
 // vet with Go 1.19 found the same but compiled every dependency, net/http
-// with them, with a second toolchain: 1.5 CPU-minutes cold.
+// with them, with a second toolchain.
 func Vet119() error {
 	mg.Deps(Deps)
 	env := []string{"GOTOOLCHAIN=local", "GOFLAGS=-mod=mod"}
@@ -128,7 +128,7 @@ func Unit() error {
 	return goTest(nil, "-count=1", "-timeout="+unitTimeout, "./ldwrap/...")
 }
 
-// E2e runs the end-to-end tests against the real tools, failing on a missing one (needs setup; cold 15 min, warm 9; two go test processes side by side, see e2eBuildTests).
+// E2e runs the end-to-end tests against the real tools, failing on a missing one (needs setup; cold 14 min, warm 9; two go test processes side by side, see e2eBuildTests).
 func E2e() error {
 	mg.Deps(Setup)
 	mg.Deps(e2eOneAtATime, e2eBuilds)
@@ -173,7 +173,7 @@ func Fuzz() error {
 	return nil
 }
 
-// Setup readies this machine for every test: packages, Bazel 4.2.3, the sid chroot with Bazel 7, warm Bazel caches (root, network to the package registries; cold 23 min with the cross matrix beside it, warm 30 s: the Bazel servers stay up and rebuild what the checkout changed).
+// Setup readies this machine for every test: packages, Bazel 4.2.3, the sid chroot with Bazel 7, warm Bazel caches (root, network to the package registries; cold 9 min, warm 30 s: the Bazel servers stay up and rebuild what the checkout changed).
 func Setup() {
 	mg.Deps(setupHost, setupSid)
 }
@@ -199,20 +199,20 @@ func timedSteps(namesAndTargets ...interface{}) {
 }
 
 // setupSid makes the sid chroot with Bazel 7 and warms it, beside
-// setupHost (apt-get takes turns, aptMu). On 2 cores that gained nothing
-// measurable, the CPU bounds both: a cold set-up took 23m0s so, 21m52s in
-// one lane on an earlier commit.
+// setupHost (apt-get takes turns, aptMu): the chroot's downloads overlap
+// Bazel 4's build. In a cold check on fd5074e the host's lane took 3m13s
+// and this one 8m46s, the whole set-up.
 func setupSid() {
 	timedSteps("the sid chroot", Sid, "Bazel 7's modules", Bazel.BzlmodSetup, "Bazel 7's build of the project", warmBazel7)
 }
 
-// Check runs every test, as CI does: vet, BUILD files, the cross-compile matrix, Go 1.19, unit, portable and e2e tests (root, network for setup; cold 41 min, warm 9.5 to 10, on the 2-core VM).
+// Check runs every test, as CI does: vet, BUILD files, the type checks for other systems and Go 1.19, unit, portable and e2e tests (root, network for setup; cold 25 min, warm 9 to 10, on the 2-core VM).
 func Check() error {
-	// One build configuration for every go command below: the cross
-	// matrix, vet, the unit and e2e tests and the commands the tests build
-	// then share Go's build cache, whatever the checkout's path (-trimpath:
-	// a new clone finds what the last one compiled) and whether a C
-	// compiler is installed yet (the commands are static anyway).
+	// One build configuration for every go command below: vet, the unit
+	// and e2e tests and the commands the tests build then share Go's build
+	// cache, whatever the checkout's path (-trimpath: a new clone finds
+	// what the last one compiled) and whether a C compiler is installed
+	// yet (the commands are static anyway).
 	os.Setenv("GOFLAGS", strings.TrimSpace(os.Getenv("GOFLAGS")+" -trimpath"))
 	os.Setenv("CGO_ENABLED", "0")
 	start := time.Now()
@@ -221,10 +221,8 @@ func Check() error {
 		mg.Deps(targets...)
 		fmt.Printf("check: %s in %s (%s so far)\n", name, time.Since(t).Round(time.Second), time.Since(start).Round(time.Second))
 	}
-	// The cross-compile matrix needs only Go and the CPU, set-up waits on
-	// the network much of the time: they run together.
-	step("setup and the cross-compile matrix", Setup, Cross)
-	step("vet, BUILD files and Go 1.19", Vet, GenCheck, Vet119)
+	step("setup", Setup)
+	step("vet, BUILD files and the type checks", Vet, GenCheck, Cross, Vet119)
 	// The unit, portable and both e2e runs side by side: the CPU is the
 	// bound from the first minute (see E2e).
 	step("unit, portable and e2e tests", Unit, Portable, E2e)
