@@ -25,20 +25,17 @@ type listedPackage struct {
 	GoFiles    []string
 	CgoFiles   []string
 	ImportMap  map[string]string
-	ForTest    string
-	Standard   bool
 	Module     *struct {
 		Main      bool
 		GoVersion string
 	}
-	Error      *struct{ Err string }
-	DepsErrors []*struct{ Err string }
+	Error *struct{ Err string }
 }
 
 // typeCheckFor type-checks pkgs and their tests for goos/goarch from
 // source with go/types: what the compiler's front end would report for
-// that system (a missing or mistyped name in a file of another system's,
-// a package that does not build there), without compiling anything. go
+// that system (a missing or mistyped name in a file only that system
+// builds, a package that does not build there), without compiling. go
 // list picks the files each system builds and gives the test variants of
 // the packages; the standard library and the other modules are checked
 // without function bodies, as gopls does for dependencies. It needs no
@@ -53,7 +50,7 @@ func typeCheckFor(goos, goarch string, pkgs []string) error {
 // and its standard library.
 func typeCheck(goCmd, goos, goarch string, env, pkgs []string) error {
 	list := exec.Command(goCmd, append([]string{"list", "-e", "-deps", "-test",
-		"-json=ImportPath,Dir,GoFiles,CgoFiles,ImportMap,ForTest,Standard,Module,Error,DepsErrors"}, pkgs...)...)
+		"-json=ImportPath,Dir,GoFiles,CgoFiles,ImportMap,Module,Error"}, pkgs...)...)
 	list.Env = append(append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0"), env...)
 	var stderr bytes.Buffer
 	list.Stderr = &stderr
