@@ -221,9 +221,11 @@ func buildFile(ip string, pkgs []goPackage) (string, error) {
 		fmt.Fprintf(&b, "go_binary(\n    name = %q,\n    srcs = %s,\n", name, srcs.starlark("        "))
 		// No pure = "on": the commands import no cgo package, so they link
 		// static with cgo on too (TestBazelProject, TestBzlmodProject). The
-		// attribute's transition gave the standard library a configuration of
-		// its own, built once more on every cold Bazel: 4 times in Bazel
-		// 4.2.3's build of the project instead of 2, 3 instead of 2 in Bazel 7's.
+		// attribute's transition gave them, and the standard library, a
+		// configuration of their own: a cold Bazel 4.2.3 build of the
+		// project compiled the standard library 4 times with it and not at
+		// all without (its default configuration uses the Debian SDK's
+		// precompiled one); Bazel 7's, 3 times and 2.
 		fmt.Fprintf(&b, "    visibility = [\"//visibility:public\"],\n    deps = %s,\n)\n", deps.starlark("        "))
 	} else {
 		vis := `["//visibility:public"]`

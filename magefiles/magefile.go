@@ -128,7 +128,7 @@ func Unit() error {
 	return goTest(nil, "-count=1", "-timeout="+unitTimeout, "./ldwrap/...")
 }
 
-// E2e runs the end-to-end tests against the real tools, failing on a missing one (needs setup; cold 14 min, warm 9; two go test processes side by side, see e2eBuildTests).
+// E2e runs the end-to-end tests against the real tools, failing on a missing one (needs setup; cold 14 min, warm 8; two go test processes side by side, see e2eBuildTests).
 func E2e() error {
 	mg.Deps(Setup)
 	mg.Deps(e2eOneAtATime, e2eBuilds)
@@ -206,7 +206,7 @@ func setupSid() {
 	timedSteps("the sid chroot", Sid, "Bazel 7's modules", Bazel.BzlmodSetup, "Bazel 7's build of the project", warmBazel7)
 }
 
-// Check runs every test, as CI does: vet, BUILD files, the type checks for other systems and Go 1.19, unit, portable and e2e tests (root, network for setup; cold 25 min, warm 9 to 10, on the 2-core VM).
+// Check runs every test, as CI does: vet, BUILD files, the type checks for other systems and Go 1.19, unit, portable and e2e tests (root, network for setup; cold 25 min, warm 8 to 9, on the 2-core VM).
 func Check() error {
 	// One build configuration for every go command below: vet, the unit
 	// and e2e tests and the commands the tests build then share Go's build
@@ -251,7 +251,7 @@ func BenchSmoke() error {
 	return sh.RunV("go", "test", "-short", "-run", "^$", "-bench", ".", "-benchtime", "1x", "-timeout", "30m", "./e2e/")
 }
 
-// Demo relinks a running program through ldwrap-cc, next to what cp does to it (needs Go and cc, installs gcc if missing; 30 s).
+// Demo relinks a running program through ldwrap-cc, next to what cp does to it (needs Go and cc, installs gcc if missing; 45 s with empty Go caches, 5 s warm).
 // The test tools are check's business.
 func Demo() error {
 	if _, err := exec.LookPath("cc"); err != nil {
