@@ -3,11 +3,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -79,21 +76,12 @@ func GenCheck() error {
 }
 
 func listPackages(goos string) (map[string]goPackage, error) {
-	cmd := exec.Command("go", "list", "-e", "-json", "./ldwrap/...")
-	cmd.Env = append(os.Environ(), "GOOS="+goos, "CGO_ENABLED=0")
-	out, err := cmd.Output()
+	listed, err := goList[goPackage]("go", []string{"GOOS=" + goos, "CGO_ENABLED=0"}, "-json", "./ldwrap/...")
 	if err != nil {
-		return nil, fmt.Errorf("go list for %s: %w", goos, err)
+		return nil, fmt.Errorf("for %s: %w", goos, err)
 	}
 	pkgs := map[string]goPackage{}
-	dec := json.NewDecoder(strings.NewReader(string(out)))
-	for {
-		var p goPackage
-		if err := dec.Decode(&p); err == io.EOF {
-			break
-		} else if err != nil {
-			return nil, err
-		}
+	for _, p := range listed {
 		pkgs[p.ImportPath] = p
 	}
 	return pkgs, nil

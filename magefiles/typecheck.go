@@ -49,14 +49,10 @@ func typeCheckFor(goos, goarch string, pkgs []string) error {
 // list sees them, with env added to its environment: the files it picks,
 // and its standard library.
 func typeCheck(goCmd, goos, goarch string, env, pkgs []string) error {
-	list := exec.Command(goCmd, append([]string{"list", "-e", "-deps", "-test",
-		"-json=ImportPath,Dir,GoFiles,CgoFiles,ImportMap,Module,Error"}, pkgs...)...)
-	list.Env = append(append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0"), env...)
-	var stderr bytes.Buffer
-	list.Stderr = &stderr
-	out, err := list.Output()
+	listed, err := goList[listedPackage](goCmd, append([]string{"GOOS=" + goos, "GOARCH=" + goarch, "CGO_ENABLED=0"}, env...),
+		append([]string{"-deps", "-test", "-json=ImportPath,Dir,GoFiles,CgoFiles,ImportMap,Module,Error"}, pkgs...)...)
 	if err != nil {
-		return fmt.Errorf("go list: %v\n%s", err, stderr.Bytes())
+		return err
 	}
 	sizes := types.SizesFor("gc", goarch)
 	checked := map[string]*types.Package{"unsafe": types.Unsafe}
@@ -69,14 +65,7 @@ func typeCheck(goCmd, goos, goarch string, env, pkgs []string) error {
 			problems = append(problems, msg)
 		}
 	}
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for {
-		var p listedPackage
-		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			return fmt.Errorf("go list: %v", err)
-		}
+	for _, p := range listed {
 		if p.Error != nil {
 			report(p.Error.Err)
 			continue
@@ -135,4 +124,28 @@ func (m importMap) Import(path string) (*types.Package, error) {
 		return p, nil
 	}
 	return nil, fmt.Errorf("%s: not checked before its importer", path)
+}
+
+// goList runs goCmd list -e with args, env added to its environment, and
+// decodes the packages it prints as JSON.
+func goList[T any](goCmd string, env []string, args ...string) ([]T, error) {
+	cmd := exec.Command(goCmd, append([]string{"list", "-e"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s list: %v\n%s", goCmd, err, stderr.Bytes())
+	}
+	var pkgs []T
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p T
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			return pkgs, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("%s list: %v", goCmd, err)
+		}
+		pkgs = append(pkgs, p)
+	}
 }
