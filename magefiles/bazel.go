@@ -320,7 +320,7 @@ func fetchModuleInto(dir, module, version, sum string, vendor bool) error {
 	return os.Rename(tmp, dir)
 }
 
-// Warm builds the project once with each Bazel, filling the output bases and disk caches the e2e tests use (needs setup; cold 5 min beside set-up, warm 20 s with the servers up, whatever the checkout's path).
+// Warm builds the project once with each Bazel, filling the output bases and disk caches the e2e tests use (needs setup; cold 3 min for Bazel 4 and 5 to 6 for Bazel 7, beside set-up, warm 20 s with the servers up, whatever the checkout's path).
 // Bazel's first fetch and build are then set-up, outside any test
 // timeout, and the tests' Bazel runs start warm.
 func (Bazel) Warm() error {

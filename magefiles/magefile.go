@@ -173,7 +173,7 @@ func Fuzz() error {
 	return nil
 }
 
-// Setup readies this machine for every test: packages, Bazel 4.2.3, the sid chroot with Bazel 7, warm Bazel caches (root, network to the package registries; cold 9 min, warm 30 s: the Bazel servers stay up and rebuild what the checkout changed).
+// Setup readies this machine for every test: packages, Bazel 4.2.3, the sid chroot with Bazel 7, warm Bazel caches (root, network to the package registries; cold 9 to 11 min, warm 30 s: the Bazel servers stay up and rebuild what the checkout changed).
 func Setup() {
 	mg.Deps(setupHost, setupSid)
 }
@@ -206,7 +206,7 @@ func setupSid() {
 	timedSteps("the sid chroot", Sid, "Bazel 7's modules", Bazel.BzlmodSetup, "Bazel 7's build of the project", warmBazel7)
 }
 
-// Check runs every test, as CI does: vet, BUILD files, the type checks for other systems and Go 1.19, unit, portable and e2e tests (root, network for setup; cold 25 min, warm 8 to 9, on the 2-core VM).
+// Check runs every test, as CI does: vet, BUILD files, the type checks for other systems and Go 1.19, unit, portable and e2e tests (root, network for setup; cold 25 to 27 min, warm 8 to 9.5, on the 2-core VM).
 func Check() error {
 	// One build configuration for every go command below: vet, the unit
 	// and e2e tests and the commands the tests build then share Go's build
