@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/sigign"
@@ -124,6 +125,9 @@ func optionsFromEnv(durable bool) (engine.Options, error) {
 // failures. A pass-through plan execs the tool untouched.
 func run(s step.Step) {
 	checkDepth()
+	if in := step.OutputIsInput(s.Plan); in != "" {
+		s.Plan = cmdline.Plan{Pass: in + " is an input and an output: the tool's own check decides"}
+	}
 	if s.Plan.Pass != "" {
 		if !s.Plan.Quiet {
 			if strict {
@@ -138,9 +142,9 @@ func run(s step.Step) {
 		fatalf(exitCannotRun, "config: %v", err)
 	}
 	opts.StageAbove = s.Options.StageAbove
-	s.Options, s.Forward, s.RelayStderr = opts, true, true
+	s.Options, s.Forward, s.RelayStderr, s.Strict = opts, true, true, strict
 	out, err := s.Execute()
-	if untouchable(err) && s.Stdout == "" {
+	if step.Untouchable(err) && s.Stdout == "" && !strict {
 		// Nothing there to protect (a device, no directory yet): the tool
 		// does what it does bare, fails or makes the directory.
 		logf("passing through untouched: %v", err)
@@ -150,6 +154,9 @@ func run(s step.Step) {
 		execTool(s.Tool, s.Args)
 	}
 	if err != nil {
+		if step.Untouchable(err) {
+			fatalf(exitCannotRun, "%v; not run, as LDWRAP_STRICT=1 asks", err)
+		}
 		fatalf(exitCodeOf(err), "%v", err)
 	}
 	if staleReport {
@@ -169,12 +176,6 @@ func reportStale(replaced []rawio.Inode) {
 		paths = append(paths, r.Path)
 	}
 	stale.Report(os.Stderr, paths)
-}
-
-// untouchable says whether err is a target ldwrap does not stage, and the
-// tool is better run untouched: a special file, or a missing directory.
-func untouchable(err error) bool {
-	return errors.Is(err, engine.ErrSpecial) || errors.Is(err, engine.ErrNoDirectory)
 }
 
 func exitCodeOf(err error) int {

@@ -396,10 +396,11 @@ func (d Driver) Plan(argv []string, readFile func(string) ([]byte, error)) Plan 
 	if s.stop != 'E' && s.otherMode != "" {
 		return passThrough(s.otherMode + ": a mode ldwrap does not stage")
 	}
+	p := d.planLink
 	if s.stop != 0 {
-		return d.planCompile(s)
+		p = d.planCompile
 	}
-	return d.planLink(s)
+	return withInputs(p(s), s.inputs)
 }
 
 func (d Driver) planCompile(s driverScan) Plan {

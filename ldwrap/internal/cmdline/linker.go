@@ -56,7 +56,7 @@ func linkerValueOptions(s string) bool {
 // linkScan is what a linker command line says about its output.
 type linkScan struct {
 	out        *Edit // the output option, pointed at its value
-	inputs     int
+	inputs     []string
 	shared     bool
 	soname     bool
 	info       bool // --version, --help, -v: no output
@@ -73,7 +73,7 @@ func scanLinker(kind Linker, args []Arg) linkScan {
 		a := args[c.i].Value
 		if a == "" || a[0] != '-' || a == "-" {
 			if a != "" {
-				s.inputs++
+				s.inputs = append(s.inputs, a)
 			}
 			continue
 		}
@@ -185,10 +185,10 @@ func PlanLinker(kind Linker, argv []string, readFile func(string) ([]byte, error
 		return quiet("an informational call writes no output")
 	case s.passReason != "":
 		return passThrough(s.passReason)
-	case s.inputs == 0:
+	case len(s.inputs) == 0:
 		return quiet("no input files")
 	}
-	return linkOutput(s.out, s.incremental)
+	return withInputs(linkOutput(s.out, s.incremental), s.inputs)
 }
 
 // linkOutput stages a link's output: its -o, or the linker's a.out. A

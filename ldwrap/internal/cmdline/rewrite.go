@@ -35,6 +35,18 @@ type Plan struct {
 	Append  []string // literal arguments added after the appended edits
 	Notes   []string // for verbose mode
 	Outputs []string // the final outputs, for messages
+	// Inputs are the files the tool reads, as named on its command line.
+	// The tool refuses to write over one of them (gcc: "input file is the
+	// same as output file"); staging would hide that from it, so the
+	// caller runs it untouched when an output is one of these.
+	Inputs []string
+}
+
+func withInputs(p Plan, inputs []string) Plan {
+	if p.Pass == "" {
+		p.Inputs = inputs
+	}
+	return p
 }
 
 func passThrough(reason string) Plan { return Plan{Pass: reason} }

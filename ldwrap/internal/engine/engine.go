@@ -206,7 +206,7 @@ func (t *Txn) aboveDir(dir string) (string, bool) {
 	if !t.opts.StageAbove {
 		return "", false
 	}
-	parent := filepath.Join(dir, "..")
+	parent := dir + "/.." // not Join: a symlinked dir's parent is where it leads
 	var a, b unix.Stat_t
 	if unix.Stat(dir, &a) != nil || unix.Stat(parent, &b) != nil || a.Dev != b.Dev || a.Ino == b.Ino {
 		return "", false // another filesystem, or dir is the root

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -26,14 +27,27 @@ func (t *Txn) resolve(target string) (string, *Output, error) {
 	if target == "" || target == "-" {
 		return "", nil, &Error{"stage", target, ErrSpecial}
 	}
-	target = filepath.Clean(target)
+	target, err := rawio.Clean(target)
+	if err != nil {
+		var errno syscall.Errno
+		if errors.As(err, &errno) && (errno == syscall.ENOENT || errno == syscall.ENOTDIR) {
+			err = noDirectory{errno} // the tool runs untouched, and fails as it would
+		}
+		return "", nil, &Error{"stage", target, err}
+	}
 	for _, o := range t.outputs {
 		if o.Target == target {
 			return target, o, nil
 		}
 	}
+	if isDescriptorPath(target) && !t.opts.ReplaceSpecial {
+		return "", nil, &Error{"stage", target, fmt.Errorf("%w (a descriptor's name)", ErrSpecial)}
+	}
 	fi, err := os.Lstat(target)
 	if err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		if dest, _ := rawio.Readlink(target); strings.HasPrefix(dest, "/proc/") && !t.opts.ReplaceSpecial {
+			return "", nil, &Error{"stage", target, fmt.Errorf("%w (a symlink to %s)", ErrSpecial, dest)}
+		}
 		if t.opts.Symlinks == FollowLink {
 			resolved, rerr := rawio.FollowLinks(target, mayFollow)
 			if rerr != nil {
@@ -65,6 +79,20 @@ func (t *Txn) resolve(target string) (string, *Output, error) {
 		return "", nil, &Error{"stage", target, noDirectory{cause}}
 	}
 	return target, nil, nil
+}
+
+// isDescriptorPath says whether target names an open descriptor rather
+// than a file: /dev/stdout, /dev/fd/N, /proc/self/fd/N. The tool writes
+// through it, to whatever the descriptor is; replacing the name would put
+// a file where the system keeps a link (/dev/stdout) and leave the
+// descriptor's file as it was. (install(1) replaces such a link, and so
+// does ldwrap-install: ReplaceSpecial.)
+func isDescriptorPath(target string) bool {
+	switch target {
+	case "/dev/stdin", "/dev/stdout", "/dev/stderr":
+		return true
+	}
+	return strings.HasPrefix(target, "/dev/fd/") || strings.HasPrefix(target, "/proc/")
 }
 
 // stageable says whether an existing entry may be staged for replacement.

@@ -90,7 +90,10 @@ func FollowLinks(path string, check func(link string) error) (string, error) {
 			}
 		}
 		if !filepath.IsAbs(dest) {
-			dest = filepath.Join(filepath.Dir(path), dest)
+			dest = filepath.Dir(path) + "/" + dest
+		}
+		if dest, err = Clean(dest); err != nil {
+			return "", err
 		}
 		path = dest
 	}
@@ -152,3 +155,44 @@ func Cause(err error) error {
 
 // IsDenied reports whether err is a permission failure.
 func IsDenied(err error) bool { return err == syscall.EACCES || err == syscall.EPERM }
+
+// Clean is filepath.Clean for a path the kernel will resolve. The kernel
+// takes a ".." from where the component before it leads: link/.., where
+// link points at real/sub, is real, not ".". So the part of p up to its
+// last ".." that follows a name is resolved, links and all, and only what
+// comes after it is cleaned by its text. The last component is never
+// followed. A path without such a ".." costs no system call.
+func Clean(p string) (string, error) {
+	end := dotDotAfterName(p)
+	if end < 0 {
+		return filepath.Clean(p), nil
+	}
+	head, err := filepath.EvalSymlinks(p[:end])
+	if err != nil {
+		return "", Cause(err)
+	}
+	return filepath.Join(head, p[end:]), nil
+}
+
+// dotDotAfterName is the end of p's last ".." element that comes after a
+// name (a/.., not ../..), or -1.
+func dotDotAfterName(p string) int {
+	last, named := -1, false
+	for i := 0; i < len(p); {
+		j := i
+		for j < len(p) && p[j] != '/' {
+			j++
+		}
+		switch p[i:j] {
+		case "", ".":
+		case "..":
+			if named {
+				last = j
+			}
+		default:
+			named = true
+		}
+		i = j + 1
+	}
+	return last
+}

@@ -6,6 +6,7 @@
 package step
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
+	"golang.org/x/sys/unix"
 )
 
 // EnvOutput is an output the tool finds through an environment variable,
@@ -41,7 +43,30 @@ type Step struct {
 	// RelayStderr writes the tool's standard error back with each staged
 	// path turned into the path the user gave (relay.go).
 	RelayStderr bool
-	Options     engine.Options
+	// Strict makes an output that cannot be staged an error. Without it,
+	// such an output (a device, a directory not there yet) is left to the
+	// tool, in place, and the others are still staged.
+	Strict  bool
+	Options engine.Options
+}
+
+// Untouchable says whether err is a target ldwrap does not stage: a
+// special file, where there is nothing to replace, or a missing directory,
+// where there is nothing old to protect. The tool writes it itself.
+func Untouchable(err error) bool {
+	return errors.Is(err, engine.ErrSpecial) || errors.Is(err, engine.ErrNoDirectory)
+}
+
+// leaveToTool decides what becomes of an output that could not be staged:
+// ok if the tool may write it itself (Untouchable, and not Strict).
+func (s Step) leaveToTool(target string, err error) bool {
+	if !Untouchable(err) || (s.Strict && !isCharDevice(target)) {
+		return false // a sink such as /dev/null is no file written in place, even to Strict
+	}
+	if logf := s.Options.Logf; logf != nil {
+		logf("%s: not staged (%v); the tool writes it itself, not atomically", target, rawio.Cause(err))
+	}
+	return true
 }
 
 // Outcome is how the tool ended, and what the commit replaced.
@@ -125,18 +150,30 @@ func (s Step) stage(txn *engine.Txn) (args, env []string, stdout *os.File, names
 		dir, _ := filepath.Split(target)
 		names = append(names, stagedName{staged: filepath.Dir(o.Temp), target: dir})
 	}
+	// One output that cannot be staged is left to the tool; the others
+	// are still staged. When none can be, the first reason is returned,
+	// and the command runs the tool untouched.
+	var firstUnstaged error
+	staged := 0
 	args, err = s.Plan.Apply(s.Args, func(e cmdline.Edit) (string, error) {
 		stage := txn.Stage
 		if e.Side {
 			stage = txn.StageSide
 		}
 		o, err := stage(e.Target)
+		if err != nil && s.leaveToTool(e.Target, err) {
+			if firstUnstaged == nil {
+				firstUnstaged = err
+			}
+			return e.Target, nil
+		}
 		if err == nil && e.Seed {
 			err = txn.Seed(o)
 		}
 		if err != nil {
 			return "", err
 		}
+		staged++
 		name(o, e.Target)
 		return o.Temp, nil
 	})
@@ -146,20 +183,39 @@ func (s Step) stage(txn *engine.Txn) (args, env []string, stdout *os.File, names
 	env = os.Environ()
 	for _, eo := range s.EnvOutputs {
 		o, err := txn.Stage(eo.Output)
+		if err != nil && s.leaveToTool(eo.Output, err) {
+			if firstUnstaged == nil {
+				firstUnstaged = err
+			}
+			env = append(env, eo.Name+"="+eo.Output)
+			continue
+		}
 		if err == nil && s.SeedEnvOutputs {
 			err = txn.Seed(o)
 		}
 		if err != nil {
 			return nil, nil, nil, nil, err
 		}
+		staged++
 		name(o, eo.Output)
 		env = append(env, eo.Name+"="+o.Temp)
 	}
 	if s.Stdout == "" {
+		if staged == 0 && firstUnstaged != nil {
+			return nil, nil, nil, nil, firstUnstaged
+		}
 		return args, env, os.Stdout, names, nil
 	}
 	// Nothing derives a name from standard output: the file can be unnamed.
 	_, fd, err := txn.Create(s.Stdout, 0o666)
+	if err != nil && s.leaveToTool(s.Stdout, err) {
+		// What the shell's > would do: a device is written, a missing
+		// directory is an error.
+		fd, err = unix.Open(s.Stdout, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o666)
+		if err != nil {
+			err = &engine.Error{Op: "open", Path: s.Stdout, Err: err}
+		}
+	}
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -169,3 +225,8 @@ func (s Step) stage(txn *engine.Txn) (args, env []string, stdout *os.File, names
 // testHookBeforeCommit runs once the tool has succeeded, before the
 // commit, in tests.
 var testHookBeforeCommit func()
+
+func isCharDevice(path string) bool {
+	var st unix.Stat_t
+	return unix.Stat(path, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFCHR
+}
