@@ -173,7 +173,7 @@ func requireRoot(t *testing.T) {
 }
 
 // devNullIntact checks, after every test, that no test replaced the
-// host's /dev/null: during one run of check it became a regular file, and
+// host's /dev/null or /dev/stdout: during one run of check it became a regular file, and
 // nothing said which test did it.
 func devNullIntact() error {
 	fi, err := os.Lstat("/dev/null")
@@ -182,6 +182,12 @@ func devNullIntact() error {
 	}
 	if fi.Mode()&os.ModeCharDevice == 0 || fi.Mode()&os.ModeDevice == 0 {
 		return fmt.Errorf("/dev/null is no longer a character device: %v", fi.Mode())
+	}
+	// A staged -o /dev/stdout once replaced the link with a file.
+	for _, fd := range []string{"stdin", "stdout", "stderr"} {
+		if dest, err := os.Readlink("/dev/" + fd); err != nil || !strings.HasPrefix(dest, "/proc/self/fd/") {
+			return fmt.Errorf("/dev/%s is no longer a link to /proc/self/fd: %v", fd, err)
+		}
 	}
 	return nil
 }
