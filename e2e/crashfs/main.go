@@ -51,9 +51,11 @@ type Op struct {
 	Op   string `json:"op"` // create, tmpfile, link, unlink, rename, setattr, write, fsync
 	Init bool   `json:"init,omitempty"`
 	// Ino is the inode the operation is about (create, tmpfile, link,
-	// setattr, write, fsync); Dir and Name the entry (create, link,
-	// unlink, rename), Dir2 and Name2 where a rename moves it.
+	// setattr, write, fsync, and the one a rename moves); Dir and Name the
+	// entry (create, link, unlink, rename), Dir2 and Name2 where a rename
+	// moves it, Ino2 the inode a RENAME_EXCHANGE moves back.
 	Ino   uint64 `json:"ino,omitempty"`
+	Ino2  uint64 `json:"ino2,omitempty"`
 	Dir   uint64 `json:"dir,omitempty"`
 	Name  string `json:"name,omitempty"`
 	Dir2  uint64 `json:"dir2,omitempty"`
@@ -455,10 +457,22 @@ func (n *node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedd
 	n.c.mu.Lock()
 	defer n.c.mu.Unlock()
 	np := newParent.(*node)
+	op := Op{Op: "rename", Dir: n.id, Name: name, Dir2: np.id, Name2: newName, Flags: flags}
+	var st syscall.Stat_t
+	if err := syscall.Lstat(n.child(name), &st); err != nil {
+		return fs.ToErrno(err)
+	}
+	op.Ino = n.c.idFor(&st, false)
+	if flags&unix.RENAME_EXCHANGE != 0 {
+		if err := syscall.Lstat(np.child(newName), &st); err != nil {
+			return fs.ToErrno(err)
+		}
+		op.Ino2 = n.c.idFor(&st, false)
+	}
 	if err := unix.Renameat2(unix.AT_FDCWD, n.child(name), unix.AT_FDCWD, np.child(newName), uint(flags)); err != nil {
 		return fs.ToErrno(err)
 	}
-	n.c.record(Op{Op: "rename", Dir: n.id, Name: name, Dir2: np.id, Name2: newName, Flags: flags})
+	n.c.record(op)
 	return 0
 }
 

@@ -39,6 +39,7 @@ type Op struct {
 	Op       string  `json:"op"`
 	Init     bool    `json:"init,omitempty"`
 	Ino      uint64  `json:"ino,omitempty"`
+	Ino2     uint64  `json:"ino2,omitempty"`
 	Dir      uint64  `json:"dir,omitempty"`
 	Name     string  `json:"name,omitempty"`
 	Dir2     uint64  `json:"dir2,omitempty"`
@@ -329,20 +330,31 @@ func (t *Tree) apply(o Op, ops []Op) {
 	case "unlink":
 		delete(t.dir(o.Dir, ops).Entries, o.Name)
 	case "rename":
+		// A rename is atomic: kept, it names the inode it moved at its
+		// destination, whether or not the source's own entry was kept (a
+		// file created in a staging directory and renamed out of it).
 		from, to := t.dir(o.Dir, ops), t.dir(o.Dir2, ops)
-		ino, ok := from.Entries[o.Name]
+		ino, ok := o.Ino, o.Ino != 0
 		if !ok {
-			return // its source was not kept
-		}
-		if o.Flags&renameExchange != 0 {
-			other, ok := to.Entries[o.Name2]
-			if !ok {
-				return
+			if ino, ok = from.Entries[o.Name]; !ok {
+				return // a log without inode numbers, and the source not kept
 			}
+		}
+		t.inode(ino, ops)
+		if o.Flags&renameExchange != 0 {
+			other := o.Ino2
+			if other == 0 {
+				if other, ok = to.Entries[o.Name2]; !ok {
+					return
+				}
+			}
+			t.inode(other, ops)
 			from.Entries[o.Name], to.Entries[o.Name2] = other, ino
 			return
 		}
-		delete(from.Entries, o.Name)
+		if from.Entries[o.Name] == ino {
+			delete(from.Entries, o.Name)
+		}
 		to.Entries[o.Name2] = ino
 	case "setattr":
 		in := t.inode(o.Ino, ops)

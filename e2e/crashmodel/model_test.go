@@ -172,6 +172,27 @@ func TestExchangeAndLostSource(t *testing.T) {
 	}
 }
 
+// A file made in a staging directory and renamed out of it: the fsync of
+// the target's directory keeps the rename, and with it the file, though
+// its entry in the staging directory was never made durable.
+func TestRenameOutOfStagingDirectory(t *testing.T) {
+	check(t, []Op{
+		{Op: "create", Ino: 5, Dir: 2, Name: ".stage", Type: "dir", Mode: u32(0o700)},
+		{Op: "create", Ino: 4, Dir: 5, Name: "t", Type: "file", Mode: u32(0o644)},
+		{Op: "write", Ino: 4, Data: []byte("new!")},
+		{Op: "fsync", Ino: 4},
+		{Op: "rename", Ino: 4, Dir: 5, Name: "t", Dir2: 2, Name2: "t"},
+		{Op: "fsync", Ino: 2},
+	}, []string{
+		"old old old old",
+		"old old old old",
+		"old old old old",
+		"old old old old",
+		"old new new new",
+		"new new new new",
+	})
+}
+
 func TestReadLogAndCounts(t *testing.T) {
 	ops, err := ReadLog(strings.NewReader(`{"op":"create","init":true,"ino":2,"dir":1,"name":"t","type":"file","mode":420,"data":"b2xk"}
 {"op":"write","ino":2,"off":1,"data":"eA=="}
