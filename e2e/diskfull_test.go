@@ -108,7 +108,9 @@ func TestFaultsDiskFullMoments(t *testing.T) {
 	}
 	// The filler goes into a directory of its own, removed whole after:
 	// ext4 keeps a directory's blocks when its entries go.
-	fillEnv := func(out string) []string { return []string{"FILLDIR=" + filepath.Join(filepath.Dir(filepath.Dir(out)), "filler")} }
+	fillEnv := func(out string) []string {
+		return []string{"FILLDIR=" + filepath.Join(filepath.Dir(filepath.Dir(out)), "filler")}
+	}
 	moments := []fullMoment{
 		{name: "ldwrap-install/copy", fillFirst: true, step: func(t *testing.T, work, out string) (int, string) {
 			return code(runErr(work, nil, ldwrap("ldwrap-install"), "-m", "644", src+"/data", out))
