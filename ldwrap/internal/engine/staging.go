@@ -147,13 +147,6 @@ func (sd *stagingDir) takeFirstName(base string, logf func(string, ...interface{
 		switch err := sys.renameNoReplace(sd.path, first); err {
 		case nil:
 			sd.path = first
-			// A power cut between the mkdir under the random name and
-			// this rename can keep the one and lose the other: an empty
-			// directory under a random name, which no run would meet at
-			// the first name (the power-cut tests found it). Where the
-			// directory's link count shows subdirectories besides ours,
-			// look for such leftovers.
-			sweepIfSubdirs(sd.dir, base, 1, logf)
 			return
 		case unix.EEXIST, unix.ENOTEMPTY:
 			if try == 0 {
@@ -164,7 +157,7 @@ func (sd *stagingDir) takeFirstName(base string, logf func(string, ...interface{
 			// RENAME_NOREPLACE, or no such call for directories): nothing
 			// will be found at the first name, so sweep now, as every run
 			// here will.
-			sweepIfSubdirs(sd.dir, base, 0, logf)
+			sweepIfSubdirs(sd.dir, base, logf)
 			return
 		}
 	}
@@ -183,13 +176,12 @@ func flock(fd, how int) error {
 	return rawio.IgnoringEINTR(func() error { return unix.Flock(fd, how) })
 }
 
-// sweepIfSubdirs sweeps only where there can be a staging directory
-// other than the own ones the caller has there: a directory's link count
-// is 2 plus its subdirectories (where the filesystem counts them; btrfs
-// says 1, APFS counts every entry).
-func sweepIfSubdirs(dir, base string, own int, logf func(string, ...interface{})) {
+// sweepIfSubdirs sweeps only where there can be a staging directory: a
+// directory's link count is 2 plus its subdirectories (where the
+// filesystem counts them; btrfs says 1, APFS counts every entry).
+func sweepIfSubdirs(dir, base string, logf func(string, ...interface{})) {
 	var st unix.Stat_t
-	if unix.Stat(dir, &st) == nil && uint64(st.Nlink) == 2+uint64(own) {
+	if unix.Stat(dir, &st) == nil && st.Nlink == 2 {
 		return
 	}
 	sweep(dir, base, logf)
