@@ -418,6 +418,29 @@ func BenchmarkDurable(b *testing.B) {
 	}
 }
 
+// BenchmarkDurabilityModes: what each LDWRAP_DURABLE mode costs a call,
+// beside the bare tool, on the machine's disk (ext4 here): fast (0), order
+// (the file synced before the rename) and durable (1: the directory
+// too). What each leaves after a power cut is the power-cut suite's table
+// (go run mage.go crash, GUARANTEES.md).
+func BenchmarkDurabilityModes(b *testing.B) {
+	need(b, "gcc", "install")
+	dir := benchDir(b)
+	var fs syscall.Statfs_t
+	if syscall.Statfs(dir, &fs) == nil && fs.Type != 0xef53 {
+		b.Logf("%s is not on ext4 (f_type %#x): the modes' costs differ by file system", dir, fs.Type)
+	}
+	writeFile(b, filepath.Join(dir, "data"), strings.Repeat("x", 4096))
+	for _, mode := range []string{"0", "order", "1"} {
+		pairs(b, dir, "ldwrap-cc link vs gcc, LDWRAP_DURABLE="+mode, "durable", 0, 10,
+			benchCmd{argv: []string{ldwrap("ldwrap-cc"), "-o", "prog", "h.o"}, env: []string{"LDWRAP_CC=gcc", "LDWRAP_DURABLE=" + mode}},
+			benchCmd{argv: []string{"gcc", "-o", "prog", "h.o"}})
+		pairs(b, dir, "ldwrap-install vs install, one 4 KiB file, LDWRAP_DURABLE="+mode, "durable", 0, 10,
+			benchCmd{argv: []string{ldwrap("ldwrap-install"), "-m", "644", "data", "dest"}, env: []string{"LDWRAP_DURABLE=" + mode}},
+			benchCmd{argv: []string{"install", "-m", "644", "data", "dest"}})
+	}
+}
+
 // BenchmarkInstall: ldwrap-install against GNU install, each into its own
 // directory over the files its previous run installed. Two states of those
 // old files, because ext4 treats them differently: still dirty in the page

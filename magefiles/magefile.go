@@ -150,7 +150,7 @@ const e2eBuildTests = `^(TestBazelProject|TestBazelConsumer|TestBzlmodConsumer|T
 var e2eEnv = map[string]string{"LDWRAP_E2E_STRICT": "1"}
 
 func e2eOneAtATime() error {
-	return goTest(e2eEnv, "-count=1", "-timeout="+e2eTimeout, "-skip", e2eBuildTests, "./e2e/...")
+	return goTest(e2eEnv, "-count=1", "-timeout="+e2eTimeout, "-skip", e2eBuildTests+"|"+crashTests, "./e2e/...")
 }
 
 func e2eBuilds() error {
@@ -223,9 +223,9 @@ func Check() error {
 	}
 	step("setup", Setup)
 	step("vet, BUILD files and the type checks", Vet, GenCheck, Cross, Vet119)
-	// The unit, portable and both e2e runs side by side: the CPU is the
-	// bound from the first minute (see E2e).
-	step("unit, portable and e2e tests", Unit, Portable, E2e)
+	// The unit, portable, both e2e runs and the power-cut suite side by
+	// side: the CPU is the bound from the first minute (see E2e).
+	step("unit, portable, e2e and power-cut tests", Unit, Portable, E2e, Crash)
 	return nil
 }
 

@@ -90,7 +90,7 @@ func warnf(format string, args ...interface{}) {
 }
 
 // optionsFromEnv reads the engine's policies from the environment:
-// LDWRAP_DURABLE=1, LDWRAP_SYMLINKS=follow, LDWRAP_KEEP_ATTRS=1,
+// LDWRAP_DURABLE=1|order, LDWRAP_SYMLINKS=follow, LDWRAP_KEEP_ATTRS=1,
 // LDWRAP_SKIP_IDENTICAL=touch|restat. durable is the command's default.
 func optionsFromEnv(durable bool) (engine.Options, error) {
 	o := engine.Options{Durable: durable, Warnf: warnf}
@@ -98,7 +98,8 @@ func optionsFromEnv(durable bool) (engine.Options, error) {
 		o.Logf = logf
 	}
 	if v, ok := os.LookupEnv("LDWRAP_DURABLE"); ok {
-		o.Durable = v != "" && v != "0"
+		o.Durable = v != "" && v != "0" && v != "order"
+		o.Ordered = v == "order"
 	}
 	switch v := os.Getenv("LDWRAP_SYMLINKS"); v {
 	case "", "replace":

@@ -24,8 +24,9 @@ const installUsage = `usage: ldwrap-install [OPTION]... [-T] SOURCE DEST
 
 A drop-in for GNU install(1) that replaces each destination atomically:
 the copy is written beside it, given its mode, owner and group, made
-durable (LDWRAP_DURABLE=0: not), and renamed into place. Running programs
-and loaded libraries keep the old file; a failure leaves it byte-identical.
+durable (LDWRAP_DURABLE=0: not; =order: the file only, not the rename),
+and renamed into place. Running programs and loaded libraries keep the
+old file; a failure leaves it byte-identical.
 
 Options as GNU install 9.1's: -b --backup[=CONTROL] -c -C --compare -d
 --directory -D -g --group -m --mode (octal or symbolic) -o --owner -p

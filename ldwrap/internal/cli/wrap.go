@@ -300,7 +300,7 @@ ldwrap never runs itself. --ldwrap-help and --ldwrap-version answer for
 ldwrap itself (--help and --version go to the compiler, as build systems
 expect); "ldwrap --help" and "ldwrap --version" too.
 
-Environment: LDWRAP_VERBOSE=1, LDWRAP_DURABLE=1, LDWRAP_SYMLINKS=follow,
+Environment: LDWRAP_VERBOSE=1, LDWRAP_DURABLE=1|order, LDWRAP_SYMLINKS=follow,
 LDWRAP_KEEP_ATTRS=1, LDWRAP_SKIP_IDENTICAL=touch|restat, LDWRAP_STALE=1,
 LDWRAP_STRICT=1.
 Exit status: the tool's; 126 if ldwrap could not stage, run or commit;

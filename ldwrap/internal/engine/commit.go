@@ -28,8 +28,12 @@ import (
 //     directory never is (rename(2) refuses).
 //   - Durability only on request: with Options.Durable each new file is
 //     made durable before its rename and its directory after, so the new
-//     file survives a power cut. Without it, the rename is atomic for
-//     running processes, but a crash of the machine may revert it.
+//     file survives a power cut. With Options.Ordered only the file is,
+//     before its rename: a cut leaves the old file or the new one, never
+//     an empty one, but may revert the rename. With neither, the rename
+//     is atomic for running processes, but a crash of the machine may
+//     revert it, or, where the file system does not write a file's data
+//     before a rename over another, leave the target empty.
 //   - Several outputs: each rename is atomic on its own; the set is not.
 //     Side files are renamed before the primary outputs, so a crash
 //     between them leaves the primary output old (and so out of date for
@@ -58,7 +62,7 @@ func (t *Txn) Commit() error {
 			todo = append(todo, p)
 		}
 	}
-	if t.opts.Durable {
+	if t.opts.Durable || t.opts.Ordered {
 		if err := t.sync(todo); err != nil {
 			return err
 		}

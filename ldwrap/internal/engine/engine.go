@@ -53,7 +53,13 @@ const (
 // for links: not durable, replace symlinks, the tool's own mode and owner,
 // always replace, only regular files and symlinks replaced.
 type Options struct {
-	Durable   bool
+	Durable bool
+	// Ordered makes each new file durable before its rename, as Durable
+	// does, but not the rename: after a power cut the target is the old
+	// file or the new one, never empty, though a cut soon after the step
+	// may bring the old one back. It saves Durable's fsync of the
+	// directory. Durable implies it.
+	Ordered   bool
 	Symlinks  SymlinkPolicy
 	KeepAttrs bool // carry the old file's mode, owner, group and xattrs onto the new file before the rename
 	Skip      SkipIdentical

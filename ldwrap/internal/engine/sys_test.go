@@ -62,6 +62,34 @@ func TestFaultsThroughSysTable(t *testing.T) {
 		require.NoError(t, txn.Commit())
 		assert.Equal(t, 3, synced, "each file, then the directory")
 	})
+	t.Run("ordered syncs the files, not the directory", func(t *testing.T) {
+		for _, files := range []int{1, 2} {
+			var synced []string
+			withSys(t, func(s *sysCalls) {
+				s.syncFS = func(int) error { synced = append(synced, "syncfs"); return nil }
+				s.syncFile = func(fd int) error {
+					var st syscall.Stat_t
+					syscall.Fstat(fd, &st)
+					kind := "file"
+					if st.Mode&syscall.S_IFMT == syscall.S_IFDIR {
+						kind = "dir"
+					}
+					synced = append(synced, kind)
+					return nil
+				}
+			})
+			dir := t.TempDir()
+			txn := New(Options{Ordered: true})
+			for _, n := range []string{"a", "b"}[:files] {
+				_, fd, err := txn.Create(filepath.Join(dir, n), 0o644)
+				require.NoError(t, err)
+				writeFD(t, fd, n)
+			}
+			require.NoError(t, txn.Commit())
+			want := map[int][]string{1: {"file"}, 2: {"syncfs"}}[files]
+			assert.Equal(t, want, synced, "%d files: synced before the rename, and no directory after", files)
+		}
+	})
 	t.Run("sync fails", func(t *testing.T) {
 		withSys(t, func(s *sysCalls) {
 			s.syncFile = func(int) error { return syscall.EIO }

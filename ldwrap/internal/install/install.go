@@ -73,7 +73,7 @@ func (e Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// batch is how many durable files share one commit (one syncfs): each
+// batch is how many durable (or ordered) files share one commit (one syncfs): each
 // holds a descriptor until then, and 1,500 at once outran a soft limit of
 // 1,024 descriptors.
 const batch = 64
@@ -112,7 +112,7 @@ func Files(pairs []Pair, o Options) error {
 			created[filepath.Clean(p.Dst)] = p.Src
 			pending++
 		}
-		if !o.Engine.Durable || pending >= batch {
+		if !(o.Engine.Durable || o.Engine.Ordered) || pending >= batch {
 			commit()
 		}
 	}
