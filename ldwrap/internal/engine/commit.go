@@ -1,7 +1,11 @@
 package engine
 
 import (
+	"os"
 	"path/filepath"
+	"sort"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
 // Commit puts in place every file the tool left in the staging directories:
@@ -10,7 +14,8 @@ import (
 // Stage or Create, in order. Staged outputs the tool did not write, and
 // seeded outputs it left unchanged, are skipped and their targets left
 // alone. On an error, the files not yet renamed are removed and their
-// targets left alone.
+// targets left alone. A directory the tool made is committed into the
+// directory of that name where there is one (sideEntries).
 //
 // This is the guarantee of ldwrap, stated the way google/renameio states
 // its own:
@@ -92,7 +97,10 @@ func (t *Txn) collect() ([]*Output, error) {
 		}
 		for _, name := range names {
 			if !staged[name] {
-				sides = append(sides, &Output{Target: filepath.Join(sd.dir, name), Temp: filepath.Join(sd.path, name), Uid: -1, Gid: -1, stage: sd})
+				var err error
+				if sides, err = t.sideEntries(sd, filepath.Join(sd.path, name), filepath.Join(sd.dir, name), sides); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
@@ -104,6 +112,37 @@ func (t *Txn) collect() ([]*Output, error) {
 		}
 	}
 	return append(sides, primaries...), nil
+}
+
+// sideEntries appends the side file the tool left at temp, for target. A
+// directory the tool made where a directory of that name exists (clang
+// on macOS runs dsymutil after a -g link, which writes the prog.dSYM
+// bundle) is committed into it entry by entry, each file renamed over its
+// old version: the bare tool writes into the existing tree, and the files
+// of it that this run did not write stay, as they do there. A new entry
+// with nothing at its place is moved there whole.
+func (t *Txn) sideEntries(sd *stagingDir, temp, target string, sides []*Output) ([]*Output, error) {
+	side := &Output{Target: target, Temp: temp, Uid: -1, Gid: -1, stage: sd}
+	newInfo, err := os.Lstat(temp)
+	if err != nil || !newInfo.IsDir() {
+		return append(sides, side), nil // check reports what Lstat found
+	}
+	old, err := os.Lstat(target)
+	if err != nil || !old.IsDir() {
+		return append(sides, side), nil // moved whole where nothing is; else refused
+	}
+	names, err := rawio.ReadDirNames(temp)
+	if err != nil {
+		return nil, &Error{"read", temp, err}
+	}
+	sort.Strings(names)
+	t.treeDirs = append(t.treeDirs, target)
+	for _, name := range names {
+		if sides, err = t.sideEntries(sd, filepath.Join(temp, name), filepath.Join(target, name), sides); err != nil {
+			return nil, err
+		}
+	}
+	return sides, nil
 }
 
 // apply renames one prepared file into place, giving an unnamed file its
@@ -154,6 +193,9 @@ func (t *Txn) dirs() []string {
 		if o.unnamed != nil {
 			add(o.unnamed.dir)
 		}
+	}
+	for _, dir := range t.treeDirs {
+		add(dir)
 	}
 	return dirs
 }

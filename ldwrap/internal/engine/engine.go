@@ -128,6 +128,7 @@ type Txn struct {
 	stages   []*stagingDir
 	outputs  []*Output
 	replaced []rawio.Inode
+	treeDirs []string // directories side files were committed into (sideEntries)
 	done     bool
 }
 
