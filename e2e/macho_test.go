@@ -76,3 +76,56 @@ func TestDsymBundleRebuilt(t *testing.T) {
 		assert.Empty(t, leftovers(t, dir))
 	}
 }
+
+// ld64 reads -order_file, -object_path_lto and the like as options of
+// their own, not as -o followed by a path; a dylib with no install name is
+// named after its output. Each command, through ldwrap and bare, in fresh
+// directories over an old output: the same status and the same bytes.
+// LDWRAP_STRICT=1 makes a pass-through (not atomic) fail.
+func TestLD64Options(t *testing.T) {
+	needMachO(t)
+	ld64 := ld64Path(t)
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "x.c"), "int a(void) { return 1; }\nint b(void) { return 2; }\nint main(void) { return a() + b(); }\n")
+	run(t, src, nil, "clang", "-target", "arm64-apple-macos11", "-c", "x.c")
+	writeFile(t, filepath.Join(src, "order.txt"), "_b\n_a\n")
+	ldFlags := []string{"-arch", "arm64", "-platform_version", "macos", "11.0", "11.0", "-undefined", "dynamic_lookup"}
+	clang := append([]string{"clang"}, machoFlags...)
+	cases := []struct {
+		name    string
+		wrapper string
+		argv    []string
+		out     string
+	}{
+		{"ld64.lld -order_file", "ldwrap", append([]string{ld64, "-o", "app", "x.o", "-order_file", "order.txt"}, ldFlags...), "app"},
+		{"ld64.lld -dylib", "ldwrap", append([]string{ld64, "-dylib", "-o", "sub/libx.dylib", "x.o"}, ldFlags...), "sub/libx.dylib"},
+		{"clang -Wl,-order_file", "ldwrap-cc", append(clang, "x.o", "-Wl,-order_file,order.txt", "-o", "app"), "app"},
+		{"clang -Xlinker -object_path_lto", "ldwrap-cc", append(clang, "x.o", "-o", "app", "-Xlinker", "-object_path_lto", "-Xlinker", "lto.o"), "app"},
+		{"clang -object", "ldwrap-cc", append(clang, "x.o", "-o", "app", "-object"), "app"},
+		{"clang -dynamiclib", "ldwrap-cc", append(clang, "-dynamiclib", "x.o", "-o", "sub/libx.dylib"), "sub/libx.dylib"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var outs [2][]byte
+			for i, wrapped := range []bool{false, true} {
+				dir := t.TempDir()
+				for _, f := range []string{"x.o", "order.txt"} {
+					writeFile(t, filepath.Join(dir, f), string(readFile(t, filepath.Join(src, f))))
+				}
+				writeFile(t, filepath.Join(dir, c.out), "old")
+				argv, env := c.argv, []string{"LDWRAP_STRICT=1"}
+				if wrapped {
+					if c.wrapper == "ldwrap" {
+						argv, env = argv[1:], append(env, "LDWRAP_LD="+argv[0])
+					}
+					argv = append([]string{ldwrap(c.wrapper)}, argv...)
+				}
+				code, msg := exitCode(dir, env, argv...)
+				require.Equal(t, 0, code, "wrapped %v: %s", wrapped, msg)
+				outs[i] = readFile(t, filepath.Join(dir, c.out))
+				assert.Empty(t, leftovers(t, dir))
+			}
+			assert.True(t, string(outs[0]) == string(outs[1]), "the output differs from the bare tool's")
+		})
+	}
+}
