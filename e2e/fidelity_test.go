@@ -19,6 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+var _ = portableToo(TestInstallManyFilesFewDescriptors)
+
 // 1,500 files into one directory under a soft limit of 1,024 descriptors:
 // durable installs commit in batches, so no file holds a descriptor long.
 // GNU install, the control, does it too.
@@ -41,6 +43,8 @@ func TestInstallManyFilesFewDescriptors(t *testing.T) {
 		assert.Len(t, entries, 1500, prog)
 	}
 }
+
+var _ = portableToo(TestInstallBackupNeverMissing)
 
 // -b keeps the old file under its backup name, and the destination is
 // never missing or partial while it does: a hard link, then the rename.
@@ -148,6 +152,8 @@ func TestInstallEnvironmentPolicies(t *testing.T) {
 	}
 }
 
+var _ = portableToo(TestIgnoredSignalsStayIgnored)
+
 // A signal ldwrap's parent left ignored stays ignored, for ldwrap and for
 // the tool, staged or run untouched: sent to ldwrap, it changes nothing,
 // and the tool's SigIgn has it, as the bare tool's does.
@@ -201,6 +207,8 @@ func sigIgn(t *testing.T, status string) uint64 {
 	return 0
 }
 
+var _ = portableToo(TestTwoWritersOneTargetBothSucceed)
+
 // Two steps writing one target at once both succeed, 400 times; the last
 // one's file is the target, whole.
 func TestTwoWritersOneTargetBothSucceed(t *testing.T) {
@@ -229,6 +237,8 @@ func TestTwoWritersOneTargetBothSucceed(t *testing.T) {
 	}
 	assert.Empty(t, leftovers(t, filepath.Dir(dir)))
 }
+
+var _ = portableToo(TestOldVersionNeverReachable)
 
 // While a setuid program is installed again and again, no other name in
 // the directory ever leads to an old version of it: the old file goes
@@ -316,6 +326,8 @@ func TestAssemblerDepfileAndResponseFileAsBare(t *testing.T) {
 	}
 }
 
+var _ = portableToo(TestLinkerMessagesNameTheOutput)
+
 // A linker that names its output in a warning names the output, not the
 // staged file: the bare linker's words, on a pipe and on a terminal.
 func TestLinkerMessagesNameTheOutput(t *testing.T) {
@@ -338,6 +350,8 @@ func TestLinkerMessagesNameTheOutput(t *testing.T) {
 	assert.Contains(t, out, " p has a LOAD segment")
 	assert.NotContains(t, out, ".ldwrap.")
 }
+
+var _ = portableToo(TestWriteFileWriteOnlyAsUser)
 
 // WriteFile with a mode that does not let its owner read (0200) works for
 // an unprivileged user, as os.WriteFile does: the engine adds the read bit

@@ -48,6 +48,8 @@ func machoUUID(t *testing.T, path string) string {
 	return f[1]
 }
 
+var _ = portableToo(TestDsymBundleRebuilt)
+
 // clang -g on macOS links, then runs dsymutil, which writes prog.dSYM, a
 // directory, beside the program. Each rebuild must update both, as bare
 // clang does: the bundle's DWARF carries the new program's UUID.
@@ -76,6 +78,8 @@ func TestDsymBundleRebuilt(t *testing.T) {
 		assert.Empty(t, leftovers(t, dir))
 	}
 }
+
+var _ = portableToo(TestLD64Options)
 
 // ld64 reads -order_file, -object_path_lto and the like as options of
 // their own, not as -o followed by a path; a dylib with no install name is

@@ -11,6 +11,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+var _ = portableToo(TestToolKilledBySignal)
+
 // A tool killed by a signal makes ldwrap die of the same signal, with
 // nothing printed: an ld64 assertion shows as "Abort trap: 6" (134), as
 // bare. Go's runtime takes SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE and
