@@ -15,7 +15,8 @@ import (
 // target away and only then copies). Where the filesystem has no hard
 // links, the old file is copied instead.
 func (t *Txn) backUp(target, backup string) (bool, error) {
-	if _, err := os.Lstat(target); os.IsNotExist(err) {
+	old, err := os.Lstat(target)
+	if os.IsNotExist(err) {
 		return false, nil
 	}
 	dir, base := splitTarget(target)
@@ -24,7 +25,13 @@ func (t *Txn) backUp(target, backup string) (bool, error) {
 		return false, err
 	}
 	tmp := stagingName(dir, base, suffix)
-	err = unix.Link(target, tmp)
+	if old != nil && old.Mode()&os.ModeSymlink != 0 {
+		// The backup of a symlink is a symlink, as GNU install's: link(2)
+		// would follow it on macOS and the BSDs.
+		err = copySymlink(target, tmp)
+	} else {
+		err = sys.link(target, tmp)
+	}
 	switch err {
 	case nil:
 	case unix.EPERM, unix.EXDEV, unix.EMLINK, unix.EOPNOTSUPP:

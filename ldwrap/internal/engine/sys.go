@@ -28,6 +28,11 @@ type sysCalls struct {
 	syncFile func(fd int) error
 	// random fills b with random bytes.
 	random func(b []byte) error
+	// link gives the file at from the second name to, failing with EEXIST
+	// when to exists. The engine never links a symlink: link(2) follows
+	// one on macOS and the BSDs (x/sys's Link is link(2) there), and does
+	// not on Linux; linkat without AT_SYMLINK_FOLLOW follows none anywhere.
+	link func(from, to string) error
 }
 
 // errNotSupported is what a sysCalls entry answers where the system has no

@@ -20,6 +20,7 @@ var sys = sysCalls{
 	syncFS:        noSyncFS,
 	syncFile:      fullFsync,
 	random:        randomBytes,
+	link:          linkNoFollow,
 }
 
 // fullFsync is F_FULLFSYNC: darwin's fsync(2) leaves the data in the

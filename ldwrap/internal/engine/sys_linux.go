@@ -25,6 +25,7 @@ var sys = sysCalls{
 	syncFS:   unix.Syncfs,
 	syncFile: fsync,
 	random:   randomBytes,
+	link:     linkNoFollow,
 }
 
 func randomBytes(b []byte) error {

@@ -5,11 +5,20 @@ package engine
 // keep their random names and every run sweeps), no unnamed files (a
 // staging directory instead), fsync per file.
 var posixSys = sysCalls{
-	renameNoReplace: renameNoReplaceByLink,
-	openUnnamed:     noUnnamed,
-	reopenUnnamed:   noReopen,
-	linkUnnamed:     noLink,
-	syncFS:          noSyncFS,
-	syncFile:        fsync,
-	random:          randomBytes,
+	openUnnamed:   noUnnamed,
+	reopenUnnamed: noReopen,
+	linkUnnamed:   noLink,
+	syncFS:        noSyncFS,
+	syncFile:      fsync,
+	random:        randomBytes,
+	link:          linkNoFollow,
+}
+
+// renameNoReplaceByLink calls sys.link, so it cannot be in the initializer
+// of a table that becomes sys (an initialization cycle): a table that
+// leaves renameNoReplace unset gets it here.
+func init() {
+	if sys.renameNoReplace == nil {
+		sys.renameNoReplace = renameNoReplaceByLink
+	}
 }
