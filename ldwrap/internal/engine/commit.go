@@ -89,14 +89,21 @@ func (t *Txn) collect() ([]*Output, error) {
 		if err != nil {
 			return nil, &Error{"read", sd.path, err}
 		}
-		staged := map[string]bool{}
+		staged, listed := map[string]bool{}, map[string]bool{}
+		for _, name := range names {
+			listed[name] = true
+		}
+		var unlisted []*Output
 		for _, o := range t.outputs {
 			if o.stage == sd {
 				staged[filepath.Base(o.Temp)] = true
+				if !listed[filepath.Base(o.Temp)] {
+					unlisted = append(unlisted, o)
+				}
 			}
 		}
 		for _, name := range names {
-			if !staged[name] {
+			if !staged[name] && !isOneOf(filepath.Join(sd.path, name), unlisted) {
 				var err error
 				if sides, err = t.sideEntries(sd, filepath.Join(sd.path, name), filepath.Join(sd.dir, name), sides); err != nil {
 					return nil, err
@@ -112,6 +119,28 @@ func (t *Txn) collect() ([]*Output, error) {
 		}
 	}
 	return append(sides, primaries...), nil
+}
+
+// isOneOf says whether the entry at path is the file of one of outputs,
+// staged outputs whose names the listing did not give. HFS+ lists names
+// decomposed (NFD): an output named "é.o" in composed form is listed as
+// "e\u0301.o", and matched by name bytes it would be committed twice,
+// first as a side file. The file the tool wrote is matched by identity
+// instead.
+func isOneOf(path string, outputs []*Output) bool {
+	if len(outputs) == 0 {
+		return false
+	}
+	entry, err := os.Lstat(path)
+	if err != nil {
+		return false
+	}
+	for _, o := range outputs {
+		if fi, err := os.Lstat(o.Temp); err == nil && os.SameFile(entry, fi) {
+			return true
+		}
+	}
+	return false
 }
 
 // sideEntries appends the side file the tool left at temp, for target. A

@@ -3,6 +3,7 @@ package engine
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -154,4 +155,41 @@ func TestSideDirectoryCommittedIntoOldOne(t *testing.T) {
 	_, err = held.ReadAt(b, 0)
 	require.NoError(t, err)
 	assert.Equal(t, "old dwarf", string(b), "a reader keeps the old file")
+}
+
+// HFS+ stores names decomposed (NFD) and lists them so, whatever form
+// they were made with; a lookup by either form finds the file. Here the
+// listing gives "e\u0301.o" for the output the tool wrote as "\u00e9.o"
+// (composed), and both names lead to it. The output is committed once,
+// to its own target, and the backup holds the old file.
+func TestOutputListedDecomposed(t *testing.T) {
+	nfd := func(s string) string { return strings.ReplaceAll(s, "\u00e9", "e\u0301") }
+	withSys(t, func(s *sysCalls) {
+		list := s.dirNames
+		s.dirNames = func(fd int) ([]string, error) {
+			names, err := list(fd)
+			seen := map[string]bool{}
+			var out []string
+			for _, n := range names {
+				if !seen[nfd(n)] {
+					seen[nfd(n)] = true
+					out = append(out, nfd(n))
+				}
+			}
+			return out, err
+		}
+	})
+	dir := t.TempDir()
+	target := filepath.Join(dir, "\u00e9.o")
+	write(t, target, "old")
+	txn := New(Options{})
+	o, err := txn.Stage(target)
+	require.NoError(t, err)
+	o.Backup = target + "~"
+	write(t, o.Temp, "new")
+	require.NoError(t, os.Link(o.Temp, filepath.Join(filepath.Dir(o.Temp), nfd("\u00e9.o"))), "the decomposed name leads to the same file")
+	require.NoError(t, txn.Commit())
+	assert.Equal(t, "new", read(t, target))
+	assert.Equal(t, "old", read(t, target+"~"), "the backup holds the old file")
+	assert.ElementsMatch(t, []string{"\u00e9.o", "\u00e9.o~"}, entries(t, dir), "committed once, as itself")
 }

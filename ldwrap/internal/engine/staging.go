@@ -189,15 +189,41 @@ func sweepIfSubdirs(dir, base string, logf func(string, ...interface{})) {
 
 // sweep removes staging entries of base in dir whose owner is gone.
 func sweep(dir, base string, logf func(string, ...interface{})) {
-	names, err := rawio.ReadDirNames(dir)
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	names, err := sys.dirNames(fd)
+	unix.Close(fd)
 	if err != nil {
 		return
 	}
 	for _, name := range names {
-		if IsStagingName(name, base) {
+		if IsStagingName(name, base) || isStagingEntryAs(dir, name, base) {
 			sweepEntry(filepath.Join(dir, name), logf)
 		}
 	}
+}
+
+// isStagingEntryAs says whether dir's entry name is base's staging entry
+// under another spelling: HFS+ lists names decomposed (NFD), so the entry
+// made for "é.o" does not have the bytes IsStagingName expects, but a
+// lookup of the name made the same way finds it.
+func isStagingEntryAs(dir, name, base string) bool {
+	n := len(name)
+	if !strings.HasPrefix(name, stagingPrefix) || n < len(stagingPrefix)+suffixLen+2 || name[n-suffixLen-1] != '.' {
+		return false
+	}
+	ours := stagingName(dir, base, name[n-suffixLen:])
+	if filepath.Base(ours) == name {
+		return false // IsStagingName said no to these very bytes
+	}
+	listed, err := os.Lstat(filepath.Join(dir, name))
+	if err != nil {
+		return false
+	}
+	found, err := os.Lstat(ours)
+	return err == nil && os.SameFile(listed, found)
 }
 
 // sweepEntry removes the staging entry at path if it is ours and its owner
@@ -237,7 +263,7 @@ func sweepEntry(path string, logf func(string, ...interface{})) bool {
 // list reads the staging directory through the descriptor we hold (its
 // offset is still 0: nothing else reads it), sorted.
 func (sd *stagingDir) list() ([]string, error) {
-	names, err := rawio.DirentNames(sd.lock)
+	names, err := sys.dirNames(sd.lock)
 	sort.Strings(names)
 	return names, err
 }

@@ -33,6 +33,9 @@ type sysCalls struct {
 	// one on macOS and the BSDs (x/sys's Link is link(2) there), and does
 	// not on Linux; linkat without AT_SYMLINK_FOLLOW follows none anywhere.
 	link func(from, to string) error
+	// dirNames lists the directory open as fd. HFS+ gives names back in
+	// decomposed Unicode (NFD), whatever form they were made with.
+	dirNames func(fd int) ([]string, error)
 }
 
 // errNotSupported is what a sysCalls entry answers where the system has no

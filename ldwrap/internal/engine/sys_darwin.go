@@ -2,7 +2,11 @@
 
 package engine
 
-import "golang.org/x/sys/unix"
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
+)
 
 var sys = sysCalls{
 	renameNoReplace: func(from, to string) error {
@@ -21,6 +25,7 @@ var sys = sysCalls{
 	syncFile:      fullFsync,
 	random:        randomBytes,
 	link:          linkNoFollow,
+	dirNames:      rawio.DirentNames,
 }
 
 // fullFsync is F_FULLFSYNC: darwin's fsync(2) leaves the data in the

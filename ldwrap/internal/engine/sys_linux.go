@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
 var sys = sysCalls{
@@ -26,6 +28,7 @@ var sys = sysCalls{
 	syncFile: fsync,
 	random:   randomBytes,
 	link:     linkNoFollow,
+	dirNames: rawio.DirentNames,
 }
 
 func randomBytes(b []byte) error {

@@ -1,5 +1,7 @@
 package engine
 
+import "github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
+
 // posixSys is the table of a system with nothing beyond POSIX: link(2) to
 // refuse replacing a file (none for directories: staging directories then
 // keep their random names and every run sweeps), no unnamed files (a
@@ -12,6 +14,7 @@ var posixSys = sysCalls{
 	syncFile:      fsync,
 	random:        randomBytes,
 	link:          linkNoFollow,
+	dirNames:      rawio.DirentNames,
 }
 
 // renameNoReplaceByLink calls sys.link, so it cannot be in the initializer
