@@ -330,7 +330,7 @@ func (r *installer) makeDir(d string) {
 		r.verbosef("%s: creating directory %s", r.prog, quote(d))
 	case os.IsExist(err):
 		var st unix.Stat_t
-		if unix.Stat(d, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		if rawio.Stat(d, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR {
 			r.errorf("create directory %s: %v", d, unix.EEXIST)
 			return
 		}
@@ -345,7 +345,7 @@ func (r *installer) makeDir(d string) {
 			return
 		}
 	}
-	if err := unix.Chmod(d, mode); err != nil {
+	if err := rawio.Chmod(d, mode); err != nil {
 		r.errorf("chmod %s: %v", d, rawio.Cause(err))
 	}
 }
@@ -362,11 +362,11 @@ func (r *installer) makeAncestors(path string) bool {
 	}
 	for i := len(missing) - 1; i >= 0; i-- {
 		d := missing[i]
-		if err := unix.Mkdir(d, 0o755); err != nil && err != unix.EEXIST {
+		if err := rawio.Mkdir(d, 0o755); err != nil && err != unix.EEXIST {
 			r.errorf("create directory %s: %v", d, err)
 			return false
 		}
-		if err := unix.Chmod(d, 0o755); err != nil {
+		if err := rawio.Chmod(d, 0o755); err != nil {
 			r.errorf("chmod %s: %v", d, err)
 			return false
 		}

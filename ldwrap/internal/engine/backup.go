@@ -6,6 +6,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ldwrap/ldwrap/ldwrap/internal/copyfile"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
 // backUp keeps the old target under the name backup (install -b), just
@@ -40,8 +41,8 @@ func (t *Txn) backUp(target, backup string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if err := unix.Rename(tmp, backup); err != nil {
-		unix.Unlink(tmp)
+	if err := rawio.Rename(tmp, backup); err != nil {
+		rawio.Unlink(tmp)
 		return false, err
 	}
 	t.logf("%s: backed up to %s", target, backup)
@@ -50,16 +51,16 @@ func (t *Txn) backUp(target, backup string) (bool, error) {
 
 // copyTo copies the file at from to a new file at to, with its mode.
 func copyTo(from, to string) error {
-	in, err := unix.Open(from, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	in, err := rawio.Open(from, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}
 	defer unix.Close(in)
 	var st unix.Stat_t
-	if err := unix.Fstat(in, &st); err != nil {
+	if err := rawio.Fstat(in, &st); err != nil {
 		return err
 	}
-	out, err := unix.Open(to, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, uint32(st.Mode)&0o7777)
+	out, err := rawio.Open(to, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, uint32(st.Mode)&0o7777)
 	if err != nil {
 		return err
 	}

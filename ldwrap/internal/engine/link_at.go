@@ -2,10 +2,10 @@
 
 package engine
 
-import "golang.org/x/sys/unix"
+import "github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 
 // linkNoFollow is linkat(2) without AT_SYMLINK_FOLLOW: it never follows a
 // symlink at from, where link(2) does on macOS and the BSDs.
 func linkNoFollow(from, to string) error {
-	return unix.Linkat(unix.AT_FDCWD, from, unix.AT_FDCWD, to, 0)
+	return rawio.Linkat(from, to, 0)
 }

@@ -2,8 +2,14 @@
 
 package engine
 
-import "golang.org/x/sys/unix"
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
+)
 
 // linkNoFollow is link(2) where x/sys has no linkat: the engine links no
 // symlink with it, whichever way the system treats one.
-func linkNoFollow(from, to string) error { return unix.Link(from, to) }
+func linkNoFollow(from, to string) error {
+	return rawio.IgnoringEINTR(func() error { return unix.Link(from, to) })
+}

@@ -109,13 +109,13 @@ func createStaging(dir, base string, logf func(string, ...interface{})) (*stagin
 			return nil, err
 		}
 		path := stagingName(dir, base, suffix)
-		if err := unix.Mkdir(path, 0o700); err != nil {
+		if err := rawio.Mkdir(path, 0o700); err != nil {
 			if err == unix.EEXIST {
 				continue
 			}
 			return nil, err
 		}
-		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		fd, err := rawio.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err != nil {
 			if err == unix.ENOENT || err == unix.ELOOP || err == unix.ENOTDIR {
 				continue
@@ -166,7 +166,7 @@ func (sd *stagingDir) takeFirstName(base string, logf func(string, ...interface{
 // stillNamedFD reports whether path still names the file open as fd.
 func stillNamedFD(fd int, path string) bool {
 	var a, b unix.Stat_t
-	if unix.Fstat(fd, &a) != nil || unix.Lstat(path, &b) != nil {
+	if rawio.Fstat(fd, &a) != nil || rawio.Lstat(path, &b) != nil {
 		return false
 	}
 	return a.Dev == b.Dev && a.Ino == b.Ino && a.Nlink > 0
@@ -181,7 +181,7 @@ func flock(fd, how int) error {
 // filesystem counts them; btrfs says 1, APFS counts every entry).
 func sweepIfSubdirs(dir, base string, logf func(string, ...interface{})) {
 	var st unix.Stat_t
-	if unix.Stat(dir, &st) == nil && st.Nlink == 2 {
+	if rawio.Stat(dir, &st) == nil && st.Nlink == 2 {
 		return
 	}
 	sweep(dir, base, logf)
@@ -189,7 +189,7 @@ func sweepIfSubdirs(dir, base string, logf func(string, ...interface{})) {
 
 // sweep removes staging entries of base in dir whose owner is gone.
 func sweep(dir, base string, logf func(string, ...interface{})) {
-	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	fd, err := rawio.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return
 	}
@@ -232,13 +232,13 @@ func isStagingEntryAs(dir, name, base string) bool {
 // Errors are ignored: a leftover we cannot remove must not fail a build.
 func sweepEntry(path string, logf func(string, ...interface{})) bool {
 	// O_NONBLOCK: opening a fifo someone named so must not hang us.
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	fd, err := rawio.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return false
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
-	if unix.Fstat(fd, &st) != nil || st.Uid != uint32(os.Geteuid()) {
+	if rawio.Fstat(fd, &st) != nil || st.Uid != uint32(os.Geteuid()) {
 		return false
 	}
 	kind := uint32(st.Mode) & unix.S_IFMT
@@ -254,7 +254,7 @@ func sweepEntry(path string, logf func(string, ...interface{})) bool {
 	if kind == unix.S_IFDIR {
 		os.RemoveAll(path)
 	} else {
-		unix.Unlink(path)
+		rawio.Unlink(path)
 	}
 	logf("removed %s, left by a run that died", path)
 	return true
@@ -276,7 +276,7 @@ func (sd *stagingDir) remove() error {
 		return nil
 	}
 	var err error
-	if rerr := unix.Rmdir(sd.path); rerr != nil && rerr != unix.ENOENT {
+	if rerr := rawio.Rmdir(sd.path); rerr != nil && rerr != unix.ENOENT {
 		err = os.RemoveAll(sd.path) // not empty: the tool left files we did not commit
 	}
 	unix.Close(sd.lock)

@@ -10,7 +10,9 @@ import (
 
 var sys = sysCalls{
 	renameNoReplace: func(from, to string) error {
-		err := unix.RenameatxNp(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_EXCL)
+		err := rawio.IgnoringEINTR(func() error {
+			return unix.RenameatxNp(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_EXCL)
+		})
 		// darwin's ENOTSUP (45) is not EOPNOTSUPP (102): a volume without
 		// the flag answers the first.
 		if err == unix.ENOTSUP || err == unix.EOPNOTSUPP || err == unix.EINVAL {
@@ -32,8 +34,8 @@ var sys = sysCalls{
 // drive's cache. Where the filesystem refuses it, fsync, as Go's own
 // (*os.File).Sync does.
 func fullFsync(fd int) error {
-	if _, err := unix.FcntlInt(uintptr(fd), unix.F_FULLFSYNC, 0); err == nil {
+	if rawio.IgnoringEINTR(func() error { _, err := unix.FcntlInt(uintptr(fd), unix.F_FULLFSYNC, 0); return err }) == nil {
 		return nil
 	}
-	return unix.Fsync(fd)
+	return rawio.Fsync(fd)
 }

@@ -2,7 +2,11 @@
 
 package engine
 
-import "golang.org/x/sys/unix"
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
+)
 
 // The portable build on Linux gives link the semantics of link(2) on
 // macOS and the BSDs, which follows a symlink at from (Linux's does not),
@@ -10,5 +14,5 @@ import "golang.org/x/sys/unix"
 func init() { sys.link = linkFollowing }
 
 func linkFollowing(from, to string) error {
-	return unix.Linkat(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.AT_SYMLINK_FOLLOW)
+	return rawio.Linkat(from, to, unix.AT_SYMLINK_FOLLOW)
 }

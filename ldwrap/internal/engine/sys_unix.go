@@ -15,7 +15,7 @@ import (
 // directory cannot be linked: errNotSupported.
 func renameNoReplaceByLink(from, to string) error {
 	var st unix.Stat_t
-	if err := unix.Lstat(from, &st); err != nil {
+	if err := rawio.Lstat(from, &st); err != nil {
 		return err
 	}
 	switch uint32(st.Mode) & unix.S_IFMT {
@@ -33,7 +33,7 @@ func renameNoReplaceByLink(from, to string) error {
 			return err
 		}
 	}
-	return unix.Unlink(from)
+	return rawio.Unlink(from)
 }
 
 // copySymlink makes a symlink at to with the content of the one at from,
@@ -43,15 +43,15 @@ func copySymlink(from, to string) error {
 	if err != nil {
 		return err
 	}
-	return unix.Symlink(dest, to)
+	return rawio.Symlink(dest, to)
 }
 
-func fsync(fd int) error { return unix.Fsync(fd) }
+func fsync(fd int) error { return rawio.Fsync(fd) }
 
 // setTimes sets the access and modification times of the file open as fd
 // (at path, inside a private staging directory), to the nanosecond.
 func setTimes(fd int, path string, atime, mtime unix.Timespec) error {
-	return unix.UtimesNanoAt(unix.AT_FDCWD, path, []unix.Timespec{atime, mtime}, unix.AT_SYMLINK_NOFOLLOW)
+	return rawio.UtimesNanoAt(unix.AT_FDCWD, path, []unix.Timespec{atime, mtime}, unix.AT_SYMLINK_NOFOLLOW)
 }
 
 // statTimes is a stat's access, modification and change times.

@@ -7,13 +7,15 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
 // copyXattrs copies the extended attributes of the file at from onto to.
 // Those this process may not set (EPERM: security.* as a user), and all of
 // them on a filesystem without xattrs, are skipped.
 func copyXattrs(from string, to fileRef) error {
-	size, err := unix.Llistxattr(from, nil)
+	size, err := llistxattr(from, nil)
 	if err != nil || size == 0 {
 		if isNotSupported(err) {
 			return nil
@@ -21,7 +23,7 @@ func copyXattrs(from string, to fileRef) error {
 		return err
 	}
 	buf := make([]byte, size)
-	size, err = unix.Llistxattr(from, buf)
+	size, err = llistxattr(from, buf)
 	if err != nil {
 		return err
 	}
@@ -29,12 +31,12 @@ func copyXattrs(from string, to fileRef) error {
 		if name == "" {
 			continue
 		}
-		n, err := unix.Lgetxattr(from, name, nil)
+		n, err := lgetxattr(from, name, nil)
 		if err != nil {
 			return err
 		}
 		val := make([]byte, n)
-		n, err = unix.Lgetxattr(from, name, val)
+		n, err = lgetxattr(from, name, val)
 		if err != nil {
 			return err
 		}
@@ -52,7 +54,17 @@ func isNotSupported(err error) bool { return err == unix.ENOTSUP || err == unix.
 
 func (f fileRef) setxattr(name string, val []byte) error {
 	if f.fd < 0 {
-		return unix.Lsetxattr(f.path, name, val, 0)
+		return rawio.IgnoringEINTR(func() error { return unix.Lsetxattr(f.path, name, val, 0) })
 	}
-	return unix.Fsetxattr(f.fd, name, val, 0)
+	return rawio.IgnoringEINTR(func() error { return unix.Fsetxattr(f.fd, name, val, 0) })
+}
+
+func llistxattr(path string, buf []byte) (n int, err error) {
+	err = rawio.IgnoringEINTR(func() (err error) { n, err = unix.Llistxattr(path, buf); return err })
+	return n, err
+}
+
+func lgetxattr(path, name string, buf []byte) (n int, err error) {
+	err = rawio.IgnoringEINTR(func() (err error) { n, err = unix.Lgetxattr(path, name, buf); return err })
+	return n, err
 }
