@@ -36,6 +36,9 @@ type sysCalls struct {
 	// dirNames lists the directory open as fd. HFS+ gives names back in
 	// decomposed Unicode (NFD), whatever form they were made with.
 	dirNames func(fd int) ([]string, error)
+	// xattrNames lists the extended attributes of the file at path, not
+	// following a symlink, by the full names Lgetxattr takes ("user.x").
+	xattrNames func(path string) ([]string, error)
 }
 
 // errNotSupported is what a sysCalls entry answers where the system has no

@@ -28,6 +28,7 @@ var sys = sysCalls{
 	random:        randomBytes,
 	link:          linkNoFollow,
 	dirNames:      rawio.DirentNames,
+	xattrNames:    osXattrNames,
 }
 
 // fullFsync is F_FULLFSYNC: darwin's fsync(2) leaves the data in the

@@ -26,11 +26,12 @@ var sys = sysCalls{
 	linkUnnamed: func(fd int, path string) error {
 		return rawio.Linkat(procFD(fd), path, unix.AT_SYMLINK_FOLLOW)
 	},
-	syncFS:   unix.Syncfs,
-	syncFile: fsync,
-	random:   randomBytes,
-	link:     linkNoFollow,
-	dirNames: rawio.DirentNames,
+	syncFS:     unix.Syncfs,
+	syncFile:   fsync,
+	random:     randomBytes,
+	link:       linkNoFollow,
+	dirNames:   rawio.DirentNames,
+	xattrNames: osXattrNames,
 }
 
 func randomBytes(b []byte) error {

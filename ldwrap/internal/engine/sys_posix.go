@@ -15,6 +15,7 @@ var posixSys = sysCalls{
 	random:        randomBytes,
 	link:          linkNoFollow,
 	dirNames:      rawio.DirentNames,
+	xattrNames:    osXattrNames,
 }
 
 // renameNoReplaceByLink calls sys.link, so it cannot be in the initializer
