@@ -32,11 +32,9 @@ var sys = sysCalls{
 }
 
 // fullFsync is F_FULLFSYNC: darwin's fsync(2) leaves the data in the
-// drive's cache. Where the filesystem refuses it, fsync, as Go's own
-// (*os.File).Sync does.
+// drive's cache.
 func fullFsync(fd int) error {
-	if rawio.IgnoringEINTR(func() error { _, err := unix.FcntlInt(uintptr(fd), unix.F_FULLFSYNC, 0); return err }) == nil {
-		return nil
-	}
-	return rawio.Fsync(fd)
+	return fullFsyncOr(fd, func(fd int) error {
+		return rawio.IgnoringEINTR(func() error { _, err := unix.FcntlInt(uintptr(fd), unix.F_FULLFSYNC, 0); return err })
+	}, rawio.Fsync)
 }
