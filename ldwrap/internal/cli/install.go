@@ -39,7 +39,8 @@ nothing). Differences, all on the safe side:
   - a failed strip leaves the old destination (GNU removes it);
   - STRIPPROG names the strip program when --strip-program does not, as
     automake's install-sh reads it;
-  - owner and group names come from /etc/passwd and /etc/group only.
+  - owner and group names come from /etc/passwd and /etc/group only (on
+    macOS, from the directory service, as id(1) finds them).
 
 LDWRAP_SYMLINKS=follow, LDWRAP_KEEP_ATTRS=1, LDWRAP_SKIP_IDENTICAL=touch|restat
 and LDWRAP_STALE=1 apply as to the other commands. Exit status: 0, or 1 on
@@ -382,6 +383,11 @@ func (r *installer) makeAncestors(path string) bool {
 func lookupID(what, name, db string) (int, error) {
 	if name == "" {
 		return -1, nil
+	}
+	if directoryLookup != nil {
+		if id, ok := directoryLookup(what, name); ok {
+			return id, nil
+		}
 	}
 	if b, err := os.ReadFile(db); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
