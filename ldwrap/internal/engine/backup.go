@@ -33,9 +33,7 @@ func (t *Txn) backUp(target, backup string) (bool, error) {
 	} else {
 		err = sys.link(target, tmp)
 	}
-	switch err {
-	case nil:
-	case unix.EPERM, unix.EXDEV, unix.EMLINK, unix.EOPNOTSUPP:
+	if noHardLink(err) {
 		err = copyTo(target, tmp)
 	}
 	if err != nil {
@@ -47,6 +45,14 @@ func (t *Txn) backUp(target, backup string) (bool, error) {
 	}
 	t.logf("%s: backed up to %s", target, backup)
 	return true, nil
+}
+
+// noHardLink says whether link(2) failed because the filesystem cannot
+// give the file another name there: no hard links at all (EPERM; darwin's
+// ENOTSUP, 45, is not its EOPNOTSUPP, 102, where Linux has one value), too
+// many already, or another filesystem.
+func noHardLink(err error) bool {
+	return err == unix.EPERM || err == unix.EXDEV || err == unix.EMLINK || err == unix.EOPNOTSUPP || err == unix.ENOTSUP
 }
 
 // copyTo copies the file at from to a new file at to, with its mode.

@@ -76,3 +76,29 @@ func TestBackupOfSymlinkWhereLinkFollows(t *testing.T) {
 	assert.EqualValues(t, 1, st.Nlink)
 	assert.ElementsMatch(t, []string{"dest", "dest~", "real"}, entries(t, dir))
 }
+
+// Where the filesystem has no hard links (darwin's msdos and exFAT answer
+// ENOTSUP, 45, not EOPNOTSUPP, 102), the backup is a copy and the rename
+// that refuses to replace falls back to its check; FreeBSD's O_NOFOLLOW
+// refuses a symlink with EMLINK.
+func TestNoHardLinks(t *testing.T) {
+	for _, errno := range []error{unix.ENOTSUP, unix.EOPNOTSUPP, unix.EPERM, unix.EXDEV, unix.EMLINK} {
+		withSys(t, func(s *sysCalls) {
+			s.link = func(string, string) error { return errno }
+			s.renameNoReplace = renameNoReplaceByLink
+		})
+		dir := t.TempDir()
+		write(t, filepath.Join(dir, "dest"), "old")
+		txn := New(Options{})
+		o, err := txn.Stage(filepath.Join(dir, "dest"))
+		require.NoError(t, err)
+		o.Backup = filepath.Join(dir, "dest~")
+		write(t, o.Temp, "new")
+		require.NoError(t, txn.Commit(), "%v", errno)
+		assert.Equal(t, "new", read(t, filepath.Join(dir, "dest")))
+		assert.Equal(t, "old", read(t, filepath.Join(dir, "dest~")), "%v: a copy", errno)
+		assert.ElementsMatch(t, []string{"dest", "dest~"}, entries(t, dir))
+	}
+	assert.True(t, isSymlinkRefused(unix.ELOOP))
+	assert.True(t, isSymlinkRefused(unix.EMLINK), "FreeBSD")
+}

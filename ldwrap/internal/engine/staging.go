@@ -117,7 +117,7 @@ func createStaging(dir, base string, logf func(string, ...interface{})) (*stagin
 		}
 		fd, err := rawio.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err != nil {
-			if err == unix.ENOENT || err == unix.ELOOP || err == unix.ENOTDIR {
+			if err == unix.ENOENT || err == unix.ENOTDIR || isSymlinkRefused(err) {
 				continue
 			}
 			return nil, err
@@ -162,6 +162,10 @@ func (sd *stagingDir) takeFirstName(base string, logf func(string, ...interface{
 		}
 	}
 }
+
+// isSymlinkRefused says whether err is open(2)'s answer for a symlink
+// under O_NOFOLLOW: ELOOP as POSIX has it, EMLINK on FreeBSD.
+func isSymlinkRefused(err error) bool { return err == unix.ELOOP || err == unix.EMLINK }
 
 // stillNamedFD reports whether path still names the file open as fd.
 func stillNamedFD(fd int, path string) bool {

@@ -27,7 +27,7 @@ func renameNoReplaceByLink(from, to string) error {
 		}
 	default:
 		if err := sys.link(from, to); err != nil {
-			if err == unix.EPERM || err == unix.EXDEV {
+			if noHardLink(err) {
 				return errNotSupported // a filesystem without hard links
 			}
 			return err
