@@ -1,4 +1,4 @@
-//go:build (linux || freebsd) && (amd64 || arm64)
+//go:build linux && (amd64 || arm64) && !ldwrap_portable
 
 package sigign
 
@@ -11,8 +11,9 @@ import (
 	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
-// nsig is the runtime's _NSIG on these systems: fwdSig has one entry per
-// signal, 0 to 64.
+// nsig is the runtime's _NSIG on Linux: fwdSig has one entry per signal,
+// 0 to 64. (FreeBSD's is 33, and it has no /proc/self/mem by default: no
+// use trying there.)
 const nsig = 65
 
 const (
