@@ -5,6 +5,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -55,4 +56,31 @@ func TestSymlinksAsBare(t *testing.T) {
 		})
 	}
 	assert.Equal(t, "shared", string(readFile(t, filepath.Join(shared, "real"))))
+}
+
+var _ = portableToo(TestInstallPreservesNanoseconds)
+
+// install -p keeps the source's times to the nanosecond, as GNU install
+// does on a filesystem that keeps them. The portable build (macOS's and
+// FreeBSD's path) used futimes(2), which keeps microseconds.
+func TestInstallPreservesNanoseconds(t *testing.T) {
+	need(t, "install", "touch")
+	var times [2][2]int64
+	for i, wrapped := range []bool{false, true} {
+		dir := t.TempDir()
+		writeFile(t, filepath.Join(dir, "src"), "x")
+		run(t, dir, nil, "touch", "-d", "2001-02-03 04:05:06.123456789", "src")
+		argv := []string{"install", "-p", "src", "dst"}
+		if wrapped {
+			argv = append([]string{ldwrap("ldwrap-install")}, argv[1:]...)
+		}
+		run(t, dir, nil, argv...)
+		var st syscall.Stat_t
+		if err := syscall.Stat(filepath.Join(dir, "dst"), &st); err != nil {
+			t.Fatal(err)
+		}
+		times[i] = [2]int64{st.Atim.Nano(), st.Mtim.Nano()}
+	}
+	assert.Equal(t, int64(123456789), times[0][1]%1e9, "control: GNU install keeps nanoseconds here")
+	assert.Equal(t, times[0], times[1], "atime and mtime: GNU, then ldwrap")
 }

@@ -176,7 +176,7 @@ func (o Options) one(txn *engine.Txn, p Pair, created map[string]string) (staged
 	}
 	err = copyfile.Contents(fd, in)
 	if err == nil && o.PreserveTimes {
-		err = futimens(fd, st.Atim, st.Mtim)
+		err = futimens(fd, out.Temp, st.Atim, st.Mtim)
 	}
 	if cerr := unix.Close(fd); err == nil {
 		err = cerr
