@@ -42,6 +42,12 @@ nothing). Differences, all on the safe side:
   - owner and group names come from /etc/passwd and /etc/group only (on
     macOS, from the directory service, as id(1) finds them).
 
+On macOS, -s runs strip on the staged copy, and the installed file is
+what strip leaves: Apple's strip signs an arm64 binary again (ad hoc);
+GNU strip leaves its signature invalid, and the kernel kills it at start
+(Killed: 9), with or without ldwrap. ldwrap signs nothing itself; run
+codesign -s - on such a file before installing.
+
 LDWRAP_SYMLINKS=follow, LDWRAP_KEEP_ATTRS=1, LDWRAP_SKIP_IDENTICAL=touch|restat
 and LDWRAP_STALE=1 apply as to the other commands. Exit status: 0, or 1 on
 any failure, as install(1).
