@@ -16,15 +16,19 @@ import (
 // build for, but this one: linux/amd64 is vetted, built and tested by the
 // rest of check. Windows builds only what a magefile imports (package
 // ldwrap and atomicmage, which answer "not supported"); the commands are
-// Unix's.
+// Unix's. NetBSD, OpenBSD and illumos (Solaris's files too) check
+// ldwrap's own packages; linux/386, a 32-bit system's types. AIX is not
+// supported: x/sys has no rename, rmdir, symlink or flock there, and its
+// ENOTEMPTY is EEXIST.
 var crossTargets = []struct{ goos, goarch, pkgs string }{
-	{"linux", "arm64", "./..."},
+	{"linux", "arm64", "./..."}, {"linux", "386", "./..."},
 	{"darwin", "amd64", "./..."}, {"darwin", "arm64", "./..."},
 	{"freebsd", "amd64", "./..."}, {"freebsd", "arm64", "./..."},
+	{"netbsd", "amd64", "./ldwrap/..."}, {"openbsd", "amd64", "./ldwrap/..."}, {"illumos", "amd64", "./ldwrap/..."},
 	{"windows", "amd64", "./ldwrap ./ldwrap/atomicmage"},
 }
 
-// Cross type-checks every package and its tests for linux/arm64, darwin and freebsd on amd64 and arm64, and windows/amd64 (needs Go only, offline; 20 s cold or warm).
+// Cross type-checks every package and its tests for linux/arm64 and 386, darwin and freebsd on amd64 and arm64, netbsd, openbsd and illumos on amd64, and windows/amd64 (needs Go only, offline; 25 s cold or warm).
 // Nothing runs or is compiled: there is no Mac or FreeBSD here, and what
 // a compile for another system finds, a missing or mistyped name in its
 // files or in its tests, the type check finds (see typeCheckFor).

@@ -87,8 +87,3 @@ func Pread(fd int, buf []byte, off int64) (int, error) {
 	err := IgnoringEINTR(func() (err error) { n, err = unix.Pread(fd, buf, off); return err })
 	return n, err
 }
-
-// Linkat is linkat(2) with both directories AT_FDCWD.
-func Linkat(from, to string, flags int) error {
-	return IgnoringEINTR(func() error { return unix.Linkat(unix.AT_FDCWD, from, unix.AT_FDCWD, to, flags) })
-}
