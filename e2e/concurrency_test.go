@@ -18,6 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+var _ = portableToo(TestParallelWritersSameOutput)
+
 // Many parallel writers of one output while readers exec it: no reader
 // sees a broken program, and the final file is one writer's whole output.
 func TestParallelWritersSameOutput(t *testing.T) {
@@ -74,6 +76,8 @@ func TestParallelWritersSameOutput(t *testing.T) {
 	assert.Empty(t, leftovers(t, dir))
 }
 
+var _ = portableToo(TestParallelWritersDifferentOutputs)
+
 // Parallel writers of different outputs in one directory do not interfere.
 func TestParallelWritersDifferentOutputs(t *testing.T) {
 	need(t, "gcc")
@@ -102,6 +106,8 @@ func TestParallelWritersDifferentOutputs(t *testing.T) {
 	}
 	assert.Empty(t, leftovers(t, dir))
 }
+
+var _ = portableToo(TestSweepSparesLiveWriter)
 
 // The stale-temp sweep never removes a live writer's temp: a second run on
 // the same target, which sweeps, leaves a slow first run's staging alone.

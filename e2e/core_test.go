@@ -73,6 +73,8 @@ func (r *running) finish() (int, string) {
 	return code, r.out.String()
 }
 
+var _ = portableToo(TestMakeRelinksRunningProgram)
+
 // a. CC=ldwrap-cc make relinks a program while it runs.
 func TestMakeRelinksRunningProgram(t *testing.T) {
 	need(t, "gcc", "make")
@@ -128,6 +130,8 @@ func libSource(version int, padding int) string {
 	fmt.Fprintf(&b, "int foo(void) { return %d; }\n", version)
 	return b.String()
 }
+
+var _ = portableToo(TestSharedLibraryRebuiltUnderRunningUser)
 
 // b. A process using a shared library keeps running while the library is
 // rebuilt through ldwrap; the control (an in-place copy) breaks it.
@@ -237,6 +241,8 @@ func killGroup(t *testing.T, cmd *exec.Cmd) {
 		return syscall.Kill(-cmd.Process.Pid, 0) == syscall.ESRCH
 	})
 }
+
+var _ = portableToo(TestSigkillMidLink)
 
 // c. A link killed with SIGKILL mid-write leaves the old output
 // byte-identical and runnable, and the next run sweeps the leftover. The
@@ -363,6 +369,8 @@ func TestReadersDuringRelinks(t *testing.T) {
 	}
 }
 
+var _ = portableToo(TestFailedLinkKeepsOldOutput)
+
 // A failed link passes the linker's exit status through and keeps the old
 // output; bare GNU ld deletes it (control).
 func TestFailedLinkKeepsOldOutput(t *testing.T) {
@@ -392,6 +400,8 @@ func TestFailedLinkKeepsOldOutput(t *testing.T) {
 	assert.Equal(t, old, readFile(t, filepath.Join(dir, "prog.ld")))
 	assert.Empty(t, leftovers(t, dir))
 }
+
+var _ = portableToo(TestSignalsForwarded)
 
 // SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded; ldwrap removes the
 // staged file and dies of the same signal (for SIGQUIT too, where Go's own
@@ -435,6 +445,8 @@ func TestSignalsForwarded(t *testing.T) {
 	require.NoError(t, sh.Wait())
 	assert.Equal(t, "status=130\n", out.String())
 }
+
+var _ = portableToo(TestOwnFailures)
 
 // ldwrap's own failures: 127 for a missing tool, 126 otherwise, one line.
 func TestOwnFailures(t *testing.T) {
@@ -483,6 +495,8 @@ func TestNeverCallsItself(t *testing.T) {
 	assert.Contains(t, run(t, dir, nil, ldwrap("ldwrap"), "--help"), "--install-links")
 }
 
+var _ = portableToo(TestIgnoredSignalStaysIgnored)
+
 // A signal ldwrap's parent ignores (nohup, a background job of a
 // non-interactive shell) stays ignored: the step runs to its end.
 func TestIgnoredSignalStaysIgnored(t *testing.T) {
@@ -525,6 +539,8 @@ func TestCopyOfItselfStopsNesting(t *testing.T) {
 	assert.Contains(t, out, "ldwrap nested 8 deep")
 	assert.Equal(t, 1, strings.Count(out, "\n"), "one line: %q", out)
 }
+
+var _ = portableToo(TestToolDiesWithLdwrap)
 
 // When ldwrap itself is killed outright, the tool does not run on as an
 // orphan: it gets SIGTERM.

@@ -58,6 +58,8 @@ func (h *holders) shown(t *testing.T) (exe, lib, fd string) {
 	return exe, lib, fd
 }
 
+var _ = portableToo(TestDeletedNamesAsInstall)
+
 // After a replacement through each command, /proc/PID/exe, maps and fd
 // name the old file "<target> (deleted)", exactly as after install(1):
 // what needrestart, checkrestart and lsof read.

@@ -62,6 +62,8 @@ func fill(t *testing.T, dir string, size int) {
 
 const oldOutput = "the old output\n"
 
+var _ = portableToo(TestFaults)
+
 // The fault-injection suite: every front end, every fault. Each case
 // checks the exit code, the one-line "ldwrap: <what> <path>: <cause>"
 // message where ldwrap itself fails, that the old output is byte-identical
@@ -181,6 +183,8 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+var _ = portableToo(TestFaultsTool)
+
 // A missing or non-executable real tool: 127 or 126, one line, nothing
 // staged, the old output untouched.
 func TestFaultsTool(t *testing.T) {
@@ -209,6 +213,8 @@ func TestFaultsTool(t *testing.T) {
 		assert.Empty(t, leftovers(t, dir))
 	}
 }
+
+var _ = portableToo(TestFaultsCrossMount)
 
 // Inputs on one filesystem, the output on another: staging happens beside
 // the output, so the commit is still a rename, and the result is right.

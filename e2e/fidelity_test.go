@@ -19,6 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+var _ = portableToo(TestInstallManyFilesFewDescriptors)
+
 // 1,500 files into one directory under a soft limit of 1,024 descriptors:
 // durable installs commit in batches, so no file holds a descriptor long.
 // GNU install, the control, does it too.
@@ -41,6 +43,8 @@ func TestInstallManyFilesFewDescriptors(t *testing.T) {
 		assert.Len(t, entries, 1500, prog)
 	}
 }
+
+var _ = portableToo(TestInstallBackupNeverMissing)
 
 // -b keeps the old file under its backup name, and the destination is
 // never missing or partial while it does: a hard link, then the rename.
@@ -148,15 +152,26 @@ func TestInstallEnvironmentPolicies(t *testing.T) {
 	}
 }
 
+var _ = portableToo(TestIgnoredSignalsStayIgnored)
+
 // A signal ldwrap's parent left ignored stays ignored, for ldwrap and for
 // the tool, staged or run untouched: sent to ldwrap, it changes nothing,
-// and the tool's SigIgn has it, as the bare tool's does.
+// and the tool's SigIgn has it, as the bare tool's does. Off Linux (the
+// portable build), only SIGHUP and SIGINT: Go's runtime installs its own
+// handler for the others before ldwrap runs, and the inherited SIG_IGN
+// can be read back only from a Linux ELF binary; the tool starts with the
+// default action for them.
 func TestIgnoredSignalsStayIgnored(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGPIPE, syscall.SIGUSR1, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			dir := t.TempDir()
 			name := strings.TrimPrefix(sigName(sig), "SIG")
 			bit := uint64(1) << (uint(sig) - 1)
+			if portable && sig != syscall.SIGINT {
+				got := run(t, dir, nil, "sh", "-c", `trap "" `+name+`; exec "$0" -o out -- sh -c 'grep SigIgn /proc/self/status > "$1"' sh out`, ldwrap("ldwrap-run"))
+				assert.Zero(t, sigIgn(t, string(readFile(t, filepath.Join(dir, "out"))))&bit, "off Linux the tool gets %s back: %s", name, got)
+				return
+			}
 			// The tool records its SigIgn, then waits for ldwrap to be sent
 			// the signal, then finishes.
 			script := `grep SigIgn /proc/self/status > "$1"; echo started; while [ ! -e go ]; do sleep 0.05; done; echo done >> "$1"`
@@ -201,6 +216,8 @@ func sigIgn(t *testing.T, status string) uint64 {
 	return 0
 }
 
+var _ = portableToo(TestTwoWritersOneTargetBothSucceed)
+
 // Two steps writing one target at once both succeed, 400 times; the last
 // one's file is the target, whole.
 func TestTwoWritersOneTargetBothSucceed(t *testing.T) {
@@ -229,6 +246,8 @@ func TestTwoWritersOneTargetBothSucceed(t *testing.T) {
 	}
 	assert.Empty(t, leftovers(t, filepath.Dir(dir)))
 }
+
+var _ = portableToo(TestOldVersionNeverReachable)
 
 // While a setuid program is installed again and again, no other name in
 // the directory ever leads to an old version of it: the old file goes
@@ -316,6 +335,8 @@ func TestAssemblerDepfileAndResponseFileAsBare(t *testing.T) {
 	}
 }
 
+var _ = portableToo(TestLinkerMessagesNameTheOutput)
+
 // A linker that names its output in a warning names the output, not the
 // staged file: the bare linker's words, on a pipe and on a terminal.
 func TestLinkerMessagesNameTheOutput(t *testing.T) {
@@ -338,6 +359,8 @@ func TestLinkerMessagesNameTheOutput(t *testing.T) {
 	assert.Contains(t, out, " p has a LOAD segment")
 	assert.NotContains(t, out, ".ldwrap.")
 }
+
+var _ = portableToo(TestWriteFileWriteOnlyAsUser)
 
 // WriteFile with a mode that does not let its owner read (0200) works for
 // an unprivileged user, as os.WriteFile does: the engine adds the read bit

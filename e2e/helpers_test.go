@@ -8,6 +8,7 @@ package e2e
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -106,6 +107,11 @@ func TestMain(m *testing.M) {
 		if signal.Ignored(s) {
 			signal.Notify(make(chan os.Signal, 1), s)
 		}
+	}
+	flag.Parse()
+	if err := selectPortable(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		os.Exit(1)
 	}
 	dir, err := os.MkdirTemp("", "ldwrap-e2e-bin")
 	if err != nil {

@@ -41,6 +41,8 @@ func inode(t *testing.T, path string) uint64 {
 	return fi.Sys().(*syscall.Stat_t).Ino
 }
 
+var _ = portableToo(TestInstallOverRunningProgramAndLibrary)
+
 // ldwrap-install over a running executable and over an in-use library.
 func TestInstallOverRunningProgramAndLibrary(t *testing.T) {
 	need(t, "gcc")
@@ -88,6 +90,8 @@ func TestInstallOverRunningProgramAndLibrary(t *testing.T) {
 	assert.Empty(t, leftovers(t, dir))
 }
 
+var _ = portableToo(TestInstallOptions)
+
 // -C leaves identical files untouched, inode included; -p keeps times;
 // several sources go into a directory; -d makes directories.
 func TestInstallOptions(t *testing.T) {
@@ -121,6 +125,8 @@ func TestInstallOptions(t *testing.T) {
 	assert.Equal(t, "a", string(readFile(t, filepath.Join(dir, "d3", "a"))))
 	assert.Empty(t, leftovers(t, dir))
 }
+
+var _ = portableToo(TestMakeInstall)
 
 // make install INSTALL=ldwrap-install on a real Makefile gives what GNU
 // install gives, and works while the installed program runs.
@@ -164,6 +170,8 @@ install: all
 	assert.Equal(t, "v2\n", run(t, dir, nil, filepath.Join(dir, "ours/usr/local/bin/prog")))
 	assert.Empty(t, leftovers(t, dir))
 }
+
+var _ = portableToo(TestSigkillInstallAndRun)
 
 // SIGKILL at random moments of ldwrap-install and ldwrap-run: the old
 // file stays whole, and the next run sweeps the leftovers (ldwrap-install's
@@ -217,6 +225,8 @@ func TestSigkillInstallAndRun(t *testing.T) {
 		assert.Empty(t, leftovers(t, dir), name)
 	}
 }
+
+var _ = portableToo(TestRunStep)
 
 // A failing ldwrap-run step leaves all its old outputs untouched; a
 // successful one commits each of them and the command's side files.
@@ -368,6 +378,8 @@ import (
 	"github.com/ldwrap/ldwrap/ldwrap/atomicmage"
 )
 `
+
+var _ = portableToo(TestInstallModeNeverWrong)
 
 // The mode is set before the rename: a watcher polling the destination
 // never sees it missing or with another mode. Control: GNU install, which

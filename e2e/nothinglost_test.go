@@ -124,6 +124,8 @@ func TestDependsIdiom(t *testing.T) {
 	assert.Equal(t, precious, string(readFile(t, filepath.Join(dir, "a.out"))))
 }
 
+var _ = portableToo(TestDirectoryAppearsAtOutput)
+
 // A directory that appears at the target while the tool runs is neither
 // replaced nor removed ("$2" names the real target: the tool writes "$1",
 // the staged file, then makes a directory at "$2"): the commit fails, and
@@ -244,6 +246,8 @@ func TestLinkerRejectsOEquals(t *testing.T) {
 		require.NoError(t, os.Remove(filepath.Join(dir, "=xx")))
 	}
 }
+
+var _ = portableToo(TestHardLinksKeepOldContent)
 
 // "Other hard-link names keep the old content": the rename replaces one
 // name; the control (cp, which writes in place) changes every name.

@@ -85,6 +85,8 @@ func sameAsBare(t *testing.T, tw twin, ldwrapArgs []string, argv ...string) {
 	assert.Empty(t, leftovers(t, filepath.Dir(tw.wrapped)), "%q", argv)
 }
 
+var _ = portableToo(TestRunSeesOldOutput)
+
 // A command that reads, appends to or updates its output sees the old
 // output, as it does bare: nothing of the old content is lost.
 func TestRunSeesOldOutput(t *testing.T) {
@@ -124,6 +126,8 @@ func TestRunSeesOldOutput(t *testing.T) {
 	run(t, tw.wrapped, nil, ldwrap("ldwrap-run"), "-o", "log.txt", "--", "cp", "-n", "/dev/null", "log.txt")
 	assert.Equal(t, ino, inode(t, filepath.Join(tw.wrapped, "log.txt")), "untouched: the old inode stays")
 }
+
+var _ = portableToo(TestRunNeverRewritesText)
 
 // ldwrap-run never rewrites text it cannot know is the output. Each case
 // either does exactly what the bare command does, or fails before running
@@ -168,6 +172,8 @@ func TestRunNeverRewritesText(t *testing.T) {
 	assert.Equal(t, bare.code, wrapped.code)
 	assert.Empty(t, diffSnapshots(bare.tree, wrapped.tree))
 }
+
+var _ = portableToo(TestRunDifferential)
 
 // Generated steps, each run bare and under ldwrap-run in twin
 // directories: the same status, output and files. The steps mix what

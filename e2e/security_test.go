@@ -37,6 +37,8 @@ while [ -e "$d/.run" ]; do
 done
 `
 
+var _ = portableToo(TestStickyDirAttacker)
+
 func TestStickyDirAttacker(t *testing.T) {
 	need(t, "root", "setpriv", "gcc")
 	requireRoot(t)
@@ -87,6 +89,8 @@ func TestStickyDirAttacker(t *testing.T) {
 	}
 }
 
+var _ = portableToo(TestStagedFilesPrivate)
+
 // While a step runs, its staged file is not readable or writable by
 // others: the staging directory is 0700.
 func TestStagedFilesPrivate(t *testing.T) {
@@ -128,6 +132,8 @@ func fdTargets(listing string) []string {
 	sort.Strings(out)
 	return out
 }
+
+var _ = portableToo(TestNoDescriptorsLeakToTool)
 
 // The wrapped tool inherits no descriptor of ldwrap's (the staging lock,
 // golang/go#22315's writable descriptors): it sees exactly the descriptors

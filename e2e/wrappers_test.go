@@ -135,6 +135,8 @@ func installLinks(t *testing.T, dir string, env []string) string {
 	return run(t, "/", append([]string{"LDWRAP_VERBOSE=1"}, env...), ldwrap("ldwrap"), "--install-links", dir)
 }
 
+var _ = portableToo(TestMasquerade)
+
 // Masquerade links: a link named after a compiler runs the next compiler
 // of that name on PATH, never another one: a link named clang runs clang
 // (whose objects differ from gcc's, so the comparison tells them apart).

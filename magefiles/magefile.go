@@ -22,8 +22,9 @@ import (
 // debianPackages are what the tests drive, by the command each provides:
 // the compilers, the four linkers, the build systems and compiler
 // launchers, the restart checkers ldwrap-stale is compared with, nginx (a
-// service for needrestart to name), and the Go 1.19 SDK that checks the
-// code still builds for rules_go v0.34.
+// service for needrestart to name), LLVM's dsymutil and llvm-dwarfdump
+// (with lld's ld64.lld, the Mach-O tests' toolchain), and the Go 1.19 SDK
+// that checks the code still builds for rules_go v0.34.
 var debianPackages = map[string]string{
 	"gcc": "gcc", "g++": "g++", "clang": "clang", "ld.bfd": "binutils", "ld.gold": "binutils",
 	"ld.lld": "lld", "mold": "mold", "make": "make", "install": "coreutils", "setpriv": "util-linux",
@@ -32,6 +33,7 @@ var debianPackages = map[string]string{
 	"cmake": "cmake", "ninja": "ninja-build", "meson": "meson", "autoreconf": "autoconf",
 	"automake": "automake", "libtoolize": "libtool",
 	"ccache": "ccache", "sccache": "sccache", "distccd": "distcc", "iceccd": "icecc",
+	"dsymutil": "llvm", "llvm-dwarfdump": "llvm",
 	go119: "golang-1.19-go",
 }
 

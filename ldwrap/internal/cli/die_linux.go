@@ -1,3 +1,5 @@
+//go:build !ldwrap_portable
+
 package cli
 
 import (

@@ -40,7 +40,14 @@ nothing). Differences, all on the safe side:
   - a failed strip leaves the old destination (GNU removes it);
   - STRIPPROG names the strip program when --strip-program does not, as
     automake's install-sh reads it;
-  - owner and group names come from /etc/passwd and /etc/group only.
+  - owner and group names come from /etc/passwd and /etc/group only (on
+    macOS, from the directory service, as id(1) finds them).
+
+On macOS, -s runs strip on the staged copy, and the installed file is
+what strip leaves: Apple's strip signs an arm64 binary again (ad hoc);
+GNU strip leaves its signature invalid, and the kernel kills it at start
+(Killed: 9), with or without ldwrap. ldwrap signs nothing itself; run
+codesign -s - on such a file before installing.
 
 LDWRAP_SYMLINKS=follow, LDWRAP_KEEP_ATTRS=1, LDWRAP_SKIP_IDENTICAL=touch|restat
 and LDWRAP_STALE=1 apply as to the other commands. Exit status: 0, or 1 on
@@ -331,7 +338,7 @@ func (r *installer) makeDir(d string) {
 		r.verbosef("%s: creating directory %s", r.prog, quote(d))
 	case os.IsExist(err):
 		var st unix.Stat_t
-		if unix.Stat(d, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		if rawio.Stat(d, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR {
 			r.errorf("create directory %s: %v", d, unix.EEXIST)
 			return
 		}
@@ -346,7 +353,7 @@ func (r *installer) makeDir(d string) {
 			return
 		}
 	}
-	if err := unix.Chmod(d, mode); err != nil {
+	if err := rawio.Chmod(d, mode); err != nil {
 		r.errorf("chmod %s: %v", d, rawio.Cause(err))
 	}
 }
@@ -363,11 +370,11 @@ func (r *installer) makeAncestors(path string) bool {
 	}
 	for i := len(missing) - 1; i >= 0; i-- {
 		d := missing[i]
-		if err := unix.Mkdir(d, 0o755); err != nil && err != unix.EEXIST {
+		if err := rawio.Mkdir(d, 0o755); err != nil && err != unix.EEXIST {
 			r.errorf("create directory %s: %v", d, err)
 			return false
 		}
-		if err := unix.Chmod(d, 0o755); err != nil {
+		if err := rawio.Chmod(d, 0o755); err != nil {
 			r.errorf("chmod %s: %v", d, err)
 			return false
 		}
@@ -383,6 +390,11 @@ func (r *installer) makeAncestors(path string) bool {
 func lookupID(what, name, db string) (int, error) {
 	if name == "" {
 		return -1, nil
+	}
+	if directoryLookup != nil {
+		if id, ok := directoryLookup(what, name); ok {
+			return id, nil
+		}
 	}
 	if b, err := os.ReadFile(db); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {

@@ -63,6 +63,9 @@ options:
 		}
 	}
 	res, err := stale.Scan(args)
+	if err == stale.ErrUnsupported {
+		staleFatal(2, "%v", err)
+	}
 	if err != nil {
 		staleFatal(2, "scan /proc: %v", rawio.Cause(err))
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
@@ -205,6 +206,9 @@ func driverFamily(inv invocation, f toolpath.Finder) cmdline.Driver {
 		d.Distcc = true // distcc's masquerade link
 	}
 	base := filepath.Base(inv.compiler)
+	// On macOS, or named for an Apple triple (arm64-apple-darwin23-clang),
+	// the driver links with ld64.
+	d.Darwin = runtime.GOOS == "darwin" || strings.Contains(base, "-apple-")
 	switch {
 	case strings.Contains(base, "clang"):
 		d.Clang = true
@@ -271,7 +275,8 @@ func Wrap(own string) {
 	if inv.mode == driverMode {
 		s.Plan = driverFamily(inv, f).Plan(inv.args, nil)
 	} else {
-		s.Plan = cmdline.PlanLinker(cmdline.LinkerOf(resolveLinks(inv.tool.Path)), inv.args, nil)
+		kind := cmdline.LinkerNamed(inv.tool.Path, resolveLinks(inv.tool.Path), runtime.GOOS == "darwin", inv.args)
+		s.Plan = cmdline.PlanLinker(kind, inv.args, nil)
 	}
 	run(s)
 }

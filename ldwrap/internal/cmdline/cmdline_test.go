@@ -327,3 +327,85 @@ func TestDriverPassThroughReasons(t *testing.T) {
 	assert.Empty(t, Driver{}.Plan([]string{"-c", "x.s", "-o", "x.o", "-Wa,--noexecstack"}, read).Pass, "other assembler options are staged")
 	assert.Empty(t, Driver{}.Plan([]string{"@c.rsp"}, read).Pass, "-o in a response file without a depfile is staged")
 }
+
+// ld64's options are single-dash words: those that begin with -o
+// (-order_file, -object_path_lto, -oso_prefix) are not its output, which
+// is -o followed by a path and nothing else. A dylib without an install
+// name is named after its output: -final_output keeps the name it would
+// have had.
+func TestLD64Linker(t *testing.T) {
+	cases := []struct{ argv, want []string }{
+		{[]string{"-o", "app", "main.o", "-order_file", "order.txt"}, []string{"-o", "T/app", "main.o", "-order_file", "order.txt"}},
+		{[]string{"main.o", "-order_file", "order.txt", "-o", "app"}, []string{"main.o", "-order_file", "order.txt", "-o", "T/app"}},
+		{[]string{"main.o", "-object_path_lto", "lto.o", "-oso_prefix", "/src"}, []string{"main.o", "-object_path_lto", "lto.o", "-oso_prefix", "/src", "-o", "T/a.out"}},
+		{[]string{"-platform_version", "macos", "11.0", "12.0", "-o", "app", "main.o"}, []string{"-platform_version", "macos", "11.0", "12.0", "-o", "T/app", "main.o"}},
+		{[]string{"-dylib", "-o", "sub/libx.dylib", "x.o"}, []string{"-dylib", "-o", "T/sub/libx.dylib", "x.o", "-final_output", "sub/libx.dylib"}},
+		{[]string{"-dylib", "-install_name", "@rpath/libx.dylib", "-o", "libx.dylib", "x.o"}, []string{"-dylib", "-install_name", "@rpath/libx.dylib", "-o", "T/libx.dylib", "x.o"}},
+	}
+	for _, c := range cases {
+		r := PlanLinker(LD64, c.argv, files(nil))
+		assert.Equal(t, c.want, apply(t, r, c.argv), "%v", c.argv)
+		assert.NotContains(t, r.Inputs, "order.txt", "a value is not an input")
+		assert.NotContains(t, r.Inputs, "11.0")
+	}
+	for _, argv := range [][]string{{"main.o", "-map", "m.txt", "-o", "app"}, {"main.o", "-dependency_info", "d", "-o", "app"}, {"main.o", "-oapp"}} {
+		r := PlanLinker(LD64, argv, files(nil))
+		if argv[1] == "-oapp" { // ld64 refuses it; ldwrap leaves it as it is
+			assert.Equal(t, []string{"main.o", "-oapp", "-o", "T/a.out"}, apply(t, r, argv))
+			continue
+		}
+		assert.NotEmpty(t, r.Pass, "%v: the file names the output", argv)
+	}
+}
+
+// lld picks its flavor from the name it runs under (ld64.lld is Apple's,
+// whatever it links to); on macOS, plain ld is ld64.
+func TestLinkerNamed(t *testing.T) {
+	cases := []struct {
+		name, resolved string
+		darwin         bool
+		argv           []string
+		want           Linker
+	}{
+		{"/usr/bin/ld64.lld", "/usr/lib/llvm-14/bin/lld", false, nil, LD64},
+		{"/usr/bin/ld64.lld-14", "/usr/lib/llvm-14/bin/lld", false, nil, LD64},
+		{"/usr/bin/ld.lld", "/usr/lib/llvm-14/bin/lld", false, nil, LLD},
+		{"/usr/bin/ld", "/usr/bin/ld", true, nil, LD64},
+		{"/usr/bin/ld", "/usr/bin/x86_64-linux-gnu-ld.bfd", false, nil, BFD},
+		{"/opt/osxcross/bin/x86_64-apple-darwin20.4-ld", "/opt/osxcross/bin/x86_64-apple-darwin20.4-ld", false, nil, LD64},
+		{"/usr/bin/lld", "/usr/bin/lld", false, []string{"-flavor", "darwin", "a.o"}, LD64},
+		{"/usr/bin/ld.gold", "/usr/bin/x86_64-linux-gnu-ld.gold", true, nil, Gold},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, LinkerNamed(c.name, c.resolved, c.darwin, c.argv), "%+v", c)
+	}
+}
+
+// A driver linking for an Apple target runs ld64: -Wl,-order_file and
+// -Xlinker -object_path_lto are the linker's options, not -o; clang's own
+// -object and -objcmt-* are not -o either (GCC, which has none of them,
+// reads -object as -o bject).
+func TestDriverAppleTarget(t *testing.T) {
+	clang, gcc := Driver{Clang: true}, Driver{}
+	apple := []string{"-target", "arm64-apple-macos11", "-fuse-ld=lld"}
+	cases := []struct {
+		d          Driver
+		argv, want []string
+	}{
+		{clang, append(apple[:3:3], "main.o", "-Wl,-order_file,order.txt", "-o", "app"), append(apple[:3:3], "main.o", "-Wl,-order_file,order.txt", "-o", "T/app")},
+		{clang, append(apple[:3:3], "main.o", "-Xlinker", "-object_path_lto", "-Xlinker", "lto.o", "-o", "app"), append(apple[:3:3], "main.o", "-Xlinker", "-object_path_lto", "-Xlinker", "lto.o", "-o", "T/app")},
+		{clang, append(apple[:3:3], "main.o", "-o", "app", "-object"), append(apple[:3:3], "main.o", "-o", "T/app", "-object")},
+		{clang, []string{"-c", "a.m", "-o", "a.o", "-objcmt-migrate-literals"}, []string{"-c", "a.m", "-o", "T/a.o", "-objcmt-migrate-literals"}},
+		{Driver{Clang: true, Darwin: true}, []string{"main.o", "-Wl,-order_file,order.txt", "-o", "app"}, []string{"main.o", "-Wl,-order_file,order.txt", "-o", "T/app"}},
+		{clang, append(apple[:3:3], "-dynamiclib", "x.o", "-o", "libx.dylib"), append(apple[:3:3], "-dynamiclib", "x.o", "-o", "T/libx.dylib", "-Xlinker", "-final_output", "-Xlinker", "libx.dylib")},
+		{clang, append(apple[:3:3], "-dynamiclib", "-install_name", "@rpath/libx.dylib", "x.o", "-o", "libx.dylib"), append(apple[:3:3], "-dynamiclib", "-install_name", "@rpath/libx.dylib", "x.o", "-o", "T/libx.dylib")},
+		{gcc, []string{"-c", "a.c", "-o", "a.o", "-object"}, []string{"-c", "a.c", "-o", "a.o", "-oT/bject"}},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, apply(t, c.d.Plan(c.argv, files(nil)), c.argv), "%v", c.argv)
+	}
+	// Another target on a Mac links with its own linker's rules.
+	mac := Driver{Clang: true, Darwin: true}
+	argv := []string{"--target=x86_64-linux-gnu", "main.o", "-Wl,-order_file,x", "-o", "app"}
+	assert.NotEmpty(t, mac.Plan(argv, files(nil)).Pass, "GNU rules: -Wl,-o... names the output, passed through")
+}

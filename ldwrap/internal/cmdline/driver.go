@@ -14,6 +14,10 @@ type Driver struct {
 	// directory) with target a.o, whatever -o says. Bare distcc does that,
 	// so ldwrap adds neither -MF nor -MQ there.
 	Distcc bool
+	// Darwin: the driver's default target is Apple's (it runs on macOS, or
+	// its name is an Apple triple's), so it links with ld64 unless a
+	// --target says otherwise.
+	Darwin bool
 }
 
 // driverScan is what a driver command line says about its outputs.
@@ -44,6 +48,8 @@ type driverScan struct {
 		lto, shared  bool
 		args         []Arg // -Wl, and -Xlinker
 		fuseLd, path string
+		installName  bool   // clang's -install_name (Apple targets)
+		target       string // clang's -target or --target=
 	}
 
 	pass         string // why the call must run untouched
@@ -210,6 +216,47 @@ func fuseLd(s *driverScan, _ *argCursor, a string) bool {
 
 func informational(s *driverScan, _ *argCursor, _ string) bool { s.info = true; return false }
 
+func target(s *driverScan, c *argCursor, a string) bool {
+	if a != "-target" {
+		s.link.target = a[len("--target="):]
+		return false
+	}
+	if v, ok := s.takeValue(c, a); ok {
+		s.link.target = v.Value
+	}
+	return true
+}
+
+func installName(s *driverScan, c *argCursor, a string) bool {
+	s.link.installName = true
+	s.takeValue(c, a)
+	return true
+}
+
+// clangNotOutput are clang's options that begin with -o but are not it:
+// clang matches the longest option it knows, so -object is not -o bject
+// (GCC, which knows none of them, reads them as -o).
+func clangNotOutput(a string) bool {
+	return a == "-object" || strings.HasPrefix(a, "-objcmt-") || strings.HasPrefix(a, "-object-file-name=")
+}
+
+// appleTriple says whether a target triple is one of Apple's systems,
+// which link with ld64 (arm64-apple-macos11, x86_64-apple-darwin20).
+func appleTriple(triple string) bool {
+	parts := strings.Split(triple, "-")
+	if len(parts) > 1 && parts[1] == "apple" {
+		return true
+	}
+	for _, p := range parts[1:] {
+		for _, system := range []string{"darwin", "macos", "ios", "tvos", "watchos", "xros", "driverkit"} {
+			if strings.HasPrefix(p, system) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // driverExact and driverPrefixed are the options that decide what the
 // driver writes. An option not here is only checked against the side-file
 // lists (matchFlag) and driverValueOptions. (Switches and a static table:
@@ -240,6 +287,12 @@ func driverExact(a string) driverHandler {
 		return linkerArgs
 	case "-Xassembler":
 		return assemblerArgs
+	case "-target":
+		return target
+	case "-install_name":
+		return installName
+	case "-dynamiclib":
+		return shared
 	case "--ld-path":
 		return linkerPath
 	case "-save-temps=cwd":
@@ -265,6 +318,7 @@ var driverPrefixed = [...]struct {
 	{"-Wl,", linkerArgs},
 	{"-Wa,", assemblerArgs},
 	{"-fuse-ld=", fuseLd},
+	{"--target=", target},
 	{"--ld-path=", linkerPath},
 	{"--help=", informational},
 	{"-print-", informational},
@@ -308,7 +362,11 @@ func (d Driver) scan(args []Arg) driverScan {
 		if otherModes(a) {
 			s.otherMode = a
 		}
-		if h := driverHandlerFor(a); h != nil && h(&s, &c, a) {
+		h := driverHandlerFor(a)
+		if d.Clang && clangNotOutput(a) {
+			h = nil
+		}
+		if h != nil && h(&s, &c, a) {
 			continue
 		}
 		s.sideFlags(d, a)
@@ -489,9 +547,12 @@ func (d Driver) addDepfile(r *Plan, s driverScan) {
 
 func (d Driver) planLink(s driverScan) Plan {
 	kind := BFD
-	if s.link.path != "" {
+	switch {
+	case s.link.target != "" && appleTriple(s.link.target), s.link.target == "" && d.Darwin:
+		kind = LD64 // ld64, or ld64.lld under -fuse-ld=lld
+	case s.link.path != "":
 		kind = LinkerOf(s.link.path)
-	} else if s.link.fuseLd != "" {
+	case s.link.fuseLd != "":
 		kind = LinkerOf(s.link.fuseLd)
 	}
 	compiles := s.sources > 0 || s.link.lto
@@ -514,5 +575,10 @@ func (d Driver) planLink(s driverScan) Plan {
 	case kind == Gold && s.link.shared && !ls.soname:
 		return passThrough("gold -shared without -soname records the output path in the library")
 	}
-	return linkOutput(s.out, ls.incremental)
+	r := linkOutput(s.out, ls.incremental)
+	if kind == LD64 && (s.link.shared || ls.shared) && !s.link.installName && !ls.soname && r.Pass == "" {
+		r.Append = append(r.Append, "-Xlinker", "-final_output", "-Xlinker", r.Outputs[0])
+		r.Notes = append(r.Notes, ld64InstallNameNote)
+	}
+	return r
 }

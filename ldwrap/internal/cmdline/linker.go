@@ -13,10 +13,41 @@ const (
 	Gold
 	LLD
 	Mold
+	// LD64 is Apple's linker and ld64.lld: single-dash long options, -o
+	// only as a word of its own (-order_file is not -o rder_file).
+	LD64
 )
 
 func (l Linker) String() string {
-	return [...]string{"ld.bfd", "ld.gold", "ld.lld", "mold"}[l]
+	return [...]string{"ld.bfd", "ld.gold", "ld.lld", "mold", "ld64"}[l]
+}
+
+// LinkerNamed chooses the family of the linker run under the file name
+// name (its argv[0]) that ends, through its symlinks, at resolved. lld
+// picks its flavor from argv[0] (ld64.lld and ld64 are Apple's, whatever
+// binary they lead to) or from a leading "-flavor X"; darwin says the
+// system is macOS, where plain "ld" is Apple's ld64. A cross linker for
+// an Apple triple (x86_64-apple-darwin20-ld) is ld64 too.
+func LinkerNamed(name, resolved string, darwin bool, argv []string) Linker {
+	if len(argv) > 1 && argv[0] == "-flavor" {
+		switch strings.ToLower(argv[1]) {
+		case "darwin", "ld64", "ld64.lld":
+			return LD64
+		case "gnu", "ld", "ld.lld":
+			return LLD
+		}
+	}
+	base := filepath.Base(name)
+	if base == "ld" && darwin {
+		return LD64
+	}
+	words := strings.Split(strings.ToLower(base), "-")
+	for i, w := range words {
+		if w == "ld64" || w == "ld64.lld" || w == "darwin" || (w == "apple" && i > 0) {
+			return LD64
+		}
+	}
+	return LinkerOf(resolved)
 }
 
 // LinkerOf guesses the family from a linker's (resolved) file name or a
@@ -24,6 +55,8 @@ func (l Linker) String() string {
 func LinkerOf(name string) Linker {
 	base := filepath.Base(name)
 	switch {
+	case strings.Contains(base, "ld64"):
+		return LD64
 	case strings.Contains(base, "gold"):
 		return Gold
 	case strings.Contains(base, "lld"):
@@ -68,6 +101,9 @@ type linkScan struct {
 
 // scanLinker reads linker arguments (already expanded) for kind.
 func scanLinker(kind Linker, args []Arg) linkScan {
+	if kind == LD64 {
+		return scanLD64(args)
+	}
 	var s linkScan
 	for c := (argCursor{args: args}); c.i < len(args); c.i++ {
 		a := args[c.i].Value
@@ -176,6 +212,92 @@ func (s *linkScan) option(kind Linker, c *argCursor) {
 	}
 }
 
+// ld64Values is how many values an ld64 option takes, from ld64.lld's
+// option table (which lists Apple ld64's, the ones it ignores included)
+// and Apple's ld(1). Every ld64 option is a word of its own: -Ldir and
+// -lname are joined forms of their own, with no value after them.
+func ld64Values(a string) int {
+	switch a {
+	case "-sectcreate", "-segcreate", "-sectalign", "-segprot", "-sectorder", "-platform_version":
+		return 3
+	case "-rename_section":
+		return 4
+	case "-add_empty_section", "-sectobjectsymbols", "-move_to_ro_segment", "-move_to_rw_segment",
+		"-rename_segment", "-section_order", "-seg_page_size", "-segaddr", "-alias":
+		return 2
+	case "-o", "-dtrace", "-filelist", "-bitcode_symbol_map", "-bundle_loader", "-lazy_framework",
+		"-lazy_library", "-compatibility_version", "-current_version", "-dylib_compatibility_version",
+		"-dylib_current_version", "-dylib_install_name", "-dylinker_install_name", "-install_name",
+		"-objc_abi_version", "-dependency_info", "-map", "-why_live", "-force_load", "-framework", "-F",
+		"-L", "-needed_framework", "-needed_library", "-reexport_framework", "-reexport_library",
+		"-syslibroot", "-upward_framework", "-upward_library", "-weak_framework", "-weak_library",
+		"-pagezero_size", "-stack_size", "-A", "-lto_library", "-multiply_defined_unused",
+		"-multiply_defined", "-sect_diff_relocs", "-seg_addr_table", "-seg_addr_table_filename", "-Y",
+		"-exported_symbols_order", "-image_base", "-order_file", "-seg1addr", "-O", "-arch",
+		"-allowable_client", "-cache_path_lto", "-client_name", "-dirty_data_list", "-dot",
+		"-dylib_file", "-e", "-final_output", "-headerpad", "-init", "-interposable_list",
+		"-max_default_common_align", "-max_relative_cache_size_lto", "-mcpu", "-mllvm",
+		"-object_path_lto", "-prune_after_lto", "-prune_interval_lto", "-read_only_relocs",
+		"-segalign", "-segment_order", "-segs_read_only_addr", "-segs_read_write_addr", "-stack_addr",
+		"-sub_library", "-sub_umbrella", "-umbrella", "-unaligned_pointers",
+		"-weak_reference_mismatches", "-alias_list", "-commons", "-exported_symbols_list",
+		"-exported_symbol", "-reexported_symbols_list", "-rpath", "-undefined",
+		"-unexported_symbols_list", "-unexported_symbol", "-U", "-u", "-add_ast_path",
+		"-non_global_symbols_no_strip_list", "-non_global_symbols_strip_list", "-oso_prefix",
+		"-bridgeos_version_min", "-driverkit_version_min", "-ios_simulator_version_min",
+		"-ios_version_min", "-iosmac_version_min", "-iphoneos_version_min", "-maccatalyst_version_min",
+		"-macos_version_min", "-macosx_version_min", "-sdk_version", "-tvos_version_min",
+		"-uikitformac_version_min", "-watchos_version_min", "-dyld_env", "-source_version",
+		"-thinlto_cache_policy", "-flavor", "--reproduce", "-reproduce":
+		return 1
+	}
+	return 0
+}
+
+// scanLD64 reads ld64's arguments. Its output is -o followed by a path,
+// nothing else: -order_file, -object_path_lto, -oso_prefix are options of
+// their own, and ld64 refuses -opath.
+func scanLD64(args []Arg) linkScan {
+	var s linkScan
+	for c := (argCursor{args: args}); c.i < len(args); c.i++ {
+		flag := c.arg()
+		a := flag.Value
+		if a == "" || a[0] != '-' || a == "-" {
+			if a != "" {
+				s.inputs = append(s.inputs, a)
+			}
+			continue
+		}
+		switch a {
+		case "-o":
+			v, ok := c.value()
+			if !ok {
+				s.passReason = "-o without a value"
+				continue
+			}
+			e := editFor(v.Value, flag, "", true, v.Top, "-o", false)
+			s.out = &e
+			continue
+		case "-dylib":
+			s.shared = true
+		case "-install_name", "-dylib_install_name", "-final_output":
+			s.soname = true
+		case "-help", "--help", "--version", "-version_details":
+			s.info = true
+		case "-map":
+			s.passReason = a + ": the map's first line names the output"
+		case "-dependency_info":
+			s.passReason = a + ": the file records the output's name"
+		case "--reproduce", "-reproduce":
+			s.passReason = a + ": the archive records the command line, output name included"
+		}
+		for n := ld64Values(a); n > 0; n-- {
+			c.value()
+		}
+	}
+	return s
+}
+
 // PlanLinker decides how to run a linker of family kind with argv.
 func PlanLinker(kind Linker, argv []string, readFile func(string) ([]byte, error)) Plan {
 	args := Expand(argv, readFile)
@@ -188,8 +310,18 @@ func PlanLinker(kind Linker, argv []string, readFile func(string) ([]byte, error
 	case len(s.inputs) == 0:
 		return quiet("no input files")
 	}
-	return withInputs(linkOutput(s.out, s.incremental), s.inputs)
+	r := linkOutput(s.out, s.incremental)
+	if kind == LD64 && s.shared && !s.soname && r.Pass == "" {
+		r.Append = append(r.Append, "-final_output", r.Outputs[0])
+		r.Notes = append(r.Notes, ld64InstallNameNote)
+	}
+	return withInputs(r, s.inputs)
 }
+
+// ld64InstallNameNote: a dylib linked without -install_name records its
+// output path as its install name, where the programs linked against it
+// look for it; ld64's -final_output gives the name it would have had.
+const ld64InstallNameNote = "a dylib without -install_name is named after its output: -final_output keeps that name"
 
 // linkOutput stages a link's output: its -o, or the linker's a.out. A
 // linker writes its output from scratch (GNU ld and gold remove the old one

@@ -31,7 +31,7 @@ func readWrite(out, in int) error {
 // SameContent says whether the file open as fd (read from offset 0) has
 // exactly the bytes of the file at path.
 func SameContent(fd int, path string) (bool, error) {
-	other, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	other, err := rawio.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return false, err
 	}

@@ -4,6 +4,8 @@ package copyfile
 
 import (
 	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
 // Contents copies everything from in, from its current offset, to out,
@@ -21,10 +23,9 @@ func Contents(out, in int) error {
 		}
 	}
 	for first := true; ; first = false {
-		n, err := unix.CopyFileRange(in, nil, out, nil, 1<<30, 0)
+		var n int
+		err := rawio.IgnoringEINTR(func() (err error) { n, err = unix.CopyFileRange(in, nil, out, nil, 1<<30, 0); return err })
 		switch {
-		case err == unix.EINTR:
-			continue
 		case first && (n == 0 || err == unix.EXDEV || err == unix.EINVAL || err == unix.ENOSYS ||
 			err == unix.EOPNOTSUPP || err == unix.EPERM || err == unix.EBADF):
 			return readWrite(out, in)

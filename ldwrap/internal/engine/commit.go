@@ -1,7 +1,11 @@
 package engine
 
 import (
+	"os"
 	"path/filepath"
+	"sort"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
 // Commit puts in place every file the tool left in the staging directories:
@@ -10,7 +14,8 @@ import (
 // Stage or Create, in order. Staged outputs the tool did not write, and
 // seeded outputs it left unchanged, are skipped and their targets left
 // alone. On an error, the files not yet renamed are removed and their
-// targets left alone.
+// targets left alone. A directory the tool made is committed into the
+// directory of that name where there is one (sideEntries).
 //
 // This is the guarantee of ldwrap, stated the way google/renameio states
 // its own:
@@ -88,15 +93,25 @@ func (t *Txn) collect() ([]*Output, error) {
 		if err != nil {
 			return nil, &Error{"read", sd.path, err}
 		}
-		staged := map[string]bool{}
+		staged, listed := map[string]bool{}, map[string]bool{}
+		for _, name := range names {
+			listed[name] = true
+		}
+		var unlisted []*Output
 		for _, o := range t.outputs {
 			if o.stage == sd {
 				staged[filepath.Base(o.Temp)] = true
+				if !listed[filepath.Base(o.Temp)] {
+					unlisted = append(unlisted, o)
+				}
 			}
 		}
 		for _, name := range names {
-			if !staged[name] {
-				sides = append(sides, &Output{Target: filepath.Join(sd.dir, name), Temp: filepath.Join(sd.path, name), Uid: -1, Gid: -1, stage: sd})
+			if !staged[name] && !isOneOf(filepath.Join(sd.path, name), unlisted) {
+				var err error
+				if sides, err = t.sideEntries(sd, filepath.Join(sd.path, name), filepath.Join(sd.dir, name), sides); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
@@ -108,6 +123,59 @@ func (t *Txn) collect() ([]*Output, error) {
 		}
 	}
 	return append(sides, primaries...), nil
+}
+
+// isOneOf says whether the entry at path is the file of one of outputs,
+// staged outputs whose names the listing did not give. HFS+ lists names
+// decomposed (NFD): an output named "é.o" in composed form is listed as
+// "e\u0301.o", and matched by name bytes it would be committed twice,
+// first as a side file. The file the tool wrote is matched by identity
+// instead.
+func isOneOf(path string, outputs []*Output) bool {
+	if len(outputs) == 0 {
+		return false
+	}
+	entry, err := os.Lstat(path)
+	if err != nil {
+		return false
+	}
+	for _, o := range outputs {
+		if fi, err := os.Lstat(o.Temp); err == nil && os.SameFile(entry, fi) {
+			return true
+		}
+	}
+	return false
+}
+
+// sideEntries appends the side file the tool left at temp, for target. A
+// directory the tool made where a directory of that name exists (clang
+// on macOS runs dsymutil after a -g link, which writes the prog.dSYM
+// bundle) is committed into it entry by entry, each file renamed over its
+// old version: the bare tool writes into the existing tree, and the files
+// of it that this run did not write stay, as they do there. A new entry
+// with nothing at its place is moved there whole.
+func (t *Txn) sideEntries(sd *stagingDir, temp, target string, sides []*Output) ([]*Output, error) {
+	side := &Output{Target: target, Temp: temp, Uid: -1, Gid: -1, stage: sd}
+	newInfo, err := os.Lstat(temp)
+	if err != nil || !newInfo.IsDir() {
+		return append(sides, side), nil // check reports what Lstat found
+	}
+	old, err := os.Lstat(target)
+	if err != nil || !old.IsDir() {
+		return append(sides, side), nil // moved whole where nothing is; else refused
+	}
+	names, err := rawio.ReadDirNames(temp)
+	if err != nil {
+		return nil, &Error{"read", temp, err}
+	}
+	sort.Strings(names)
+	t.treeDirs = append(t.treeDirs, target)
+	for _, name := range names {
+		if sides, err = t.sideEntries(sd, filepath.Join(temp, name), filepath.Join(target, name), sides); err != nil {
+			return nil, err
+		}
+	}
+	return sides, nil
 }
 
 // apply renames one prepared file into place, giving an unnamed file its
@@ -158,6 +226,9 @@ func (t *Txn) dirs() []string {
 		if o.unnamed != nil {
 			add(o.unnamed.dir)
 		}
+	}
+	for _, dir := range t.treeDirs {
+		add(dir)
 	}
 	return dirs
 }

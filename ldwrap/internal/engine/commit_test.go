@@ -3,6 +3,7 @@ package engine
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -109,4 +110,86 @@ func TestNewDirectoryNeverReplaces(t *testing.T) {
 	write(t, filepath.Join(filepath.Dir(o.Temp), "free", "f"), "f")
 	require.NoError(t, txn.Commit())
 	assert.Equal(t, "f", read(t, filepath.Join(dir, "free", "f")))
+}
+
+// A directory the tool makes beside its output where one of that name
+// exists (dsymutil's prog.dSYM after a -g link on macOS) is committed into
+// it, file by file, as the bare tool writes into it: the old tree's files
+// get their new versions by rename (a reader keeps the old one), files
+// this run did not write stay, new subdirectories move in whole. The next
+// build does it again.
+func TestSideDirectoryCommittedIntoOldOne(t *testing.T) {
+	dir := t.TempDir()
+	bundle := filepath.Join(dir, "prog.dSYM")
+	dwarf := filepath.Join(bundle, "Contents", "Resources", "DWARF", "prog")
+	plist := filepath.Join(bundle, "Contents", "Info.plist")
+	extra := filepath.Join(bundle, "Contents", "extra")
+	require.NoError(t, os.MkdirAll(filepath.Dir(dwarf), 0o755))
+	write(t, dwarf, "old dwarf")
+	write(t, plist, "old plist")
+	write(t, extra, "kept")
+	held, err := os.Open(dwarf)
+	require.NoError(t, err)
+	defer held.Close()
+
+	for round, content := range []string{"new", "newer"} {
+		txn := New(Options{Durable: true})
+		o, err := txn.Stage(filepath.Join(dir, "prog"))
+		require.NoError(t, err)
+		write(t, o.Temp, content+" prog")
+		staged := filepath.Join(filepath.Dir(o.Temp), "prog.dSYM")
+		require.NoError(t, os.MkdirAll(filepath.Join(staged, "Contents", "Resources", "DWARF"), 0o755))
+		require.NoError(t, os.MkdirAll(filepath.Join(staged, "Contents", "Resources", "Relocations", "aarch64"), 0o755))
+		write(t, filepath.Join(staged, "Contents", "Resources", "DWARF", "prog"), content+" dwarf")
+		write(t, filepath.Join(staged, "Contents", "Info.plist"), content+" plist")
+		write(t, filepath.Join(staged, "Contents", "Resources", "Relocations", "aarch64", "prog.yml"), content+" yml")
+		require.NoError(t, txn.Commit(), "round %d", round)
+		assert.Equal(t, content+" prog", read(t, filepath.Join(dir, "prog")))
+		assert.Equal(t, content+" dwarf", read(t, dwarf))
+		assert.Equal(t, content+" plist", read(t, plist))
+		assert.Equal(t, content+" yml", read(t, filepath.Join(bundle, "Contents", "Resources", "Relocations", "aarch64", "prog.yml")))
+		assert.Equal(t, "kept", read(t, extra), "a file this run did not write stays, as with the bare tool")
+		assert.ElementsMatch(t, []string{"prog", "prog.dSYM"}, entries(t, dir), "nothing left behind")
+	}
+	b := make([]byte, 9)
+	_, err = held.ReadAt(b, 0)
+	require.NoError(t, err)
+	assert.Equal(t, "old dwarf", string(b), "a reader keeps the old file")
+}
+
+// HFS+ stores names decomposed (NFD) and lists them so, whatever form
+// they were made with; a lookup by either form finds the file. Here the
+// listing gives "e\u0301.o" for the output the tool wrote as "\u00e9.o"
+// (composed), and both names lead to it. The output is committed once,
+// to its own target, and the backup holds the old file.
+func TestOutputListedDecomposed(t *testing.T) {
+	nfd := func(s string) string { return strings.ReplaceAll(s, "\u00e9", "e\u0301") }
+	withSys(t, func(s *sysCalls) {
+		list := s.dirNames
+		s.dirNames = func(fd int) ([]string, error) {
+			names, err := list(fd)
+			seen := map[string]bool{}
+			var out []string
+			for _, n := range names {
+				if !seen[nfd(n)] {
+					seen[nfd(n)] = true
+					out = append(out, nfd(n))
+				}
+			}
+			return out, err
+		}
+	})
+	dir := t.TempDir()
+	target := filepath.Join(dir, "\u00e9.o")
+	write(t, target, "old")
+	txn := New(Options{})
+	o, err := txn.Stage(target)
+	require.NoError(t, err)
+	o.Backup = target + "~"
+	write(t, o.Temp, "new")
+	require.NoError(t, os.Link(o.Temp, filepath.Join(filepath.Dir(o.Temp), nfd("\u00e9.o"))), "the decomposed name leads to the same file")
+	require.NoError(t, txn.Commit())
+	assert.Equal(t, "new", read(t, target))
+	assert.Equal(t, "old", read(t, target+"~"), "the backup holds the old file")
+	assert.ElementsMatch(t, []string{"\u00e9.o", "\u00e9.o~"}, entries(t, dir), "committed once, as itself")
 }

@@ -4,6 +4,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ldwrap/ldwrap/ldwrap/internal/copyfile"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
 // sameFile says whether the new file f has exactly the bytes, mode and
@@ -17,10 +18,10 @@ func sameFile(f fileRef, path string) (bool, error) {
 		defer unix.Close(fd)
 	}
 	var a, b unix.Stat_t
-	if err := unix.Fstat(fd, &a); err != nil {
+	if err := rawio.Fstat(fd, &a); err != nil {
 		return false, err
 	}
-	if err := unix.Stat(path, &b); err != nil {
+	if err := rawio.Stat(path, &b); err != nil {
 		return false, err
 	}
 	if a.Size != b.Size || a.Mode != b.Mode || a.Uid != b.Uid || a.Gid != b.Gid {

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
 // sync makes the prepared files durable before any rename: with several
@@ -74,7 +76,7 @@ func (o *Output) syncFile() error {
 // syncDir makes a rename in dir durable. Some filesystems refuse fsync on a
 // directory with EINVAL; there is nothing more to do on them.
 func syncDir(dir string) error {
-	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	fd, err := rawio.Open(dir, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}

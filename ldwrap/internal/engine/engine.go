@@ -134,6 +134,7 @@ type Txn struct {
 	stages   []*stagingDir
 	outputs  []*Output
 	replaced []rawio.Inode
+	treeDirs []string // directories side files were committed into (sideEntries)
 	done     bool
 }
 
@@ -214,7 +215,7 @@ func (t *Txn) aboveDir(dir string) (string, bool) {
 	}
 	parent := dir + "/.." // not Join: a symlinked dir's parent is where it leads
 	var a, b unix.Stat_t
-	if unix.Stat(dir, &a) != nil || unix.Stat(parent, &b) != nil || a.Dev != b.Dev || a.Ino == b.Ino {
+	if rawio.Stat(dir, &a) != nil || rawio.Stat(parent, &b) != nil || a.Dev != b.Dev || a.Ino == b.Ino {
 		return "", false // another filesystem, or dir is the root
 	}
 	return parent, true

@@ -5,8 +5,6 @@ import (
 	"os"
 	"syscall"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
@@ -51,7 +49,7 @@ func (t *Txn) replace(p *pending) (replaced bool, err error) {
 	if testHookBeforeRename != nil {
 		testHookBeforeRename(to)
 	}
-	if err := unix.Rename(from, to); err != nil {
+	if err := rawio.Rename(from, to); err != nil {
 		return false, err
 	}
 	if st, ok := statOf(old); ok && old.Mode().IsRegular() {
@@ -78,7 +76,7 @@ func renameNoReplace(from, to string) error {
 	if _, lerr := os.Lstat(to); lerr == nil {
 		return syscall.EEXIST
 	}
-	return unix.Rename(from, to)
+	return rawio.Rename(from, to)
 }
 
 // replaceable says whether Commit may put a new entry in place of old:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 // A process that holds the old file sees it as "<target> (deleted)", as
@@ -123,7 +124,7 @@ func TestCommitReplacesOnlyFilesAndLinks(t *testing.T) {
 	require.NoError(t, err)
 	write(t, o.Temp, "new")
 	require.NoError(t, os.Remove(target))
-	require.NoError(t, syscall.Mkfifo(target, 0o644))
+	require.NoError(t, unix.Mkfifo(target, 0o644))
 	err = txn.Commit()
 	assert.ErrorIs(t, err, ErrSpecial)
 	fi, err := os.Lstat(target)
@@ -145,7 +146,7 @@ func TestCommitReplacesOnlyFilesAndLinks(t *testing.T) {
 func TestReplaceSpecial(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
-	require.NoError(t, syscall.Mkfifo(fifo, 0o644))
+	require.NoError(t, unix.Mkfifo(fifo, 0o644))
 	link := filepath.Join(dir, "link")
 	require.NoError(t, os.Symlink("/dev/null", link))
 	for _, target := range []string{fifo, link} {

@@ -26,7 +26,7 @@ func (t *Txn) Seed(o *Output) error {
 	if o.stage == nil || o.seed != nil {
 		return nil
 	}
-	in, err := unix.Open(o.Target, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	in, err := rawio.Open(o.Target, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	if err == unix.ENOENT {
 		return nil
 	}
@@ -35,7 +35,7 @@ func (t *Txn) Seed(o *Output) error {
 	}
 	defer unix.Close(in)
 	var old unix.Stat_t
-	if err := unix.Fstat(in, &old); err != nil || uint32(old.Mode)&unix.S_IFMT != unix.S_IFREG {
+	if err := rawio.Fstat(in, &old); err != nil || uint32(old.Mode)&unix.S_IFMT != unix.S_IFREG {
 		return nil
 	}
 	st, err := seedCopy(o.Temp, in, &old)
@@ -49,7 +49,7 @@ func (t *Txn) Seed(o *Output) error {
 }
 
 func seedCopy(path string, in int, old *unix.Stat_t) (*seedState, error) {
-	out, err := unix.Open(path, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o600)
+	out, err := rawio.Open(path, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -57,10 +57,10 @@ func seedCopy(path string, in int, old *unix.Stat_t) (*seedState, error) {
 	if err := copyfile.Contents(out, in); err != nil {
 		return nil, err
 	}
-	if err := unix.Fchown(out, int(old.Uid), int(old.Gid)); err != nil && !rawio.IsDenied(err) {
+	if err := rawio.Fchown(out, int(old.Uid), int(old.Gid)); err != nil && !rawio.IsDenied(err) {
 		return nil, err
 	}
-	if err := unix.Fchmod(out, uint32(old.Mode)&0o7777); err != nil {
+	if err := rawio.Fchmod(out, uint32(old.Mode)&0o7777); err != nil {
 		return nil, err
 	}
 	atime, mtime, _ := statTimes(old)
@@ -72,7 +72,7 @@ func seedCopy(path string, in int, old *unix.Stat_t) (*seedState, error) {
 
 func seedStateOf(fd int) (*seedState, error) {
 	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
+	if err := rawio.Fstat(fd, &st); err != nil {
 		return nil, err
 	}
 	_, mtime, ctime := statTimes(&st)
@@ -84,7 +84,7 @@ func seedStateOf(fd int) (*seedState, error) {
 // one tick of the clock keeps them), so the caller compares the content.
 func (s *seedState) unchanged(path string) (bool, error) {
 	var st unix.Stat_t
-	if err := unix.Lstat(path, &st); err != nil {
+	if err := rawio.Lstat(path, &st); err != nil {
 		return false, err
 	}
 	_, mtime, ctime := statTimes(&st)

@@ -67,7 +67,7 @@ func TestSeedSameTimesOtherContent(t *testing.T) {
 	f.Close()
 	o.seed = &st
 	// Make the times say "untouched", as a coarse clock could.
-	at := time.Unix(st.mtime.Sec, st.mtime.Nsec)
+	at := time.Unix(int64(st.mtime.Sec), int64(st.mtime.Nsec)) // int32 on 32-bit systems
 	require.NoError(t, os.Chtimes(o.Temp, at, at))
 	fresh, err := seedStateOf(mustOpen(t, o.Temp))
 	require.NoError(t, err)

@@ -109,15 +109,15 @@ func createStaging(dir, base string, logf func(string, ...interface{})) (*stagin
 			return nil, err
 		}
 		path := stagingName(dir, base, suffix)
-		if err := unix.Mkdir(path, 0o700); err != nil {
+		if err := rawio.Mkdir(path, 0o700); err != nil {
 			if err == unix.EEXIST {
 				continue
 			}
 			return nil, err
 		}
-		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		fd, err := rawio.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err != nil {
-			if err == unix.ENOENT || err == unix.ELOOP || err == unix.ENOTDIR {
+			if err == unix.ENOENT || err == unix.ENOTDIR || isSymlinkRefused(err) {
 				continue
 			}
 			return nil, err
@@ -163,10 +163,14 @@ func (sd *stagingDir) takeFirstName(base string, logf func(string, ...interface{
 	}
 }
 
+// isSymlinkRefused says whether err is open(2)'s answer for a symlink
+// under O_NOFOLLOW: ELOOP as POSIX has it, EMLINK on FreeBSD.
+func isSymlinkRefused(err error) bool { return err == unix.ELOOP || err == unix.EMLINK }
+
 // stillNamedFD reports whether path still names the file open as fd.
 func stillNamedFD(fd int, path string) bool {
 	var a, b unix.Stat_t
-	if unix.Fstat(fd, &a) != nil || unix.Lstat(path, &b) != nil {
+	if rawio.Fstat(fd, &a) != nil || rawio.Lstat(path, &b) != nil {
 		return false
 	}
 	return a.Dev == b.Dev && a.Ino == b.Ino && a.Nlink > 0
@@ -181,7 +185,7 @@ func flock(fd, how int) error {
 // filesystem counts them; btrfs says 1, APFS counts every entry).
 func sweepIfSubdirs(dir, base string, logf func(string, ...interface{})) {
 	var st unix.Stat_t
-	if unix.Stat(dir, &st) == nil && st.Nlink == 2 {
+	if rawio.Stat(dir, &st) == nil && st.Nlink == 2 {
 		return
 	}
 	sweep(dir, base, logf)
@@ -189,15 +193,41 @@ func sweepIfSubdirs(dir, base string, logf func(string, ...interface{})) {
 
 // sweep removes staging entries of base in dir whose owner is gone.
 func sweep(dir, base string, logf func(string, ...interface{})) {
-	names, err := rawio.ReadDirNames(dir)
+	fd, err := rawio.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	names, err := sys.dirNames(fd)
+	unix.Close(fd)
 	if err != nil {
 		return
 	}
 	for _, name := range names {
-		if IsStagingName(name, base) {
+		if IsStagingName(name, base) || isStagingEntryAs(dir, name, base) {
 			sweepEntry(filepath.Join(dir, name), logf)
 		}
 	}
+}
+
+// isStagingEntryAs says whether dir's entry name is base's staging entry
+// under another spelling: HFS+ lists names decomposed (NFD), so the entry
+// made for "é.o" does not have the bytes IsStagingName expects, but a
+// lookup of the name made the same way finds it.
+func isStagingEntryAs(dir, name, base string) bool {
+	n := len(name)
+	if !strings.HasPrefix(name, stagingPrefix) || n < len(stagingPrefix)+suffixLen+2 || name[n-suffixLen-1] != '.' {
+		return false
+	}
+	ours := stagingName(dir, base, name[n-suffixLen:])
+	if filepath.Base(ours) == name {
+		return false // IsStagingName said no to these very bytes
+	}
+	listed, err := os.Lstat(filepath.Join(dir, name))
+	if err != nil {
+		return false
+	}
+	found, err := os.Lstat(ours)
+	return err == nil && os.SameFile(listed, found)
 }
 
 // sweepEntry removes the staging entry at path if it is ours and its owner
@@ -206,13 +236,13 @@ func sweep(dir, base string, logf func(string, ...interface{})) {
 // Errors are ignored: a leftover we cannot remove must not fail a build.
 func sweepEntry(path string, logf func(string, ...interface{})) bool {
 	// O_NONBLOCK: opening a fifo someone named so must not hang us.
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	fd, err := rawio.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return false
 	}
 	defer unix.Close(fd)
 	var st unix.Stat_t
-	if unix.Fstat(fd, &st) != nil || st.Uid != uint32(os.Geteuid()) {
+	if rawio.Fstat(fd, &st) != nil || st.Uid != uint32(os.Geteuid()) {
 		return false
 	}
 	kind := uint32(st.Mode) & unix.S_IFMT
@@ -228,7 +258,7 @@ func sweepEntry(path string, logf func(string, ...interface{})) bool {
 	if kind == unix.S_IFDIR {
 		os.RemoveAll(path)
 	} else {
-		unix.Unlink(path)
+		rawio.Unlink(path)
 	}
 	logf("removed %s, left by a run that died", path)
 	return true
@@ -237,7 +267,7 @@ func sweepEntry(path string, logf func(string, ...interface{})) bool {
 // list reads the staging directory through the descriptor we hold (its
 // offset is still 0: nothing else reads it), sorted.
 func (sd *stagingDir) list() ([]string, error) {
-	names, err := rawio.DirentNames(sd.lock)
+	names, err := sys.dirNames(sd.lock)
 	sort.Strings(names)
 	return names, err
 }
@@ -250,7 +280,7 @@ func (sd *stagingDir) remove() error {
 		return nil
 	}
 	var err error
-	if rerr := unix.Rmdir(sd.path); rerr != nil && rerr != unix.ENOENT {
+	if rerr := rawio.Rmdir(sd.path); rerr != nil && rerr != unix.ENOENT {
 		err = os.RemoveAll(sd.path) // not empty: the tool left files we did not commit
 	}
 	unix.Close(sd.lock)

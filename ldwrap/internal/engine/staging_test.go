@@ -3,6 +3,7 @@ package engine
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -99,4 +100,36 @@ func TestStageAbove(t *testing.T) {
 	txn = New(Options{StageAbove: true})
 	_, ok := txn.aboveDir("/")
 	assert.False(t, ok)
+}
+
+// HFS+ lists names decomposed (NFD): the leftover of a killed run on
+// "\u00e9.o" is listed as ".ldwrap.e\u0301.o.<suffix>", which a lookup of
+// the composed name finds. It is swept all the same. (A directory cannot
+// have two names here, so the leftover is a file, as an unnamed output
+// linked just before its rename leaves; the sweep is the same.)
+func TestSweepDecomposedNames(t *testing.T) {
+	nfd := func(s string) string { return strings.ReplaceAll(s, "\u00e9", "e\u0301") }
+	withSys(t, func(s *sysCalls) {
+		list := s.dirNames
+		s.dirNames = func(fd int) ([]string, error) {
+			names, err := list(fd)
+			var out []string
+			for _, n := range names {
+				if n == nfd(n) {
+					out = append(out, n)
+				}
+			}
+			return out, err
+		}
+	})
+	dir := t.TempDir()
+	leftover := filepath.Join(dir, ".ldwrap.\u00e9.o.deadbeef")
+	write(t, leftover, "partial")
+	require.NoError(t, os.Link(leftover, nfd(leftover)))
+	other := filepath.Join(dir, ".ldwrap.e\u0301.o.x.deadbeef") // another target's
+	write(t, other, "other")
+	sweep(dir, "\u00e9.o", func(string, ...interface{}) {})
+	_, err := os.Lstat(nfd(leftover))
+	assert.True(t, os.IsNotExist(err), "the leftover is swept under the name the listing gave")
+	assert.Equal(t, "other", read(t, other))
 }

@@ -28,6 +28,17 @@ type sysCalls struct {
 	syncFile func(fd int) error
 	// random fills b with random bytes.
 	random func(b []byte) error
+	// link gives the file at from the second name to, failing with EEXIST
+	// when to exists. The engine never links a symlink: link(2) follows
+	// one on macOS and the BSDs (x/sys's Link is link(2) there), and does
+	// not on Linux; linkat without AT_SYMLINK_FOLLOW follows none anywhere.
+	link func(from, to string) error
+	// dirNames lists the directory open as fd. HFS+ gives names back in
+	// decomposed Unicode (NFD), whatever form they were made with.
+	dirNames func(fd int) ([]string, error)
+	// xattrNames lists the extended attributes of the file at path, not
+	// following a symlink, by the full names Lgetxattr takes ("user.x").
+	xattrNames func(path string) ([]string, error)
 }
 
 // errNotSupported is what a sysCalls entry answers where the system has no

@@ -2,11 +2,17 @@
 
 package engine
 
-import "golang.org/x/sys/unix"
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
+)
 
 var sys = sysCalls{
 	renameNoReplace: func(from, to string) error {
-		err := unix.RenameatxNp(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_EXCL)
+		err := rawio.IgnoringEINTR(func() error {
+			return unix.RenameatxNp(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_EXCL)
+		})
 		// darwin's ENOTSUP (45) is not EOPNOTSUPP (102): a volume without
 		// the flag answers the first.
 		if err == unix.ENOTSUP || err == unix.EOPNOTSUPP || err == unix.EINVAL {
@@ -20,14 +26,15 @@ var sys = sysCalls{
 	syncFS:        noSyncFS,
 	syncFile:      fullFsync,
 	random:        randomBytes,
+	link:          linkNoFollow,
+	dirNames:      rawio.DirentNames,
+	xattrNames:    osXattrNames,
 }
 
 // fullFsync is F_FULLFSYNC: darwin's fsync(2) leaves the data in the
-// drive's cache. Where the filesystem refuses it, fsync, as Go's own
-// (*os.File).Sync does.
+// drive's cache.
 func fullFsync(fd int) error {
-	if _, err := unix.FcntlInt(uintptr(fd), unix.F_FULLFSYNC, 0); err == nil {
-		return nil
-	}
-	return unix.Fsync(fd)
+	return fullFsyncOr(fd, func(fd int) error {
+		return rawio.IgnoringEINTR(func() error { _, err := unix.FcntlInt(uintptr(fd), unix.F_FULLFSYNC, 0); return err })
+	}, rawio.Fsync)
 }

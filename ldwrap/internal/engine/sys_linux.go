@@ -7,24 +7,31 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
 var sys = sysCalls{
 	renameNoReplace: func(from, to string) error {
-		err := unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_NOREPLACE)
+		err := rawio.IgnoringEINTR(func() error {
+			return unix.Renameat2(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_NOREPLACE)
+		})
 		if err == unix.EINVAL || err == unix.ENOSYS {
 			return errNotSupported // an old kernel, or a filesystem without the flag
 		}
 		return err
 	},
 	openUnnamed:   openTmpfile,
-	reopenUnnamed: func(fd int) (int, error) { return unix.Open(procFD(fd), unix.O_RDONLY|unix.O_CLOEXEC, 0) },
+	reopenUnnamed: func(fd int) (int, error) { return rawio.Open(procFD(fd), unix.O_RDONLY|unix.O_CLOEXEC, 0) },
 	linkUnnamed: func(fd int, path string) error {
-		return unix.Linkat(unix.AT_FDCWD, procFD(fd), unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
+		return rawio.Linkat(procFD(fd), path, unix.AT_SYMLINK_FOLLOW)
 	},
-	syncFS:   syncFSUnlessFUSE,
-	syncFile: fsync,
-	random:   randomBytes,
+	syncFS:     syncFSUnlessFUSE,
+	syncFile:   fsync,
+	random:     randomBytes,
+	link:       linkNoFollow,
+	dirNames:   rawio.DirentNames,
+	xattrNames: osXattrNames,
 }
 
 // syncFSUnlessFUSE is syncfs(2), but on FUSE: Linux sends FUSE_SYNCFS to
@@ -50,7 +57,7 @@ func openTmpfile(dir string, perm uint32) (int, error) {
 	if !procFDMounted() {
 		return -1, errNotSupported
 	}
-	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, perm)
+	fd, err := rawio.Open(dir, unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, perm)
 	switch err {
 	case unix.EOPNOTSUPP, unix.EISDIR, unix.EINVAL:
 		return -1, errNotSupported // the filesystem, or a kernel older than 3.11 (EISDIR)
@@ -62,7 +69,9 @@ var procFDMounted = func() func() bool {
 	var once sync.Once
 	var ok bool
 	return func() bool {
-		once.Do(func() { ok = unix.Access("/proc/self/fd", unix.X_OK) == nil })
+		once.Do(func() {
+			ok = rawio.IgnoringEINTR(func() error { return unix.Access("/proc/self/fd", unix.X_OK) }) == nil
+		})
 		return ok
 	}
 }()

@@ -129,3 +129,23 @@ func TestFaultsThroughSysTable(t *testing.T) {
 		assert.ErrorIs(t, err, syscall.ENOSYS)
 	})
 }
+
+// darwin's full flush falls back to fsync only where the filesystem has
+// no F_FULLFSYNC (ENOTSUP, ENOTTY); an I/O error is reported, not masked
+// by an fsync that may succeed.
+func TestFullFsyncFallsBackOnlyWhereUnsupported(t *testing.T) {
+	for _, c := range []struct {
+		full     error
+		fallback bool
+	}{{nil, false}, {syscall.ENOTSUP, true}, {syscall.ENOTTY, true}, {syscall.EIO, false}, {syscall.EINVAL, false}} {
+		plain := 0
+		err := fullFsyncOr(3, func(int) error { return c.full }, func(int) error { plain++; return nil })
+		if c.fallback {
+			assert.NoError(t, err, "%v", c.full)
+			assert.Equal(t, 1, plain, "%v: fsync instead", c.full)
+		} else {
+			assert.Equal(t, c.full, err)
+			assert.Equal(t, 0, plain, "%v: no fsync after it", c.full)
+		}
+	}
+}

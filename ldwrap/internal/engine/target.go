@@ -116,10 +116,10 @@ func (t *Txn) stageable(fi os.FileInfo) error {
 // would replace any file.
 func mayFollow(link string) error {
 	var l, d unix.Stat_t
-	if err := unix.Lstat(link, &l); err != nil {
+	if err := rawio.Lstat(link, &l); err != nil {
 		return err
 	}
-	if err := unix.Stat(filepath.Dir(link), &d); err != nil {
+	if err := rawio.Stat(filepath.Dir(link), &d); err != nil {
 		return err
 	}
 	const stickyWorldWritable = unix.S_ISVTX | unix.S_IWOTH

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 func TestSymlinkPolicies(t *testing.T) {
@@ -49,7 +50,7 @@ func TestSpecialTargetsAndDirectories(t *testing.T) {
 	_, err = txn.Stage("-")
 	assert.ErrorIs(t, err, ErrSpecial)
 	dir := t.TempDir()
-	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644))
+	require.NoError(t, unix.Mkfifo(filepath.Join(dir, "fifo"), 0o644))
 	_, err = txn.Stage(filepath.Join(dir, "fifo"))
 	assert.ErrorIs(t, err, ErrSpecial)
 	require.NoError(t, os.Symlink("/dev/null", filepath.Join(dir, "sink")))

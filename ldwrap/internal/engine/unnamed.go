@@ -63,7 +63,7 @@ func (t *Txn) Create(target string, perm uint32) (*Output, int, error) {
 	if err != nil {
 		return nil, -1, err
 	}
-	fd, err = unix.Open(o.Temp, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, perm)
+	fd, err = rawio.Open(o.Temp, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, perm)
 	if err != nil {
 		t.Drop(o)
 		return nil, -1, &Error{"create", target, err}
@@ -78,13 +78,13 @@ func (t *Txn) Create(target string, perm uint32) (*Output, int, error) {
 func ownUnnamed(fd int, dir string) (*unnamedFile, error) {
 	u := &unnamedFile{dir: dir}
 	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
+	if err := rawio.Fstat(fd, &st); err != nil {
 		return nil, err
 	}
 	if st.Mode&unix.S_IRUSR == 0 {
 		m := rawio.FileMode(uint32(st.Mode))
 		u.modeAfter = &m
-		if err := unix.Fchmod(fd, uint32(st.Mode)&0o7777|unix.S_IRUSR); err != nil {
+		if err := rawio.Fchmod(fd, uint32(st.Mode)&0o7777|unix.S_IRUSR); err != nil {
 			return nil, err
 		}
 	}
@@ -146,7 +146,7 @@ func (o *Output) release() {
 		return
 	}
 	if u.linked {
-		unix.Unlink(o.Temp)
+		rawio.Unlink(o.Temp)
 	}
 	unix.Close(u.fd)
 	u.fd = -1
@@ -172,14 +172,14 @@ func (f fileRef) chmod(m os.FileMode) error {
 	if f.fd < 0 {
 		return os.Chmod(f.path, m)
 	}
-	return unix.Fchmod(f.fd, rawio.UnixMode(m))
+	return rawio.Fchmod(f.fd, rawio.UnixMode(m))
 }
 
 func (f fileRef) chown(uid, gid int) error {
 	if f.fd < 0 {
 		return os.Lchown(f.path, uid, gid)
 	}
-	return unix.Fchown(f.fd, uid, gid)
+	return rawio.Fchown(f.fd, uid, gid)
 }
 
 // open returns a descriptor to read the file, and whether the caller must
@@ -188,6 +188,6 @@ func (f fileRef) open() (int, bool, error) {
 	if f.fd >= 0 {
 		return f.fd, false, nil
 	}
-	fd, err := unix.Open(f.path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	fd, err := rawio.Open(f.path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	return fd, err == nil, err
 }

@@ -7,34 +7,28 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
 // copyXattrs copies the extended attributes of the file at from onto to.
 // Those this process may not set (EPERM: security.* as a user), and all of
 // them on a filesystem without xattrs, are skipped.
 func copyXattrs(from string, to fileRef) error {
-	size, err := unix.Llistxattr(from, nil)
-	if err != nil || size == 0 {
+	names, err := sys.xattrNames(from)
+	if err != nil {
 		if isNotSupported(err) {
 			return nil
 		}
 		return err
 	}
-	buf := make([]byte, size)
-	size, err = unix.Llistxattr(from, buf)
-	if err != nil {
-		return err
-	}
-	for _, name := range strings.Split(strings.TrimRight(string(buf[:size]), "\x00"), "\x00") {
-		if name == "" {
-			continue
-		}
-		n, err := unix.Lgetxattr(from, name, nil)
+	for _, name := range names {
+		n, err := lgetxattr(from, name, nil)
 		if err != nil {
 			return err
 		}
 		val := make([]byte, n)
-		n, err = unix.Lgetxattr(from, name, val)
+		n, err = lgetxattr(from, name, val)
 		if err != nil {
 			return err
 		}
@@ -45,6 +39,45 @@ func copyXattrs(from string, to fileRef) error {
 	return nil
 }
 
+// nulSeparatedXattrs lists the extended attributes of the file at path
+// (not following a symlink) where listxattr(2) gives their full names,
+// each ended by a NUL: Linux and macOS.
+func nulSeparatedXattrs(path string) ([]string, error) {
+	size, err := llistxattr(path, nil)
+	if err != nil || size == 0 {
+		return nil, err
+	}
+	buf := make([]byte, size)
+	if size, err = llistxattr(path, buf); err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, name := range strings.Split(string(buf[:size]), "\x00") {
+		if name != "" {
+			names = append(names, name)
+		}
+	}
+	return names, nil
+}
+
+// parseExtattrList reads what extattr_list_link(2) gives on FreeBSD and
+// NetBSD (and x/sys's Llistxattr passes on as it is, golang/go#54357):
+// each name preceded by its length in one byte, without a NUL and without
+// its namespace, which prefix ("user.", "system.") adds back, as the
+// names x/sys's Lgetxattr and Lsetxattr take.
+func parseExtattrList(prefix string, raw []byte) []string {
+	var names []string
+	for len(raw) > 0 {
+		n := int(raw[0])
+		if n == 0 || 1+n > len(raw) {
+			break
+		}
+		names = append(names, prefix+string(raw[1:1+n]))
+		raw = raw[1+n:]
+	}
+	return names
+}
+
 // isNotSupported reports whether err says the filesystem has no extended
 // attributes. darwin's ENOTSUP (45) is not EOPNOTSUPP (102); Linux's are
 // one value.
@@ -52,7 +85,17 @@ func isNotSupported(err error) bool { return err == unix.ENOTSUP || err == unix.
 
 func (f fileRef) setxattr(name string, val []byte) error {
 	if f.fd < 0 {
-		return unix.Lsetxattr(f.path, name, val, 0)
+		return rawio.IgnoringEINTR(func() error { return unix.Lsetxattr(f.path, name, val, 0) })
 	}
-	return unix.Fsetxattr(f.fd, name, val, 0)
+	return rawio.IgnoringEINTR(func() error { return unix.Fsetxattr(f.fd, name, val, 0) })
+}
+
+func llistxattr(path string, buf []byte) (n int, err error) {
+	err = rawio.IgnoringEINTR(func() (err error) { n, err = unix.Llistxattr(path, buf); return err })
+	return n, err
+}
+
+func lgetxattr(path, name string, buf []byte) (n int, err error) {
+	err = rawio.IgnoringEINTR(func() (err error) { n, err = unix.Lgetxattr(path, name, buf); return err })
+	return n, err
 }

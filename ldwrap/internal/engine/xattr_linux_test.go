@@ -3,6 +3,7 @@ package engine
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -89,5 +90,46 @@ func TestCreateBothPaths(t *testing.T) {
 		fi, _ = os.Stat(filepath.Join(dir, "b"))
 		assert.Equal(t, os.FileMode(0o755)|os.ModeSetuid, fi.Mode()&(os.ModePerm|os.ModeSetuid))
 		assert.ElementsMatch(t, []string{"a", "b"}, entries(t, dir))
+	}
+}
+
+// FreeBSD and NetBSD list extended attributes as extattr_list_link(2)
+// gives them, and x/sys passes that on (golang/go#54357): each name after
+// its length in one byte, no NUL, no namespace. Read as NUL-separated
+// names, that is one name that does not exist, and LDWRAP_KEEP_ATTRS
+// failed on any file with an extattr. Here the listing answers in that
+// form (the file's user attributes), and they are carried over.
+func TestKeepAttrsWithBSDExtattrList(t *testing.T) {
+	bsdList := func(path string) []byte {
+		names, err := nulSeparatedXattrs(path)
+		require.NoError(t, err)
+		var raw []byte
+		for _, n := range names {
+			if strings.HasPrefix(n, "user.") {
+				raw = append(append(raw, byte(len(n)-5)), n[5:]...)
+			}
+		}
+		return raw
+	}
+	assert.Equal(t, []string{"user.a", "user.bb"}, parseExtattrList("user.", []byte("\x01a\x02bb")))
+	withSys(t, func(s *sysCalls) {
+		s.xattrNames = func(path string) ([]string, error) { return parseExtattrList("user.", bsdList(path)), nil }
+	})
+	dir := xattrDir(t)
+	target := filepath.Join(dir, "a")
+	write(t, target, "old")
+	for name, val := range map[string]string{"user.one": "1", "user.second": "22"} {
+		require.NoError(t, syscall.Setxattr(target, name, []byte(val), 0))
+	}
+	txn := New(Options{KeepAttrs: true})
+	o, err := txn.Stage(target)
+	require.NoError(t, err)
+	write(t, o.Temp, "new")
+	require.NoError(t, txn.Commit())
+	for name, val := range map[string]string{"user.one": "1", "user.second": "22"} {
+		buf := make([]byte, 8)
+		n, err := syscall.Getxattr(target, name, buf)
+		require.NoError(t, err, "%s is carried over", name)
+		assert.Equal(t, val, string(buf[:n]))
 	}
 }

@@ -128,13 +128,13 @@ func Files(pairs []Pair, o Options) error {
 // a destination this call already installed; the same file; the backup;
 // the -v line; then the copy, strip, and the attributes.
 func (o Options) one(txn *engine.Txn, p Pair, created map[string]string) (staged bool, err error) {
-	in, err := unix.Open(p.Src, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	in, err := rawio.Open(p.Src, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return false, &engine.Error{Op: "open", Path: p.Src, Err: err}
 	}
 	defer unix.Close(in)
 	var st unix.Stat_t
-	if err := unix.Fstat(in, &st); err != nil {
+	if err := rawio.Fstat(in, &st); err != nil {
 		return false, &engine.Error{Op: "stat", Path: p.Src, Err: err}
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
@@ -176,7 +176,7 @@ func (o Options) one(txn *engine.Txn, p Pair, created map[string]string) (staged
 	}
 	err = copyfile.Contents(fd, in)
 	if err == nil && o.PreserveTimes {
-		err = futimens(fd, st.Atim, st.Mtim)
+		err = futimens(fd, out.Temp, st.Atim, st.Mtim)
 	}
 	if cerr := unix.Close(fd); err == nil {
 		err = cerr
@@ -193,7 +193,7 @@ func (o Options) one(txn *engine.Txn, p Pair, created map[string]string) (staged
 			return false, &engine.Error{Op: "strip", Path: p.Dst, Err: err}
 		}
 		if o.PreserveTimes { // strip wrote it again
-			if err := unix.UtimesNanoAt(unix.AT_FDCWD, out.Temp, []unix.Timespec{st.Atim, st.Mtim}, 0); err != nil {
+			if err := rawio.UtimesNanoAt(unix.AT_FDCWD, out.Temp, []unix.Timespec{st.Atim, st.Mtim}, 0); err != nil {
 				txn.Drop(out)
 				return false, &engine.Error{Op: "copy", Path: p.Dst, Err: err}
 			}
@@ -221,7 +221,7 @@ func (o Options) create(txn *engine.Txn, dst string) (*engine.Output, int, error
 	if err != nil {
 		return nil, -1, err
 	}
-	fd, err := unix.Open(out.Temp, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o600)
+	fd, err := rawio.Open(out.Temp, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o600)
 	if err != nil {
 		txn.Drop(out)
 		return nil, -1, &engine.Error{Op: "create", Path: dst, Err: err}
@@ -235,11 +235,11 @@ func (o Options) create(txn *engine.Txn, dst string) (*engine.Output, int, error
 // keeps it; a symlink onto its own target is "the same file".
 func sameFileOK(src *unix.Stat_t, srcPath, dst string, backup bool) bool {
 	var d unix.Stat_t
-	if unix.Lstat(dst, &d) != nil || d.Dev != src.Dev || d.Ino != src.Ino {
+	if rawio.Lstat(dst, &d) != nil || d.Dev != src.Dev || d.Ino != src.Ino {
 		return true
 	}
 	var sl unix.Stat_t
-	if unix.Lstat(srcPath, &sl) != nil {
+	if rawio.Lstat(srcPath, &sl) != nil {
 		return true
 	}
 	srcLink := sl.Mode&unix.S_IFMT == unix.S_IFLNK
@@ -264,7 +264,7 @@ func sameEntry(src, dst string) bool {
 		return false
 	}
 	var a, b unix.Stat_t
-	return unix.Stat(filepath.Dir(src), &a) == nil && unix.Stat(filepath.Dir(dst), &b) == nil && a.Dev == b.Dev && a.Ino == b.Ino
+	return rawio.Stat(filepath.Dir(src), &a) == nil && rawio.Stat(filepath.Dir(dst), &b) == nil && a.Dev == b.Dev && a.Ino == b.Ino
 }
 
 // needCopy is GNU install -C's test: a copy is needed unless the
@@ -280,8 +280,8 @@ func (o Options) needCopy(in int, src *unix.Stat_t, srcPath, dst string, mode os
 	// The source as it is named: install 9.1 copies through a symlink
 	// (lstat, where later releases stat it).
 	var d, sl unix.Stat_t
-	if unix.Lstat(dst, &d) != nil || d.Mode&unix.S_IFMT != unix.S_IFREG || src.Mode&unix.S_IFMT != unix.S_IFREG ||
-		unix.Lstat(srcPath, &sl) != nil || sl.Mode&unix.S_IFMT != unix.S_IFREG {
+	if rawio.Lstat(dst, &d) != nil || d.Mode&unix.S_IFMT != unix.S_IFREG || src.Mode&unix.S_IFMT != unix.S_IFREG ||
+		rawio.Lstat(srcPath, &sl) != nil || sl.Mode&unix.S_IFMT != unix.S_IFREG {
 		return true
 	}
 	if rawio.FileMode(uint32(src.Mode))&extra != 0 || rawio.FileMode(uint32(d.Mode))&extra != 0 {

@@ -28,7 +28,7 @@ func IgnoringEINTR(fn func() error) error {
 
 // ReadDirNames lists dir.
 func ReadDirNames(dir string) ([]string, error) {
-	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	fd, err := Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func ReadDirNames(dir string) ([]string, error) {
 
 // ReadFile reads path whole (a /proc file reports size 0, so it reads to EOF).
 func ReadFile(path string) ([]byte, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	fd, err := Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}

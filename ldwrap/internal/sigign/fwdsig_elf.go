@@ -1,4 +1,4 @@
-//go:build (linux || freebsd) && (amd64 || arm64)
+//go:build linux && (amd64 || arm64) && !ldwrap_portable
 
 package sigign
 
@@ -7,10 +7,13 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
-// nsig is the runtime's _NSIG on these systems: fwdSig has one entry per
-// signal, 0 to 64.
+// nsig is the runtime's _NSIG on Linux: fwdSig has one entry per signal,
+// 0 to 64. (FreeBSD's is 33, and it has no /proc/self/mem by default: no
+// use trying there.)
 const nsig = 65
 
 const (
@@ -30,13 +33,13 @@ func inherited() []syscall.Signal {
 	if !ok {
 		return knownToRuntime()
 	}
-	mem, err := unix.Open("/proc/self/mem", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	mem, err := rawio.Open("/proc/self/mem", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return knownToRuntime()
 	}
 	defer unix.Close(mem)
 	var buf [symbolSize]byte
-	if n, err := unix.Pread(mem, buf[:], int64(addr)); err != nil || n != len(buf) {
+	if n, err := rawio.Pread(mem, buf[:], int64(addr)); err != nil || n != len(buf) {
 		return knownToRuntime()
 	}
 	var sigs []syscall.Signal
@@ -54,14 +57,14 @@ func inherited() []syscall.Signal {
 // only the names of objects of fwdSig's size are compared. Position-
 // independent executables would need their load address: not attempted.
 func fwdSigAddr() (uint64, bool) {
-	fd, err := unix.Open("/proc/self/exe", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	fd, err := rawio.Open("/proc/self/exe", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return 0, false
 	}
 	defer unix.Close(fd)
 	le := binary.LittleEndian
 	var eh [64]byte
-	if n, err := unix.Pread(fd, eh[:], 0); err != nil || n != len(eh) || string(eh[:4]) != "\x7fELF" || eh[4] != 2 || eh[5] != 1 {
+	if n, err := rawio.Pread(fd, eh[:], 0); err != nil || n != len(eh) || string(eh[:4]) != "\x7fELF" || eh[4] != 2 || eh[5] != 1 {
 		return 0, false
 	}
 	if le.Uint16(eh[16:]) != 2 { // ET_EXEC: not position-independent
@@ -72,7 +75,7 @@ func fwdSigAddr() (uint64, bool) {
 		return 0, false
 	}
 	var sh [64 * 128]byte
-	if n, err := unix.Pread(fd, sh[:shnum*64], shoff); err != nil || n != shnum*64 {
+	if n, err := rawio.Pread(fd, sh[:shnum*64], shoff); err != nil || n != shnum*64 {
 		return 0, false
 	}
 	var symOff, symSize, strOff int64
@@ -96,7 +99,7 @@ func fwdSigAddr() (uint64, bool) {
 		if start < symOff {
 			start = symOff
 		}
-		n, err := unix.Pread(fd, page[:end-start], start)
+		n, err := rawio.Pread(fd, page[:end-start], start)
 		if err != nil || int64(n) != end-start {
 			return 0, false
 		}
@@ -105,7 +108,7 @@ func fwdSigAddr() (uint64, bool) {
 			if s[4]&0xf != 1 || le.Uint64(s[16:]) != symbolSize { // STT_OBJECT of fwdSig's size
 				continue
 			}
-			if m, err := unix.Pread(fd, name[:], strOff+int64(le.Uint32(s))); err == nil && m == len(name) &&
+			if m, err := rawio.Pread(fd, name[:], strOff+int64(le.Uint32(s))); err == nil && m == len(name) &&
 				string(name[:len(symbolName)]) == symbolName && name[len(symbolName)] == 0 {
 				return le.Uint64(s[8:]), true
 			}

@@ -12,8 +12,8 @@
 // inherited action in runtime.fwdSig, which Go 1.23 and later forbid
 // linking to; where this package can find that array's address (the ELF
 // symbol table of a non-PIE binary), it reads it from /proc/self/mem.
-// Elsewhere (a stripped or PIE binary, darwin) only SIGHUP and SIGINT are
-// known.
+// Elsewhere (a stripped or PIE binary, macOS, FreeBSD, any other system)
+// only SIGHUP and SIGINT are known.
 package sigign
 
 import (

@@ -1,4 +1,4 @@
-//go:build (linux || freebsd) && (amd64 || arm64)
+//go:build linux && (amd64 || arm64) && !ldwrap_portable
 
 package sigign
 

@@ -11,7 +11,6 @@ package stale
 
 import (
 	"errors"
-	"runtime"
 )
 
 // Kind is how a process uses a file.
@@ -50,4 +49,4 @@ type Result struct {
 }
 
 // ErrUnsupported is Scan's error on a system without a backend.
-var ErrUnsupported = errors.New("finding the users of replaced files is not supported on " + runtime.GOOS)
+var ErrUnsupported = errors.New("finding the users of replaced files is not supported on this system")

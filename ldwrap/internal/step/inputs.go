@@ -4,6 +4,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
 // OutputIsInput returns the input of p that one of its outputs names (the
@@ -16,7 +17,7 @@ func OutputIsInput(p cmdline.Plan) string {
 	var outs []unix.Stat_t
 	for _, e := range p.Edits {
 		var st unix.Stat_t
-		if unix.Stat(e.Target, &st) == nil {
+		if rawio.Stat(e.Target, &st) == nil {
 			outs = append(outs, st)
 		}
 	}
@@ -25,7 +26,7 @@ func OutputIsInput(p cmdline.Plan) string {
 	}
 	for _, in := range p.Inputs {
 		var st unix.Stat_t
-		if unix.Stat(in, &st) != nil {
+		if rawio.Stat(in, &st) != nil {
 			continue
 		}
 		for _, o := range outs {

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/sigign"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
 )
@@ -92,10 +93,6 @@ func contains(sigs []os.Signal, s os.Signal) bool {
 
 func waitBlocking(pid int) (syscall.WaitStatus, error) {
 	var ws syscall.WaitStatus
-	for {
-		_, err := syscall.Wait4(pid, &ws, 0, nil)
-		if err != syscall.EINTR {
-			return ws, err
-		}
-	}
+	err := rawio.IgnoringEINTR(func() error { _, err := syscall.Wait4(pid, &ws, 0, nil); return err })
+	return ws, err
 }

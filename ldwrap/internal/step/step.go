@@ -211,7 +211,7 @@ func (s Step) stage(txn *engine.Txn) (args, env []string, stdout *os.File, names
 	if err != nil && s.leaveToTool(s.Stdout, err) {
 		// What the shell's > would do: a device is written, a missing
 		// directory is an error.
-		fd, err = unix.Open(s.Stdout, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o666)
+		fd, err = rawio.Open(s.Stdout, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o666)
 		if err != nil {
 			err = &engine.Error{Op: "open", Path: s.Stdout, Err: err}
 		}
@@ -228,5 +228,5 @@ var testHookBeforeCommit func()
 
 func isCharDevice(path string) bool {
 	var st unix.Stat_t
-	return unix.Stat(path, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFCHR
+	return rawio.Stat(path, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFCHR
 }

@@ -7,6 +7,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
 // waitTool reaps the tool. It parks on a pidfd in Go's netpoller instead
@@ -19,13 +21,9 @@ import (
 func waitTool(pid int) (syscall.WaitStatus, error) {
 	var ws syscall.WaitStatus
 	reaped := func() (bool, error) {
-		for {
-			got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
-			if err == syscall.EINTR {
-				continue
-			}
-			return got == pid, err
-		}
+		got := 0
+		err := rawio.IgnoringEINTR(func() (err error) { got, err = syscall.Wait4(pid, &ws, syscall.WNOHANG, nil); return err })
+		return got == pid, err
 	}
 	// PIDFD_NONBLOCK would need Linux 5.10; SetNonblock works from 5.3.
 	if fd, err := unix.PidfdOpen(pid, 0); err == nil {
