@@ -527,7 +527,8 @@ func TestDebianPackage(t *testing.T) {
 	require.Contains(t, paths, "/usr/bin/ldwrap-run")
 	run(t, dist, apt, "apt-get", "remove", "-y", "-q", "ldwrap")
 	st, _ := runErr(dist, nil, "dpkg-query", "-W", "-f=${Status}", "ldwrap")
-	assert.NotContains(t, st, "installed")
+	assert.NotContains(t, st, "ok installed")
+	assert.NotContains(t, st, "config-files")
 	for _, p := range paths {
 		_, err := os.Lstat(p)
 		assert.True(t, os.IsNotExist(err), "%s is left after apt-get remove", p)
