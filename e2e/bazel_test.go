@@ -28,10 +28,9 @@ load("@ldwrap//rules:setup.bzl", "ldwrap_setup")
 ldwrap_setup()
 `
 
-// readmeModuleSnippet is the README's MODULE.bazel snippet; the test uses
-// it verbatim with the path filled in.
-const readmeModuleSnippet = `bazel_dep(name = "ldwrap", version = "0.1.0")
-local_path_override(module_name = "ldwrap", path = "/path/to/ldwrap")  # or git_override, archive_override
+// readmeModuleSnippet is the README's MODULE.bazel snippet, VERSION being
+// ldwrap's; the test uses it verbatim, with ldwrap from a registry.
+const readmeModuleSnippet = `bazel_dep(name = "ldwrap", version = "VERSION")
 
 # Only without network access to Go's downloads: build with the Go on PATH.
 bazel_dep(name = "rules_go", version = "0.59.0")
@@ -84,7 +83,9 @@ func TestBazelProject(t *testing.T) {
 func TestBazelConsumer(t *testing.T) { bazelConsumer(t, bookworm) }
 
 // The same with Bzlmod on Bazel 7, WORKSPACE off, using only the README's
-// MODULE.bazel snippet.
+// MODULE.bazel snippet: Bazel finds ldwrap in a registry made from the
+// templates in .bcr/ (see bcrRegistry), and builds what its presubmit
+// builds.
 func TestBzlmodConsumer(t *testing.T) { bazelConsumer(t, sid) }
 
 func bazelConsumer(t *testing.T, g generation) {
@@ -95,6 +96,7 @@ func bazelConsumer(t *testing.T, g generation) {
 		need(t, "bazel7")
 	}
 	readme := string(readFile(t, filepath.Join(repoRoot(), "README.md")))
+	var presubmitTargets []string
 	dir := g.workDir(t, "consumer")
 	require.NoError(t, os.MkdirAll(g.host(dir), 0o755))
 	t.Cleanup(func() { g.runErr(dir, "bazel", "shutdown") })
@@ -102,8 +104,12 @@ func bazelConsumer(t *testing.T, g generation) {
 		require.True(t, strings.Contains(readme, readmeBazelSnippet), "the README shows the snippet this test uses")
 		writeFile(t, filepath.Join(dir, "WORKSPACE"), `local_repository(name = "ldwrap", path = "`+copyRepoInto(t, g)+"\")\n\n"+readmeBazelSnippet)
 	} else {
-		require.True(t, strings.Contains(readme, readmeModuleSnippet), "the README shows the snippet this test uses")
-		writeFile(t, g.host(dir+"/MODULE.bazel"), strings.Replace(readmeModuleSnippet, "/path/to/ldwrap", copyRepoInto(t, g), 1))
+		snippet := strings.Replace(readmeModuleSnippet, "VERSION", writtenVersion(t), 1)
+		require.True(t, strings.Contains(readme, snippet), "the README shows the snippet this test uses")
+		var registry string
+		registry, presubmitTargets = bcrRegistry(t, g)
+		writeFile(t, g.host(dir+"/MODULE.bazel"), snippet)
+		writeFile(t, g.host(dir+"/.bazelrc"), "common --registry="+registry+"\n")
 	}
 	writeFile(t, g.host(dir+"/BUILD.bazel"), `load("@ldwrap//rules:defs.bzl", "atomic_install", "atomic_output")
 
@@ -184,6 +190,9 @@ atomic_install(name = "install", srcs = [":prog", "data.txt"], dest = "installed
 	_, err = os.Stat(g.host(dir + "/installed/prog"))
 	assert.NoError(t, err)
 	assert.Empty(t, leftovers(t, g.host(dest)))
+	if len(presubmitTargets) > 0 {
+		g.run(t, dir, nil, append([]string{"bazel", "build"}, presubmitTargets...)...)
+	}
 }
 
 // copyRepoInto brings the copy of this repository in generation g in step

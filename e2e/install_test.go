@@ -10,7 +10,6 @@ import (
 	"io"
 	"math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -256,9 +255,12 @@ func TestRunStep(t *testing.T) {
 	assert.Empty(t, leftovers(t, dir))
 }
 
-// go run mage.go install, twice, while an installed ldwrap runs.
+// go run mage.go install, twice, while an installed ldwrap runs; the man
+// pages go beside, where man finds them through PATH.
 func TestMageInstallWhileRunning(t *testing.T) {
-	gobin := t.TempDir()
+	need(t, "man")
+	prefix := t.TempDir()
+	gobin := filepath.Join(prefix, "bin")
 	env := []string{"GOBIN=" + gobin}
 	run(t, repoRoot(), env, "go", "run", "mage.go", "install")
 	// It runs (cat) until its standard input closes, so it outlives the installs.
@@ -284,6 +286,10 @@ func TestMageInstallWhileRunning(t *testing.T) {
 		assert.Empty(t, dynamicLoader(t, filepath.Join(gobin, c)), "%s is static: no dynamic loader on every call", c)
 	}
 	assert.Empty(t, leftovers(t, gobin))
+	onPath := []string{"PATH=" + gobin + ":" + os.Getenv("PATH")}
+	assert.Equal(t, filepath.Join(prefix, "share/man/man1/ldwrap-run.1")+"\n", run(t, prefix, onPath, "man", "-w", "ldwrap-run"))
+	assert.Equal(t, filepath.Join(prefix, "share/man/man1/ldwrap-cc.1")+"\n", run(t, prefix, onPath, "man", "-w", "ldwrap-c++"))
+	assertManPagesMatchHelp(t, onPath)
 }
 
 // dynamicLoader is the ELF interpreter (PT_INTERP) of path, "" for a
@@ -423,33 +429,4 @@ func TestInstallModeNeverWrong(t *testing.T) {
 		}
 	}
 	assert.Empty(t, leftovers(t, dir))
-}
-
-// go install .../cmd/...@latest builds with cgo on when a C compiler is
-// present; the commands must still be static, as mage install builds them
-// (no dynamic loader on each call): nothing they import needs cgo.
-func TestStaticWhateverCgo(t *testing.T) {
-	t.Parallel() // see "Parallel tests" in helpers_test.go
-	need(t, "gcc")
-	for _, cgo := range []string{"0", "1"} {
-		dir := t.TempDir()
-		cmd := exec.Command("go", "build", "-o", dir+"/", "./ldwrap/cmd/...")
-		cmd.Dir = repoRoot()
-		cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "%s", out)
-		for _, c := range []string{"ldwrap", "ldwrap-cc", "ldwrap-c++", "ldwrap-install", "ldwrap-run", "ldwrap-stale"} {
-			assert.Empty(t, dynamicLoader(t, filepath.Join(dir, c)), "CGO_ENABLED=%s: %s", cgo, c)
-		}
-	}
-	// The control: a program that imports os/user is dynamic with cgo on.
-	dir := t.TempDir()
-	writeFile(t, dir+"/go.mod", "module u\n\ngo 1.19\n")
-	writeFile(t, dir+"/main.go", "package main\n\nimport \"os/user\"\n\nfunc main() { user.Current() }\n")
-	cmd := exec.Command("go", "build", "-o", "u", ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	assert.NotEmpty(t, dynamicLoader(t, dir+"/u"), "control: os/user with cgo links dynamically")
 }

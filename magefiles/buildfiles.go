@@ -34,6 +34,7 @@ var buildOSes = []string{"linux", "darwin", "freebsd", "windows"}
 type goPackage struct {
 	ImportPath, Name, Dir              string
 	GoFiles, IgnoredGoFiles            []string
+	EmbedFiles                         []string
 	TestGoFiles, XTestGoFiles          []string
 	Imports, TestImports, XTestImports []string
 }
@@ -169,7 +170,7 @@ func (s stringSet) starlark(indent string) string {
 func buildFile(ip string, pkgs []goPackage) (string, error) {
 	rel := strings.TrimPrefix(ip, modulePath+"/")
 	name := filepath.Base(rel)
-	srcs, tests, deps, testDeps := stringSet{}, stringSet{}, stringSet{}, stringSet{}
+	srcs, embeds, tests, deps, testDeps := stringSet{}, stringSet{}, stringSet{}, stringSet{}, stringSet{}
 	isMain := false
 	for _, p := range pkgs {
 		isMain = isMain || p.Name == "main"
@@ -186,6 +187,7 @@ func buildFile(ip string, pkgs []goPackage) (string, error) {
 				srcs.add(f)
 			}
 		}
+		embeds.add(p.EmbedFiles...)
 		tests.add(p.TestGoFiles...)
 		tests.add(p.XTestGoFiles...)
 		deps.labels(p.Imports)
@@ -220,7 +222,11 @@ func buildFile(ip string, pkgs []goPackage) (string, error) {
 		if strings.Contains(ip, "/internal/") {
 			vis = `["//ldwrap:__subpackages__"]`
 		}
-		fmt.Fprintf(&b, "go_library(\n    name = %q,\n    srcs = %s,\n    importpath = %q,\n    visibility = %s,\n", name, srcs.starlark("        "), ip, vis)
+		fmt.Fprintf(&b, "go_library(\n    name = %q,\n    srcs = %s,\n", name, srcs.starlark("        "))
+		if len(embeds) > 0 { // go:embed's files (cli's VERSION)
+			fmt.Fprintf(&b, "    embedsrcs = %s,\n", embeds.starlark("        "))
+		}
+		fmt.Fprintf(&b, "    importpath = %q,\n    visibility = %s,\n", ip, vis)
 		if len(deps) > 0 {
 			fmt.Fprintf(&b, "    deps = %s,\n", deps.starlark("        "))
 		}

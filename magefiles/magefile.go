@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ldwrap/ldwrap/ldwrap"
 	"github.com/ldwrap/ldwrap/ldwrap/atomicmage"
 	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
@@ -23,11 +24,13 @@ import (
 // the compilers, the four linkers, the build systems and compiler
 // launchers, the restart checkers ldwrap-stale is compared with, nginx (a
 // service for needrestart to name), LLVM's dsymutil and llvm-dwarfdump
-// (with lld's ld64.lld, the Mach-O tests' toolchain), and the Go 1.19 SDK
-// that checks the code still builds for rules_go v0.34.
+// (with lld's ld64.lld, the Mach-O tests' toolchain), the Go 1.19 SDK
+// that checks the code still builds for rules_go v0.34, lintian, which
+// checks the .deb, and man-db, which reads the man pages.
 var debianPackages = map[string]string{
 	"gcc": "gcc", "g++": "g++", "clang": "clang", "ld.bfd": "binutils", "ld.gold": "binutils",
 	"ld.lld": "lld", "mold": "mold", "make": "make", "install": "coreutils", "setpriv": "util-linux",
+	"lintian": "lintian", "man": "man-db",
 	"script": "bsdutils", "pgrep": "procps", "lsof": "lsof", "needrestart": "needrestart",
 	"checkrestart": "debian-goodies", "/usr/sbin/nginx": "nginx",
 	"cmake": "cmake", "ninja": "ninja-build", "meson": "meson", "autoreconf": "autoconf",
@@ -99,16 +102,84 @@ func Build() error {
 	return sh.RunWithV(static, "go", "build", "-o", "bin/", "./ldwrap/cmd/...")
 }
 
-// Install installs the ldwrap commands into GOBIN or GOPATH/bin with ldwrap's own engine, safe over running copies (needs Go only; 20 s).
+// Install installs the ldwrap commands into GOBIN or GOPATH/bin with ldwrap's own engine, safe over running copies, and their man pages into ../share/man beside, where man finds them through PATH (needs Go only; 20 s).
 func Install() error {
 	atomicmage.Binaries = map[string]string{}
-	for _, c := range []string{"ldwrap", "ldwrap-cc", "ldwrap-c++", "ldwrap-install", "ldwrap-run", "ldwrap-stale"} {
+	for _, c := range commands {
 		atomicmage.Binaries[c] = "./ldwrap/cmd/" + c
 	}
 	for k, v := range static { // go build, run by atomicmage, inherits it
 		os.Setenv(k, v)
 	}
-	return atomicmage.Install()
+	if err := atomicmage.Install(); err != nil {
+		return err
+	}
+	bin, err := goBinDir()
+	if err != nil {
+		return err
+	}
+	return installManPages(bin, filepath.Join(filepath.Dir(bin), "share", "man"))
+}
+
+func sortedKeys(m map[string]string) []string {
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// goBinDir is where go install, and so atomicmage.Install, puts commands.
+func goBinDir() (string, error) {
+	out, err := sh.Output("go", "env", "GOBIN", "GOPATH")
+	if err != nil {
+		return "", err
+	}
+	lines := strings.Split(out, "\n")
+	if lines[0] != "" {
+		return lines[0], nil
+	}
+	if len(lines) < 2 || lines[1] == "" {
+		return "", fmt.Errorf("neither GOBIN nor GOPATH is set")
+	}
+	return filepath.Join(filepath.SplitList(lines[1])[0], "bin"), nil
+}
+
+// installManPages writes the man pages of the commands in bin into dir,
+// each replaced atomically as the commands are.
+func installManPages(bin, dir string) error {
+	version, date, err := releaseVersion()
+	if err != nil {
+		return err
+	}
+	pages, err := manPages(bin, version, date)
+	if err != nil {
+		return err
+	}
+	for _, f := range sortedKeys(pages.pages) {
+		path, page := filepath.Join(dir, f), pages.pages[f]
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := ldwrap.WriteFile(path, []byte(page), 0o644); err != nil {
+			return err
+		}
+		fmt.Println("installed", path)
+	}
+	for _, f := range sortedKeys(pages.links) {
+		path, target := filepath.Join(dir, f), pages.links[f]
+		tmp := path + ".ldwrap-new"
+		os.Remove(tmp)
+		if err := os.Symlink(target, tmp); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			return err
+		}
+		fmt.Println("installed", path)
+	}
+	return nil
 }
 
 // Vet119 type-checks everything Bazel 4.2.3 builds, and the e2e tests, against Go 1.19: its language and its standard library (needs deps; 10 s).
@@ -146,7 +217,7 @@ func E2e() error {
 // still runs, in the other process.
 const e2eBuildTests = `^(TestBazelProject|TestBazelConsumer|TestBzlmodConsumer|TestBzlmodProject|` +
 	`TestCMakeLaunchers|TestMeson|TestAutotools|TestInstallDifferential|TestRunDifferential|` +
-	`TestUserMagefileImport|TestStaticWhateverCgo|` +
+	`TestUserMagefileImport|TestGoInstallFromProxy|TestReleaseReproducible|TestReleaseArchives|TestDebianPackage|` +
 	`TestCompileMatrixByteIdentical|TestLinkMatrixByteIdentical)$`
 
 var e2eEnv = map[string]string{"LDWRAP_E2E_STRICT": "1"}
@@ -175,9 +246,30 @@ func Fuzz() error {
 	return nil
 }
 
-// Setup readies this machine for every test: packages, Bazel 4.2.3, the sid chroot with Bazel 7, warm Bazel caches (root, network to the package registries; cold 9 to 11 min, warm 30 s: the Bazel servers stay up and rebuild what the checkout changed).
+// Setup readies this machine for every test: packages, Bazel 4.2.3, the sid chroot with Bazel 7, warm Bazel caches, the release's builds in Go's cache (root, network to the package registries; cold 9 to 11 min, warm 30 s: the Bazel servers stay up and rebuild what the checkout changed).
 func Setup() {
-	mg.Deps(setupHost, setupSid)
+	mg.Deps(setupHost, setupSid, warmRelease)
+}
+
+// warmRelease builds the commands for the release's platforms, as Release
+// does, into Go's build cache: the release tests' builds then find them
+// compiled. Cold, that compiled the standard library for five more
+// platforms, about 100 CPU-seconds; here it runs beside set-up's
+// downloads, which leave the CPU idle.
+func warmRelease() error {
+	dir, err := os.MkdirTemp("", "ldwrap-warm-release")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	start := time.Now()
+	for _, p := range releasePlatforms {
+		if err := releaseBuild(p.goos, p.goarch, filepath.Join(dir, p.goos+"_"+p.goarch)); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("setup: the release's builds in %s (%s so far)\n", time.Since(start).Round(time.Second), time.Since(setupStart).Round(time.Second))
+	return nil
 }
 
 // setupHost installs the packages and Bazel 4.2.3, and warms Bazel 4.
@@ -262,7 +354,20 @@ func Demo() error {
 		}
 	}
 	mg.Deps(Build)
-	bin, _ := filepath.Abs("bin")
+	cc, _ := filepath.Abs("bin/ldwrap-cc")
+	return demo(cc)
+}
+
+// DemoInstalled runs the demo with the ldwrap-cc on PATH, as a .deb, a release archive or go install put it there (needs cc; 5 s).
+func DemoInstalled() error {
+	cc, err := exec.LookPath("ldwrap-cc")
+	if err != nil {
+		return err
+	}
+	return demo(cc)
+}
+
+func demo(cc string) error {
 	dir, err := os.MkdirTemp("", "ldwrap-demo")
 	if err != nil {
 		return err
@@ -274,7 +379,6 @@ func Demo() error {
 int main(void) { sleep(2); puts("` + v + `"); return 0; }
 `
 	}
-	cc := filepath.Join(bin, "ldwrap-cc")
 	step := func(argv ...string) error {
 		fmt.Println("$", strings.Join(argv, " "))
 		cmd := exec.Command(argv[0], argv[1:]...)

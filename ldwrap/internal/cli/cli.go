@@ -21,8 +21,8 @@ import (
 	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
 )
 
-// Version is the version of every ldwrap command.
-const Version = "0.1.0"
+// Version is the version of every ldwrap command (see version.go).
+var Version = commandVersion()
 
 // Exit statuses of ldwrap's own failures, as env(1) and timeout(1) use them.
 const (
