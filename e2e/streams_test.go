@@ -3,8 +3,12 @@
 package e2e
 
 import (
+	"bytes"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,4 +49,162 @@ func mtime(t *testing.T, path string) time.Time {
 	fi, err := os.Stat(path)
 	require.NoError(t, err)
 	return fi.ModTime()
+}
+
+// A compiler, for ldwrap-cc's prefix form: it writes its -o output, then
+// what STEP says.
+const scriptCompiler = `#!/bin/SHELL
+while [ $# -gt 0 ]; do case $1 in -o) out=$2; shift;; esac; shift; done
+echo obj > "$out"
+STEP
+`
+
+// tool is a step to run bare and wrapped: the compiler script through
+// ldwrap-cc, or a shell script through ldwrap-run.
+type tool struct {
+	name          string
+	bare, wrapped []string
+	files         map[string]string
+}
+
+// tools gives a shell script step, which sees its output as "$out", both
+// ways.
+func tools(shell, step string) []tool {
+	cc := strings.NewReplacer("SHELL", shell, "STEP", step).Replace(scriptCompiler)
+	run := `out=$1
+echo obj > "$out"
+` + step
+	return []tool{
+		{"ldwrap-cc", []string{"./mycc", "-c", "a.c", "-o", "a.o"}, []string{ldwrap("ldwrap-cc"), "./mycc", "-c", "a.c", "-o", "a.o"},
+			map[string]string{"mycc": cc, "a.c": "int a;\n"}},
+		{"ldwrap-run", []string{shell, "step.sh", "a.o"}, []string{ldwrap("ldwrap-run"), "-o", "a.o", "--", shell, "step.sh", "a.o"},
+			map[string]string{"step.sh": run}},
+	}
+}
+
+// twin gives tl's files to a bare and a wrapped directory; the compiler
+// script, where there is one, is executable.
+func (tl tool) twin(t *testing.T) twin {
+	tw := newTwin(t, tl.files)
+	if _, ok := tl.files["mycc"]; ok {
+		for _, d := range []string{tw.bare, tw.wrapped} {
+			require.NoError(t, os.Chmod(filepath.Join(d, "mycc"), 0o755))
+		}
+	}
+	return tw
+}
+
+// A process the tool leaves running keeps its standard error after the
+// tool, and ldwrap, have exited: its message arrives, its staged path
+// turned into the output's, and it lives on, as bare, where it used to
+// die of SIGPIPE at that message. A reader that waits for the end of the
+// stream, as ninja does, sees it when that process closes it. The process
+// writes only once ldwrap has exited (it waits for the file go), so that
+// ldwrap hands its relay over every time.
+func TestBackgroundWriterKeepsStream(t *testing.T) {
+	step := `( while [ ! -e go ]; do sleep 0.01; done; echo "late: $out" >&2 && echo alive > alive ) &
+echo "wrote $out" >&2`
+	for _, tl := range tools("sh", step) {
+		t.Run(tl.name, func(t *testing.T) {
+			tw := tl.twin(t)
+			bare := runReadingToEnd(t, tw.bare, tl.bare)
+			wrapped := runReadingToEnd(t, tw.wrapped, tl.wrapped)
+			require.Equal(t, 0, bare.code, bare.stderr)
+			require.Equal(t, "wrote a.o\nlate: a.o\n", bare.stderr, "the oracle")
+			require.FileExists(t, filepath.Join(tw.bare, "alive"), "the oracle: the writer lived on")
+			assert.Equal(t, bare.code, wrapped.code, wrapped.stderr)
+			assert.Equal(t, bare.stderr, wrapped.stderr)
+			assert.FileExists(t, filepath.Join(tw.wrapped, "alive"), "the writer did not die of SIGPIPE")
+			assert.Empty(t, diffSnapshots(bare.tree, wrapped.tree))
+			assert.Empty(t, leftovers(t, filepath.Dir(tw.wrapped)))
+		})
+	}
+	// On a terminal, where the tool writes to a pseudo-terminal: the
+	// process keeps it as it would keep the terminal.
+	need(t, "script")
+	tl := tools("sh", step)[0]
+	tw := tl.twin(t)
+	sh := strings.Join(tl.wrapped, " ") + `; touch go; i=0; while [ ! -e alive ] && [ $i -lt 2000 ]; do sleep 0.01; i=$((i+1)); done; sleep 0.1`
+	out, err := runErr(tw.wrapped, nil, "script", "-qec", sh, "/dev/null")
+	require.NoError(t, err, out)
+	assert.FileExists(t, filepath.Join(tw.wrapped, "alive"))
+	if portable {
+		// No pseudo-terminal off Linux: the tool writes to the terminal
+		// itself, staged names and all (TestLinkerMessagesNameTheOutput).
+		assert.Contains(t, out, "late: .ldwrap.a.o.")
+		return
+	}
+	assert.Equal(t, "wrote a.o\r\nlate: a.o\r\n", out)
+}
+
+// runReadingToEnd runs argv with its standard error on a pipe, waits for
+// it to exit, creates the file go, then reads the pipe to its end, as
+// ninja does.
+func runReadingToEnd(t *testing.T, dir string, argv []string) outcome {
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
+	cmd.Stderr = w
+	require.NoError(t, cmd.Start())
+	w.Close()
+	err = cmd.Wait()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	writeFile(t, filepath.Join(dir, "go"), "")
+	b, _ := io.ReadAll(r)
+	return outcome{code: code, stderr: string(b), tree: snapshot(t, dir)}
+}
+
+// With 2>&1 the tool's output and messages come in the order it wrote
+// them, as bare: one relay for both (before, every message came after all
+// of the output). On a pipe, in a file and on a terminal; and where the
+// streams are apart, each is as bare.
+func TestMergedStreamsKeepOrder(t *testing.T) {
+	step := `for i in 1 2 3; do echo "out$i"; echo "err$i $out" >&2; done`
+	for _, tl := range tools("sh", step) {
+		t.Run(tl.name, func(t *testing.T) {
+			tw := tl.twin(t)
+			want := "out1\nerr1 a.o\nout2\nerr2 a.o\nout3\nerr3 a.o\n"
+			for name, d := range map[string]string{"bare": tw.bare, "ldwrap": tw.wrapped} {
+				argv := tl.bare
+				if name == "ldwrap" {
+					argv = tl.wrapped
+				}
+				// One pipe for both, as exec gives for one writer.
+				var both bytes.Buffer
+				cmd := exec.Command(argv[0], argv[1:]...)
+				cmd.Dir, cmd.Stdout, cmd.Stderr = d, &both, &both
+				require.NoError(t, cmd.Run(), both.String())
+				assert.Equal(t, want, both.String(), "%s, a pipe", name)
+				// A file, through the shell.
+				sh := exec.Command("sh", "-c", `"$@" > log 2>&1`, "sh")
+				sh.Args = append(sh.Args, argv...)
+				sh.Dir = d
+				out, err := sh.CombinedOutput()
+				require.NoError(t, err, string(out))
+				assert.Equal(t, want, string(readFile(t, filepath.Join(d, "log"))), "%s, a file", name)
+				// Apart: each stream as bare.
+				o := runIn(t, d, argv...)
+				assert.Equal(t, "out1\nout2\nout3\n", o.stdout, name)
+				assert.Equal(t, "err1 a.o\nerr2 a.o\nerr3 a.o\n", o.stderr, name)
+			}
+			assert.Empty(t, leftovers(t, filepath.Dir(tw.wrapped)))
+		})
+	}
+	if portable {
+		return // no pseudo-terminal off Linux: the staged names show on a terminal
+	}
+	need(t, "script")
+	tl := tools("sh", step)[0]
+	tw := tl.twin(t)
+	bare, err := runErr(tw.bare, nil, "script", "-qec", strings.Join(tl.bare, " "), "/dev/null")
+	require.NoError(t, err, bare)
+	wrapped, err := runErr(tw.wrapped, nil, "script", "-qec", strings.Join(tl.wrapped, " "), "/dev/null")
+	require.NoError(t, err, wrapped)
+	assert.Equal(t, "out1\r\nerr1 a.o\r\nout2\r\nerr2 a.o\r\nout3\r\nerr3 a.o\r\n", bare, "the oracle, on a terminal")
+	assert.Equal(t, bare, wrapped, "on a terminal")
 }

@@ -71,7 +71,8 @@ const portableTests = `^(TestSigkill|TestToolDiesWithLdwrap|TestFaults|TestParal
 	`TestMakeRelinksRunningProgram|TestSharedLibraryRebuiltUnderRunningUser|TestLinkerMessagesNameTheOutput|` +
 	`TestInstallModeNeverWrong|TestInstallBackupNeverMissing|TestInstallManyFilesFewDescriptors|` +
 	`TestOldVersionNeverReachable|TestWriteFileWriteOnlyAsUser|TestDirectoryAppearsAtOutput|` +
-	`TestHardLinksKeepOldContent|TestDeletedNamesAsInstall|TestOwnFailures|TestMasquerade)$`
+	`TestHardLinksKeepOldContent|TestDeletedNamesAsInstall|TestOwnFailures|TestMasquerade|` +
+	`TestBackgroundWriterKeepsStream|TestMergedStreamsKeepOrder)$`
 
 var portableEnv = map[string]string{"LDWRAP_E2E_TAGS": "ldwrap_portable", "LDWRAP_E2E_STRICT": "1"}
 

@@ -245,6 +245,7 @@ func resolveLinks(path string) string {
 
 // Wrap is ldwrap, ldwrap-cc and ldwrap-c++ (own is which binary this is).
 func Wrap(own string) {
+	step.ServeRelay()
 	args := os.Args[1:]
 	name := filepath.Base(os.Args[0])
 	if len(args) == 1 {

@@ -41,7 +41,8 @@ type Step struct {
 	// program's signal handling alone).
 	Forward bool
 	// RelayStderr writes the tool's standard error back with each staged
-	// path turned into the path the user gave (relay.go).
+	// path turned into the path the user gave (relay.go); its standard
+	// output too where the two are one stream (2>&1).
 	RelayStderr bool
 	// Strict makes an output that cannot be staged an error. Without it,
 	// such an output (a device, a directory not there yet) is left to the
@@ -103,6 +104,11 @@ func (s Step) Execute() (Outcome, error) {
 		}
 		if w != nil {
 			stderr = w
+			// 2>&1: output and messages in one relay, in the order the
+			// tool wrote them, as bare.
+			if stdout == os.Stdout && sameStream(1, 2) {
+				stdout = w
+			}
 		}
 	}
 	if logf := s.Options.Logf; logf != nil {
