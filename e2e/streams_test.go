@@ -4,11 +4,13 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -207,4 +209,116 @@ func TestMergedStreamsKeepOrder(t *testing.T) {
 	require.NoError(t, err, wrapped)
 	assert.Equal(t, "out1\r\nerr1 a.o\r\nout2\r\nerr2 a.o\r\nout3\r\nerr3 a.o\r\n", bare, "the oracle, on a terminal")
 	assert.Equal(t, bare, wrapped, "on a terminal")
+}
+
+// A SIGINT to the process group (a Ctrl-C, ninja stopping a job) reaches
+// the tool once, as bare: ldwrap gets it too and does not forward it. A
+// tool that handles it and exits 0 has succeeded, its output committed
+// and ldwrap's status 0, as bare. One sent to ldwrap alone reaches the
+// tool once, forwarded, as one sent to the bare tool does, before ldwrap's
+// witness of its group starts and after. A tool that dies of it takes
+// ldwrap with it, and nothing is committed.
+func TestGroupSignalReachesToolOnce(t *testing.T) {
+	need(t, "bash", "pgrep")
+	// Off Linux, or where ptrace is refused, ldwrap has no witness and
+	// forwards a group signal too: the tool may count two.
+	witness := !portable && witnessPossible()
+	// bash: its wait returns at once for a trapped signal, and runs the
+	// trap for each one.
+	handles := `trap 'n=$((n+1))' INT
+n=0
+echo ready > ready
+while [ ! -e go ]; do sleep 0.01 & wait $!; done
+echo "$n SIGINT" >&2
+echo "obj $n" > "$out"`
+	dies := `echo ready > ready
+while [ ! -e go ]; do sleep 0.01; done
+echo "obj" > "$out"`
+	for _, c := range []struct {
+		name, step            string
+		group, waitForWitness bool
+	}{
+		{"handled, to the group", handles, true, witness},
+		{"handled, to ldwrap alone", handles, false, false},
+		{"handled, to ldwrap alone, with its witness", handles, false, witness},
+		{"fatal, to the group", dies, true, witness},
+	} {
+		for _, tl := range tools("bash", c.step) {
+			t.Run(c.name+", "+tl.name, func(t *testing.T) {
+				tw := tl.twin(t)
+				bare := interrupt(t, tw.bare, tl.bare, c.group, false)
+				wrapped := interrupt(t, tw.wrapped, tl.wrapped, c.group, c.waitForWitness)
+				if c.step == handles {
+					require.Equal(t, 0, bare.code, "the oracle: %s", bare.stderr)
+					require.Equal(t, "1 SIGINT\n", bare.stderr, "the oracle")
+				} else {
+					require.Equal(t, -int(syscall.SIGINT), bare.code, "the oracle")
+				}
+				assert.Equal(t, bare.code, wrapped.code, wrapped.stderr)
+				switch {
+				case bare.code != 0:
+					assert.Contains(t, bare.tree, "a.o", "the oracle wrote its output before it died")
+					assert.NotContains(t, wrapped.tree, "a.o", "a killed step commits nothing")
+				case c.group && !witness:
+					assert.Contains(t, []string{"1 SIGINT\n", "2 SIGINT\n"}, wrapped.stderr)
+					assert.Contains(t, string(wrapped.tree["a.o"]), "obj ", "committed")
+				default:
+					assert.Equal(t, bare.stderr, wrapped.stderr)
+					assert.Empty(t, diffSnapshots(bare.tree, wrapped.tree), "committed")
+				}
+				assert.Empty(t, leftovers(t, filepath.Dir(tw.wrapped)))
+			})
+		}
+	}
+}
+
+// interrupt starts argv in a process group of its own, waits until the
+// tool is ready (and, if asked, for ldwrap's witness of its group), sends
+// SIGINT to the group or to the process alone, then lets the tool finish.
+func interrupt(t *testing.T, dir string, argv []string, group, waitForWitness bool) outcome {
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	require.NoError(t, cmd.Start())
+	pid := cmd.Process.Pid
+	waitFor(t, "the tool to be ready", 20*time.Second, func() bool {
+		_, err := os.Stat(filepath.Join(dir, "ready"))
+		return err == nil
+	})
+	if waitForWitness {
+		waitFor(t, "ldwrap's witness", 20*time.Second, func() bool {
+			return exec.Command("pgrep", "-P", fmt.Sprint(pid), "-f", "^signal-witness$").Run() == nil
+		})
+	}
+	target := pid
+	if group {
+		target = -pid
+	}
+	require.NoError(t, syscall.Kill(target, syscall.SIGINT))
+	writeFile(t, filepath.Join(dir, "go"), "")
+	err := cmd.Wait()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		ws := ee.Sys().(syscall.WaitStatus)
+		code = ws.ExitStatus()
+		if ws.Signaled() {
+			code = -int(ws.Signal())
+		}
+	}
+	os.Remove(filepath.Join(dir, "ready"))
+	os.Remove(filepath.Join(dir, "go"))
+	return outcome{code: code, stderr: stderr.String(), tree: snapshot(t, dir)}
+}
+
+// witnessPossible says whether this process's children may trace
+// themselves: Yama's ptrace_scope 3 forbids it, 2 to all but root.
+func witnessPossible() bool {
+	b, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope")
+	if err != nil {
+		return true
+	}
+	scope := strings.TrimSpace(string(b))
+	return scope == "0" || scope == "1" || (scope == "2" && os.Geteuid() == 0)
 }

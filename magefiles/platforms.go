@@ -72,7 +72,7 @@ const portableTests = `^(TestSigkill|TestToolDiesWithLdwrap|TestFaults|TestParal
 	`TestInstallModeNeverWrong|TestInstallBackupNeverMissing|TestInstallManyFilesFewDescriptors|` +
 	`TestOldVersionNeverReachable|TestWriteFileWriteOnlyAsUser|TestDirectoryAppearsAtOutput|` +
 	`TestHardLinksKeepOldContent|TestDeletedNamesAsInstall|TestOwnFailures|TestMasquerade|` +
-	`TestBackgroundWriterKeepsStream|TestMergedStreamsKeepOrder)$`
+	`TestBackgroundWriterKeepsStream|TestMergedStreamsKeepOrder|TestGroupSignalReachesToolOnce)$`
 
 var portableEnv = map[string]string{"LDWRAP_E2E_TAGS": "ldwrap_portable", "LDWRAP_E2E_STRICT": "1"}
 

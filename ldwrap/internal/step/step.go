@@ -72,12 +72,15 @@ func (s Step) leaveToTool(target string, err error) bool {
 
 // Outcome is how the tool ended, and what the commit replaced.
 type Outcome struct {
-	Status   syscall.WaitStatus
-	Signal   syscall.Signal // a signal ldwrap received and forwarded, or 0
-	Replaced []rawio.Inode  // the old files the commit replaced
+	Status syscall.WaitStatus
+	// Signal is a signal ldwrap received after the tool had exited, or 0:
+	// the command dies of it once it has committed. One received while
+	// the tool ran was the tool's to handle, and its status tells.
+	Signal   syscall.Signal
+	Replaced []rawio.Inode // the old files the commit replaced
 }
 
-// Success reports whether the tool exited 0 and no signal was forwarded.
+// Success reports whether the tool exited 0 and no signal came after.
 func (o Outcome) Success() bool {
 	return o.Signal == 0 && o.Status.Exited() && o.Status.ExitStatus() == 0
 }
