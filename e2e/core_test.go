@@ -553,7 +553,8 @@ func TestToolDiesWithLdwrap(t *testing.T) {
 	require.NoError(t, cmd.Start())
 	var child string
 	waitFor(t, "the tool to start", 20*time.Second, func() bool {
-		out, _ := exec.Command("pgrep", "-P", fmt.Sprint(cmd.Process.Pid)).Output()
+		// By name: ldwrap's other child is its signal witness.
+		out, _ := exec.Command("pgrep", "-x", "-P", fmt.Sprint(cmd.Process.Pid), "sh").Output()
 		child = strings.TrimSpace(string(out))
 		return child != ""
 	})

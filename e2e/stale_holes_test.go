@@ -129,7 +129,8 @@ int main(void) {
 }
 
 // A name with a newline, and one that looks like a field, stay one line,
-// one path; --json carries them exactly; -h is help, not a path.
+// one path, its spaces escaped: nothing in it reads as a field; --json
+// carries them exactly; -h is help, not a path.
 func TestStaleOutputEscapingAndJSON(t *testing.T) {
 	dir := t.TempDir()
 	odd := filepath.Join(dir, "new\nline x unit=fake.service")
@@ -140,7 +141,7 @@ func TestStaleOutputEscapingAndJSON(t *testing.T) {
 
 	code, out := staleLines(t, dir)
 	assert.Equal(t, 1, code)
-	assert.Equal(t, fmt.Sprintf("%d (sleep) descriptor %s/new\\x0aline x unit=fake.service\n", holder.cmd.Process.Pid, dir), out)
+	assert.Equal(t, fmt.Sprintf("%d (sleep) descriptor %s/new\\x0aline\\x20x\\x20unit=fake.service\n", holder.cmd.Process.Pid, strings.ReplaceAll(dir, " ", `\x20`)), out)
 
 	code, out = staleLines(t, "--json", dir)
 	assert.Equal(t, 1, code)

@@ -3,8 +3,10 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -58,7 +60,7 @@ func noneFound(n int) int {
 // denied splits off the line that counts uninspectable processes. Even as
 // root there can be some: a sandbox's own init hides its maps.
 func denied(out string) (rest string, n int) {
-	re := regexp.MustCompile(`(?m)^ldwrap(-stale)?: ([0-9]+) processes could not be inspected \(permission denied\)\n`)
+	re := regexp.MustCompile(`(?m)^ldwrap(-stale)?: ([0-9]+) process(es)? could not be inspected \(permission denied\)(: .*)?\n`)
 	if m := re.FindStringSubmatch(out); m != nil {
 		n, _ = strconv.Atoi(m[2])
 	}
@@ -141,14 +143,38 @@ func TestStaleAsNobody(t *testing.T) {
 	s := newStaleScene(t)
 	run(t, s.dir, nil, ldwrap("ldwrap-cc"), "-o", "prog", "prog.c")
 	code, out := exitCode(s.dir, nil, asNobody(ldwrap("ldwrap-stale"), s.dir)...)
-	rest, asNobody := denied(out)
+	rest, nNobody := denied(out)
 	assert.Equal(t, 3, code, "nothing found, but not everything seen, is not \"none\": %s", out)
 	assert.Empty(t, rest, "root's processes are not listed to nobody")
 	code, out = exitCode(s.dir, nil, ldwrap("ldwrap-stale"), s.dir)
-	_, asRoot := denied(out)
+	_, nRoot := denied(out)
 	assert.Equal(t, 1, code)
 	// The test's own processes (root's) are among those nobody cannot see.
-	assert.GreaterOrEqual(t, asNobody, asRoot+3, "as nobody %d, as root %d", asNobody, asRoot)
+	assert.GreaterOrEqual(t, nNobody, nRoot+3, "as nobody %d, as root %d", nNobody, nRoot)
+	// They are named: on stderr the first ones, PID (COMMAND), in --json
+	// all, this test among them; each is one whose maps nobody cannot read.
+	_, out = exitCode(s.dir, nil, asNobody(ldwrap("ldwrap-stale"), s.dir)...)
+	assert.Regexp(t, `processes could not be inspected \(permission denied\): [0-9]+ \([^)]*\), `, out)
+	code, out = exitCode(s.dir, nil, asNobody(ldwrap("ldwrap-stale"), "--json", s.dir)...)
+	assert.Equal(t, 3, code, out)
+	var res struct {
+		Uninspected int `json:"uninspected"`
+		Processes   []struct {
+			PID  int    `json:"pid"`
+			Comm string `json:"comm"`
+		} `json:"uninspected_processes"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &res), out)
+	assert.Equal(t, res.Uninspected, len(res.Processes))
+	named := map[int]string{}
+	for _, p := range res.Processes {
+		named[p.PID] = p.Comm
+	}
+	self := strings.TrimSpace(string(readFile(t, "/proc/self/comm")))
+	assert.Equal(t, self, named[os.Getpid()], "this test's process is named")
+	assert.Equal(t, "prog", named[pid(s.prog)])
+	_, err := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", "cat", fmt.Sprintf("/proc/%d/maps", pid(s.prog))).Output()
+	assert.Error(t, err, "the control: nobody cannot read its maps")
 	code, out = exitCode(s.dir, nil, ldwrap("ldwrap-stale"), filepath.Join(s.dir, "missing"))
 	assert.Equal(t, 2, code)
 	assert.Equal(t, "ldwrap-stale: stat "+filepath.Join(s.dir, "missing")+": no such file or directory\n", out)

@@ -13,7 +13,8 @@ import (
 // them (symlinks resolved). A deleted file is an old version of its path
 // when that path now names another file on the same filesystem.
 // uninspected counts the processes whose /proc entries could not be read
-// (other users', when not root); they may be users too. Off Linux it
+// (other users', when not root; even root may not read a sandbox's pid 1);
+// they may be users too. Off Linux it
 // returns ErrUnsupported.
 func StaleUsers(paths ...string) (uses []StaleUse, uninspected int, err error) {
 	res, err := stale.Scan(paths)

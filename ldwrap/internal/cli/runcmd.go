@@ -93,6 +93,7 @@ func parseRun(args []string) (o runOptions, what, cause string) {
 
 // Run is ldwrap-run.
 func Run() {
+	step.ServeRelay()
 	o, what, cause := parseRun(os.Args[1:])
 	answerInfo("ldwrap-run", runUsage, o.info)
 	switch {

@@ -20,15 +20,22 @@ One line each:
 
 KIND is executable, mapping, descriptor or script. UNIT is the systemd
 unit to restart; NAME, without systemd, the pid file under /run that holds
-the process's pid or its parent's. Control characters, backslashes and
-bytes that are not UTF-8 are written \xNN.
+the process's pid or its parent's. Control characters, backslashes,
+bytes that are not UTF-8, ")" in COMMAND and spaces in the other fields
+are written \xNN: a space ends a field, a newline a line.
 
-  --json      one JSON object: {"uses": [...], "uninspected": N}
+  --json      one JSON object: {"uses": [...], "uninspected": N,
+              "uninspected_processes": [{"pid": PID, "comm": COMMAND}, ...]}
   --units     only the systemd units, one per line (systemctl try-restart $(...))
   --services  only the service names, one per line (service NAME restart)
 
+Processes whose /proc entries cannot be read are named on standard error,
+PID (COMMAND), the first 10 (--json names all): other users' processes
+when not root, and even as root a process no one may inspect (a sandbox's
+pid 1, one in another user namespace).
+
 Exit status: 0 none, 1 some, 2 error, 3 none found but some processes
-could not be inspected (another user's, when not root).
+could not be inspected (one is enough, as root too).
 `
 
 // Stale is ldwrap-stale.
@@ -81,8 +88,8 @@ options:
 			fmt.Println(u.Format())
 		}
 	}
-	if res.Denied > 0 && format != "--json" {
-		fmt.Fprintf(os.Stderr, "ldwrap-stale: %d processes could not be inspected (permission denied)\n", res.Denied)
+	if m := stale.UninspectedMessage(res); m != "" && format != "--json" {
+		fmt.Fprintf(os.Stderr, "ldwrap-stale: %s\n", m)
 	}
 	switch {
 	case len(res.Uses) > 0:

@@ -249,6 +249,7 @@ func resolveLinks(path string) string {
 
 // Wrap is ldwrap, ldwrap-cc and ldwrap-c++ (own is which binary this is).
 func Wrap(own string) {
+	step.ServeRelay()
 	args := os.Args[1:]
 	name := filepath.Base(os.Args[0])
 	if len(args) == 1 {
@@ -300,6 +301,19 @@ The tool, the ways ccache is used:
                             the next executable of that name on PATH after
                             the link's directory; ldwrap --install-links DIR
                             makes such links for every compiler and linker
+
+The prefix rule: the first argument of ldwrap-cc or ldwrap-c++ names the
+compiler unless it is the compiler's own:
+  - an option (-c) or a response file (@args) is the compiler's;
+  - a name with an input's suffix (a.c, x.o, libm.a, libm.so) is an input;
+  - a path (with a slash) is the compiler if it is an executable file
+    (./gcc runs the gcc here), else an input;
+  - a bare name is an input if a file of that name here is not executable,
+    else the compiler if PATH has it;
+  - a compiler's or a launcher's name that PATH lacks (gcc-99) exits 127,
+    naming it; any other word is an input.
+A link named clang never runs gcc, and wrappers that call each other stop
+after 8 nested calls.
 
 ldwrap never runs itself. --ldwrap-help and --ldwrap-version answer for
 ldwrap itself (--help and --version go to the compiler, as build systems

@@ -124,3 +124,12 @@ func TestNames(t *testing.T) {
 		assert.True(t, isLinkerName(n), n)
 	}
 }
+
+// --ldwrap-help states the prefix rule compilerWord applies, as the README
+// says it does: each kind of first word, and the 127 of a missing compiler.
+func TestHelpStatesPrefixRule(t *testing.T) {
+	for _, part := range []string{"The prefix rule", "an option (-c) or a response file (@args)", "an input's suffix (a.c",
+		"executable file\n    (./gcc runs the gcc here)", "not executable,\n    else the compiler if PATH has it", "exits 127", "8 nested calls"} {
+		assert.Contains(t, wrapUsage, part)
+	}
+}

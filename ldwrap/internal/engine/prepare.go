@@ -101,19 +101,23 @@ func (t *Txn) setAttrs(o *Output, old os.FileInfo, oldRegular bool) error {
 
 // keepOld says whether the old file stays instead of o's new one: a seeded
 // output the tool did not change, or, under Options.Skip, an identical one.
+// An output the tool never touched keeps its mtime whatever Options.Skip
+// says: KeepAndTouch stands for the new file the tool wrote, which bare
+// would have given a new mtime, not for a file bare would have left alone.
 func (t *Txn) keepOld(o *Output) (bool, error) {
 	skip, why := t.opts.Skip, "identical; kept the old file"
-	if o.seed != nil && skip == AlwaysReplace {
+	if o.seed != nil {
 		unchanged, err := o.seed.unchanged(o.Temp)
 		if err != nil {
 			return false, &Error{"commit", o.Target, err}
 		}
-		if !unchanged {
+		if unchanged {
+			// Its times say untouched, but a change within one tick of
+			// the clock would not show there: the content decides.
+			skip, why = KeepUntouched, "not changed by the command; left as it was"
+		} else if skip == AlwaysReplace {
 			return false, nil
 		}
-		// Its times say untouched, but a change within one tick of the
-		// clock would not show there: the content decides.
-		skip, why = KeepUntouched, "not changed by the command; left as it was"
 	}
 	if skip == AlwaysReplace {
 		return false, nil

@@ -44,6 +44,37 @@ func TestSkipIdentical(t *testing.T) {
 	assert.Equal(t, "diff", read(t, target))
 }
 
+// KeepAndTouch gives a new mtime to an identical file the tool wrote, as
+// bare would have, but not to a seeded copy the tool never touched: bare
+// would have left that file, mtime and all, alone.
+func TestSkipIdenticalTouchesOnlyWhatTheToolWrote(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "a")
+	write(t, target, "same")
+	past := time.Now().Add(-time.Hour).Truncate(time.Second)
+	require.NoError(t, os.Chtimes(target, past, past))
+	before, _ := os.Stat(target)
+
+	txn := New(Options{Skip: KeepAndTouch})
+	o, err := txn.Stage(target)
+	require.NoError(t, err)
+	require.NoError(t, txn.Seed(o))
+	require.NoError(t, txn.Commit())
+	after, _ := os.Stat(target)
+	assert.True(t, os.SameFile(before, after), "the old inode is kept")
+	assert.Equal(t, past, after.ModTime(), "never touched by the tool: the old mtime")
+
+	txn = New(Options{Skip: KeepAndTouch})
+	o, err = txn.Stage(target)
+	require.NoError(t, err)
+	require.NoError(t, txn.Seed(o))
+	write(t, o.Temp, "same") // rewritten, same bytes
+	require.NoError(t, txn.Commit())
+	after, _ = os.Stat(target)
+	assert.True(t, os.SameFile(before, after), "the old inode is kept")
+	assert.True(t, after.ModTime().After(past), "rewritten by the tool: touched")
+}
+
 // An explicit mode, 0 included, is applied before the rename.
 func TestExplicitModeBeforeRename(t *testing.T) {
 	target := filepath.Join(t.TempDir(), "a")

@@ -14,9 +14,10 @@ import (
 //
 //	PID (COMM) KIND [unit=UNIT |service=NAME ]PATH
 //
-// The path comes last, so that it may hold spaces; a newline, another
-// control character, a backslash or a byte that is not UTF-8 is written
-// \xNN, as lsof escapes names, and so is ")" in COMM.
+// A newline, another control character, a backslash or a byte that is not
+// UTF-8 is written \xNN, as lsof escapes names; so is what would read as
+// the end of a field: ")" in COMM, a space in UNIT, NAME and PATH (a path
+// ending in " unit=x.service" would read as a unit).
 func (u Use) Format() string {
 	s := strconv.Itoa(u.PID) + " (" + escape(u.Comm, ")") + ") " + u.Kind.String() + " "
 	switch {
@@ -25,7 +26,35 @@ func (u Use) Format() string {
 	case u.Service != "":
 		s += "service=" + escape(u.Service, " ") + " "
 	}
-	return s + escape(u.Path, "")
+	return s + escape(u.Path, " ")
+}
+
+// namedMax is how many uninspected processes a message names; --json
+// names them all.
+const namedMax = 10
+
+// UninspectedMessage is the line that says how many processes a scan
+// could not inspect and names them, PID (COMM), or "" if none.
+func UninspectedMessage(res Result) string {
+	if res.Denied == 0 {
+		return ""
+	}
+	s := strconv.Itoa(res.Denied) + " processes could not be inspected (permission denied)"
+	if res.Denied == 1 {
+		s = "1 process could not be inspected (permission denied)"
+	}
+	var named []string
+	for i, p := range res.Uninspected {
+		if i == namedMax {
+			named = append(named, "and "+strconv.Itoa(len(res.Uninspected)-namedMax)+" more")
+			break
+		}
+		named = append(named, strconv.Itoa(p.PID)+" ("+escape(p.Comm, ")")+")")
+	}
+	if len(named) > 0 {
+		s += ": " + strings.Join(named, ", ")
+	}
+	return s
 }
 
 // escape writes control characters, DEL, backslashes, invalid UTF-8 and
@@ -46,6 +75,12 @@ func escape(s, extra string) string {
 	return b.String()
 }
 
+// jsonProcess is an uninspected process in ldwrap-stale --json.
+type jsonProcess struct {
+	PID  int    `json:"pid"`
+	Comm string `json:"comm"`
+}
+
 // jsonUse is a Use in ldwrap-stale --json.
 type jsonUse struct {
 	PID     int    `json:"pid"`
@@ -56,14 +91,19 @@ type jsonUse struct {
 	Service string `json:"service,omitempty"`
 }
 
-// WriteJSON writes res as one JSON object: {"uses": [...], "uninspected": N}.
+// WriteJSON writes res as one JSON object: {"uses": [...], "uninspected":
+// N, "uninspected_processes": [{"pid": PID, "comm": COMM}, ...]}.
 func WriteJSON(w io.Writer, res Result) error {
 	out := struct {
-		Uses        []jsonUse `json:"uses"`
-		Uninspected int       `json:"uninspected"`
-	}{Uses: []jsonUse{}, Uninspected: res.Denied}
+		Uses                 []jsonUse     `json:"uses"`
+		Uninspected          int           `json:"uninspected"`
+		UninspectedProcesses []jsonProcess `json:"uninspected_processes"`
+	}{Uses: []jsonUse{}, Uninspected: res.Denied, UninspectedProcesses: []jsonProcess{}}
 	for _, u := range res.Uses {
 		out.Uses = append(out.Uses, jsonUse{u.PID, u.Comm, u.Kind.String(), u.Path, u.Unit, u.Service})
+	}
+	for _, p := range res.Uninspected {
+		out.UninspectedProcesses = append(out.UninspectedProcesses, jsonProcess{p.PID, p.Comm})
 	}
 	enc := json.NewEncoder(w)
 	return enc.Encode(out)
@@ -137,8 +177,8 @@ func Report(w io.Writer, paths []string) {
 	for _, p := range order {
 		fmt.Fprintf(w, "ldwrap: %s: old version still in use by %s\n", escape(p, ""), strings.Join(byPath[p], ", "))
 	}
-	if res.Denied > 0 {
-		fmt.Fprintf(w, "ldwrap: %d processes could not be inspected (permission denied)\n", res.Denied)
+	if m := UninspectedMessage(res); m != "" {
+		fmt.Fprintf(w, "ldwrap: %s\n", m)
 	}
 }
 

@@ -47,6 +47,7 @@ func Scan(roots []string) (Result, error) {
 		uses, denied := s.process(pid)
 		if denied {
 			res.Denied++
+			res.Uninspected = append(res.Uninspected, Process{PID: pid, Comm: commOf("/proc/" + strconv.Itoa(pid))})
 			continue
 		}
 		res.Uses = append(res.Uses, uses...)
@@ -225,13 +226,21 @@ func parseDev(s string) (uint64, bool) {
 
 // describe reads a process's command name and systemd unit.
 func describe(base string) (comm, unit string) {
-	if b, err := rawio.ReadFile(base + "/comm"); err == nil {
-		comm = strings.TrimSuffix(string(b), "\n")
-	}
+	comm = commOf(base)
 	if b, err := rawio.ReadFile(base + "/cgroup"); err == nil {
 		unit = unitOf(string(b))
 	}
 	return comm, unit
+}
+
+// commOf is a process's command name; anyone may read it, even where its
+// maps and descriptors are closed to the reader.
+func commOf(base string) string {
+	b, err := rawio.ReadFile(base + "/comm")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(string(b), "\n")
 }
 
 // unitOf picks the innermost systemd unit from /proc/PID/cgroup: the last

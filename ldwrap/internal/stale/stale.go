@@ -43,9 +43,18 @@ type Use struct {
 // Result is a scan's findings.
 type Result struct {
 	Uses []Use
-	// Denied counts the processes whose /proc entries could not be read
-	// (another user's, when not root): they may use an old file too.
-	Denied int
+	// Denied counts the processes whose /proc entries could not be read,
+	// and Uninspected names them: they may use an old file too. Another
+	// user's are, when not root; even root may not read the maps of some
+	// (a sandbox's pid 1, a process under another user namespace).
+	Denied      int
+	Uninspected []Process
+}
+
+// Process names a process: its PID and command name (/proc/PID/comm).
+type Process struct {
+	PID  int
+	Comm string
 }
 
 // ErrUnsupported is Scan's error on a system without a backend.

@@ -197,12 +197,22 @@ func TestUnitAndFormats(t *testing.T) {
 	u := Use{PID: 7, Comm: "my server", Kind: Mapping, Path: "/lib/libx.so", Unit: "x.service"}
 	assert.Equal(t, "7 (my server) mapping unit=x.service /lib/libx.so", u.Format())
 	u = Use{PID: 8, Comm: "a)b", Kind: Executable, Path: "/srv/new\nline x unit=fake.service", Service: "nginx"}
-	assert.Equal(t, `8 (a\x29b) executable service=nginx /srv/new\x0aline x unit=fake.service`, u.Format())
+	assert.Equal(t, `8 (a\x29b) executable service=nginx /srv/new\x0aline\x20x\x20unit=fake.service`, u.Format())
 	assert.Equal(t, []string{"a.service", "b.scope"}, Units([]Use{{Unit: "b.scope"}, {Unit: "a.service"}, {Unit: "a.service"}, {Service: "n"}}))
 	assert.Equal(t, []string{"a", "n"}, Services([]Use{{Unit: "b.scope"}, {Unit: "a.service"}, {Service: "n"}}))
 	var b bytes.Buffer
-	require.NoError(t, WriteJSON(&b, Result{Uses: []Use{{PID: 1, Comm: "c", Path: "/p\n"}}, Denied: 2}))
-	assert.Equal(t, `{"uses":[{"pid":1,"comm":"c","kind":"executable","path":"/p\n"}],"uninspected":2}`+"\n", b.String())
+	denied := Result{Denied: 2, Uninspected: []Process{{1, "init"}, {9, "a)b"}}}
+	denied.Uses = []Use{{PID: 1, Comm: "c", Path: "/p\n"}}
+	require.NoError(t, WriteJSON(&b, denied))
+	assert.Equal(t, `{"uses":[{"pid":1,"comm":"c","kind":"executable","path":"/p\n"}],"uninspected":2,"uninspected_processes":[{"pid":1,"comm":"init"},{"pid":9,"comm":"a)b"}]}`+"\n", b.String())
+	assert.Equal(t, `2 processes could not be inspected (permission denied): 1 (init), 9 (a\x29b)`, UninspectedMessage(denied))
+	assert.Equal(t, "1 process could not be inspected (permission denied): 1 (init)", UninspectedMessage(Result{Denied: 1, Uninspected: denied.Uninspected[:1]}))
+	many := Result{Denied: namedMax + 2}
+	for i := 0; i < namedMax+2; i++ {
+		many.Uninspected = append(many.Uninspected, Process{i + 1, "p"})
+	}
+	assert.True(t, strings.HasSuffix(UninspectedMessage(many), ": 1 (p), 2 (p), 3 (p), 4 (p), 5 (p), 6 (p), 7 (p), 8 (p), 9 (p), 10 (p), and 2 more"), UninspectedMessage(many))
+	assert.Equal(t, "", UninspectedMessage(Result{}))
 	assert.Equal(t, "/a b", unescapeOctal(`/a\040b`))
 }
 

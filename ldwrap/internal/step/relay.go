@@ -2,11 +2,14 @@ package step
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // A tool is given the staged path in place of its output, and a tool that
@@ -28,15 +31,20 @@ type stagedName struct{ staged, target string }
 // paths line by line.
 type relay struct {
 	r        *os.File
-	dst      io.Writer
+	dst      *os.File
+	pairs    []string // the replacer's, for a handover
 	replacer *strings.Replacer
 	done     chan struct{}
+	// pending is what copy read but had not written when it stopped at
+	// the deadline (cut): the start of a line, for the handover.
+	pending []byte
+	cut     bool
 }
 
 // drainAfterExit is how long the relay still reads once the tool has
-// exited: a compiler's or a linker's children are gone by then and the
-// pipe is at its end at once, but a daemon the tool started may hold it
-// open for good.
+// exited before it hands the pipe over (handover.go): a compiler's or a
+// linker's children are gone by then and the pipe is at its end at once,
+// but a process the tool left running may hold it open for good.
 const drainAfterExit = 200 * time.Millisecond
 
 // startRelay returns the file the tool must get as its standard error,
@@ -50,9 +58,32 @@ func startRelay(names []stagedName) (*os.File, *relay, error) {
 	if err != nil || r == nil {
 		return nil, nil, err
 	}
-	rl := &relay{r: r, dst: os.Stderr, replacer: strings.NewReplacer(pairs...), done: make(chan struct{})}
+	rl := &relay{r: r, dst: os.Stderr, pairs: pairs, replacer: strings.NewReplacer(pairs...), done: make(chan struct{})}
 	go rl.copy()
 	return w, rl, nil
+}
+
+// sameStream says whether descriptors a and b write one stream, as
+// standard output and error do after 2>&1: the same open file description,
+// or where kcmp(2) cannot say, the same file at the same offset with the
+// same flags. The tool then gets one relay for both, as its output and
+// messages keep their order only in one stream.
+func sameStream(a, b int) bool {
+	if same, known := sameOpenFile(a, b); known {
+		return same
+	}
+	var sa, sb unix.Stat_t
+	if unix.Fstat(a, &sa) != nil || unix.Fstat(b, &sb) != nil || sa.Dev != sb.Dev || sa.Ino != sb.Ino {
+		return false
+	}
+	flagsA, errA := unix.FcntlInt(uintptr(a), unix.F_GETFL, 0)
+	flagsB, errB := unix.FcntlInt(uintptr(b), unix.F_GETFL, 0)
+	if errA != nil || errB != nil || flagsA != flagsB {
+		return false
+	}
+	offA, errA := unix.Seek(a, 0, io.SeekCurrent)
+	offB, errB := unix.Seek(b, 0, io.SeekCurrent)
+	return (errA == nil) == (errB == nil) && offA == offB // a pipe or a terminal has no offset
 }
 
 // replacements are the strings.Replacer pairs for names: each staged
@@ -80,10 +111,13 @@ func replacements(names []stagedName) []string {
 	return pairs
 }
 
+// copy relays until the end of the stream (EOF, or EIO at a
+// pseudo-terminal's end), or until the read deadline, where what it holds
+// is left in rl.pending for the handover.
 func (rl *relay) copy() {
 	defer close(rl.done)
 	buf := make([]byte, 32<<10)
-	var pending []byte
+	pending := rl.pending
 	for {
 		n, err := rl.r.Read(buf)
 		pending = append(pending, buf[:n]...)
@@ -94,8 +128,12 @@ func (rl *relay) copy() {
 			rl.write(pending)
 			pending = pending[:0]
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			rl.pending, rl.cut = pending, true
+			return
+		}
 		if err != nil {
-			break // EOF, EIO (the pseudo-terminal's end), or the deadline
+			break
 		}
 	}
 	rl.write(pending)
@@ -108,8 +146,13 @@ func (rl *relay) write(b []byte) {
 }
 
 // finish waits for the relay once the tool has exited: to the end of what
-// the tool's processes wrote, or drainAfterExit if something still holds
-// the pipe.
+// the tool's processes wrote. If a process the tool left running still
+// holds the pipe after drainAfterExit, a detached copy of ldwrap takes the
+// relay over (handover.go) and relays until that process closes it, as it
+// would write to ldwrap's standard error bare: ldwrap goes on to commit
+// and exit, and the process keeps its stream instead of dying of SIGPIPE
+// at its next message. Only where that copy cannot be started does the
+// relay end here, as it did before.
 func (rl *relay) finish() {
 	if rl == nil {
 		return
@@ -119,6 +162,9 @@ func (rl *relay) finish() {
 	case <-time.After(drainAfterExit):
 		rl.r.SetReadDeadline(time.Now())
 		<-rl.done
+		if rl.cut && handOver(rl) != nil {
+			rl.write(rl.pending)
+		}
 	}
 	rl.r.Close()
 }

@@ -18,15 +18,17 @@ func relayPipe(dst *os.File) (r, w *os.File, err error) {
 	if err != nil {
 		return os.Pipe()
 	}
-	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	// Opened non-blocking and never asked for its Fd (which would make it
+	// blocking for good), so that the relay's read deadline can stop it.
+	mfd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return os.Pipe()
 	}
+	master := os.NewFile(uintptr(mfd), "/dev/ptmx")
 	fail := func(err error) (*os.File, *os.File, error) {
 		master.Close()
 		return os.Pipe()
 	}
-	mfd := int(master.Fd())
 	if err := unix.IoctlSetPointerInt(mfd, unix.TIOCSPTLCK, 0); err != nil {
 		return fail(err)
 	}
@@ -47,4 +49,21 @@ func relayPipe(dst *os.File) (r, w *os.File, err error) {
 		unix.IoctlSetWinsize(int(slave.Fd()), unix.TIOCSWINSZ, ws)
 	}
 	return master, slave, nil
+}
+
+// selfExe is this program, as the kernel has it even once its file has
+// been replaced or removed: the copy it starts is the same build.
+func selfExe() (string, error) { return "/proc/self/exe", nil }
+
+// sameOpenFile says whether descriptors a and b share one open file
+// description (as after 2>&1), as kcmp(2) tells; known is false where it
+// cannot tell (a kernel without it, a seccomp filter).
+func sameOpenFile(a, b int) (same, known bool) {
+	const kcmpFile = 0 // KCMP_FILE
+	pid := uintptr(os.Getpid())
+	r, _, errno := unix.Syscall6(unix.SYS_KCMP, pid, pid, kcmpFile, uintptr(a), uintptr(b), 0)
+	if errno != 0 {
+		return false, false
+	}
+	return r == 0, true
 }

@@ -16,7 +16,7 @@ import (
 // system sends.
 var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
 
-// received is the last signal ldwrap received while running the tool.
+// received is the last signal ldwrap received after the tool exited.
 type received struct{ sig atomic.Int32 }
 
 func (r *received) last() syscall.Signal {
@@ -27,11 +27,15 @@ func (r *received) last() syscall.Signal {
 }
 
 // runTool runs the tool and waits, forwarding signals to it if forward,
-// and records the last signal ldwrap received (forwarded or, once the tool
-// is gone, only recorded).
+// and records the last signal ldwrap received once the tool was gone.
 //
-// Signals the parent left ignored stay ignored, for ldwrap and the tool
-// (package sigign), and are not forwarded.
+// While the tool runs, the tool's status decides, as it does bare: a tool
+// that handles a signal and exits 0 has succeeded, and its outputs are
+// committed. A signal sent to ldwrap's process group reached the tool
+// from the kernel already, and is not forwarded (the witness tells,
+// witness_linux.go); one sent to ldwrap alone is, once. Signals the parent
+// left ignored stay ignored, for ldwrap and the tool (package sigign), and
+// are not forwarded.
 //
 // It uses syscall.ForkExec and waitTool rather than os.StartProcess, which on
 // its first use forks a throwaway child to probe for pidfd support. The
@@ -56,7 +60,9 @@ func runTool(t toolpath.Tool, args, env []string, stdout, stderr *os.File, forwa
 	}
 	got := &received{}
 	var reaped atomic.Bool
+	var wit *witness
 	if forward {
+		wit = startWitness()
 		var sigs []os.Signal
 		for _, s := range forwarded {
 			if !contains(ignored, s) {
@@ -67,15 +73,20 @@ func runTool(t toolpath.Tool, args, env []string, stdout, stderr *os.File, forwa
 		signal.Notify(ch, sigs...)
 		go func() {
 			for s := range ch {
-				got.sig.Store(int32(s.(syscall.Signal)))
-				if !reaped.Load() { // its pid may be another process's by now
-					syscall.Kill(pid, s.(syscall.Signal))
+				sig := s.(syscall.Signal)
+				switch {
+				case reaped.Load(): // its pid may be another process's by now
+					got.sig.Store(int32(sig))
+				case wit.sawGroupSignal(sig):
+				default:
+					syscall.Kill(pid, sig)
 				}
 			}
 		}()
 	}
 	ws, err := waitTool(pid)
 	reaped.Store(true)
+	wit.stop()
 	if err != nil {
 		return 0, got, &toolpath.Error{Name: t.Path, Err: err}
 	}

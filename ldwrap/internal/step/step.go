@@ -41,7 +41,8 @@ type Step struct {
 	// program's signal handling alone).
 	Forward bool
 	// RelayStderr writes the tool's standard error back with each staged
-	// path turned into the path the user gave (relay.go).
+	// path turned into the path the user gave (relay.go); its standard
+	// output too where the two are one stream (2>&1).
 	RelayStderr bool
 	// Strict makes an output that cannot be staged an error. Without it,
 	// such an output (a device, a directory not there yet) is left to the
@@ -71,12 +72,15 @@ func (s Step) leaveToTool(target string, err error) bool {
 
 // Outcome is how the tool ended, and what the commit replaced.
 type Outcome struct {
-	Status   syscall.WaitStatus
-	Signal   syscall.Signal // a signal ldwrap received and forwarded, or 0
-	Replaced []rawio.Inode  // the old files the commit replaced
+	Status syscall.WaitStatus
+	// Signal is a signal ldwrap received after the tool had exited, or 0:
+	// the command dies of it once it has committed. One received while
+	// the tool ran was the tool's to handle, and its status tells.
+	Signal   syscall.Signal
+	Replaced []rawio.Inode // the old files the commit replaced
 }
 
-// Success reports whether the tool exited 0 and no signal was forwarded.
+// Success reports whether the tool exited 0 and no signal came after.
 func (o Outcome) Success() bool {
 	return o.Signal == 0 && o.Status.Exited() && o.Status.ExitStatus() == 0
 }
@@ -103,6 +107,11 @@ func (s Step) Execute() (Outcome, error) {
 		}
 		if w != nil {
 			stderr = w
+			// 2>&1: output and messages in one relay, in the order the
+			// tool wrote them, as bare.
+			if stdout == os.Stdout && sameStream(1, 2) {
+				stdout = w
+			}
 		}
 	}
 	if logf := s.Options.Logf; logf != nil {
