@@ -163,9 +163,19 @@ func (sd *stagingDir) takeFirstName(base string, logf func(string, ...interface{
 	}
 }
 
-// isSymlinkRefused says whether err is open(2)'s answer for a symlink
-// under O_NOFOLLOW: ELOOP as POSIX has it, EMLINK on FreeBSD.
-func isSymlinkRefused(err error) bool { return err == unix.ELOOP || err == unix.EMLINK }
+// symlinkRefused are open(2)'s answers for a symlink under O_NOFOLLOW:
+// ELOOP as POSIX has it, EMLINK on FreeBSD, EFTYPE on NetBSD
+// (nofollow_netbsd.go).
+var symlinkRefused = []error{unix.ELOOP, unix.EMLINK}
+
+func isSymlinkRefused(err error) bool {
+	for _, e := range symlinkRefused {
+		if err == e {
+			return true
+		}
+	}
+	return false
+}
 
 // stillNamedFD reports whether path still names the file open as fd.
 func stillNamedFD(fd int, path string) bool {
