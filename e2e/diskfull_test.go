@@ -50,7 +50,7 @@ func freeBytes(t *testing.T, dir string) int64 {
 	d.Close()
 	var st syscall.Statfs_t
 	require.NoError(t, syscall.Statfs(dir, &st))
-	return int64(st.Bfree) * st.Bsize
+	return int64(st.Bfree) * int64(st.Bsize)
 }
 
 // fillScript fills the directory named by $FILLDIR until the file system
