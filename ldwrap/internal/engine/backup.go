@@ -37,6 +37,9 @@ func (t *Txn) backUp(target, backup string) (bool, error) {
 		unix.Unlink(tmp)
 		return false, err
 	}
+	// Where backup already was a hard link of target, rename(2) did
+	// nothing, and the link made for it would be left behind.
+	unix.Unlink(tmp)
 	t.logf("%s: backed up to %s", target, backup)
 	return true, nil
 }
