@@ -14,6 +14,13 @@ var sys = sysCalls{
 		}
 		return err
 	},
+	exchange: func(a, b string) error {
+		err := unix.RenameatxNp(unix.AT_FDCWD, a, unix.AT_FDCWD, b, unix.RENAME_SWAP)
+		if err == unix.ENOTSUP || err == unix.EOPNOTSUPP || err == unix.EINVAL {
+			return errNotSupported
+		}
+		return err
+	},
 	openUnnamed:   noUnnamed,
 	reopenUnnamed: noReopen,
 	linkUnnamed:   noLink,

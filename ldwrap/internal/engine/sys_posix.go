@@ -6,6 +6,7 @@ package engine
 // staging directory instead), fsync per file.
 var posixSys = sysCalls{
 	renameNoReplace: renameNoReplaceByLink,
+	exchange:        noExchange,
 	openUnnamed:     noUnnamed,
 	reopenUnnamed:   noReopen,
 	linkUnnamed:     noLink,
