@@ -60,9 +60,9 @@ type treeEntry struct {
 // one with a default ACL (other::---, a named user): what -D and -d make
 // under them must take their group and ACL as mkdir(2) gives them.
 var (
-	installSources = []string{"a", "b c", "q'x", "prog", "sub/a", "empty", "missing", "dir", "lnk", "dangling", "nul", "", "link/../a", "dest~", "secret"}
+	installSources = []string{"a", "b c", "q'x", "prog", "sub/a", "empty", "missing", "dir", "lnk", "dangling", "nul", "", "link/../a", "dest~", "secret", "a/", "sub/", "\u00e9t\u00e9"}
 	installDests   = []string{"dest", "dir", "dir/", "dir/a", "new/", "new/x", "deep/er/x", "file", "file/", "lnk", "dirlnk", "fifo", "sink", "a", "sub", "sub/", ".", "nul", "nullnk",
-		"", "link/..", "link/../x", "link/../new/x", "new/../x", "new/../y/x", "link/../dir", "sg", "sg/n/x", "acl", "acl/n/x", "dangling/x", "file/x/y"}
+		"", "link/..", "link/../x", "link/../new/x", "new/../x", "new/../y/x", "link/../dir", "sg", "sg/n/x", "acl", "acl/n/x", "dangling/x", "file/x/y", "\u00e9t\u00e9", "new\tline/x"}
 	installModes = []string{"644", "0", "755", "4755", "0600", "u=rw+x", "a+X", "go-w,u=rwx", "=r", "u=rw,g=u", "+t", "bad", "7777", "o=", "2755",
 		"+0755", "=0", "-7", "u+0", "+0755,u+s", "0755,u+s", "00755", "02755", ""}
 	installFlags = []string{"-v", "-C", "-p", "-D", "-c", "-b", "-S.bak", "--backup=numbered", "--backup=simple", "--backup=existing", "--backup=none",
@@ -73,8 +73,10 @@ var (
 	installIDs = []string{"0", "+0", "0x1", "010", "", " 1", "-1", "1x", "4294967295", "4294967296", "daemon", "users", "root"}
 	// The environment's say in install: POSIXLY_CORRECT stops options at
 	// the first operand; VERSION_CONTROL and SIMPLE_BACKUP_SUFFIX are
-	// -b's defaults.
-	installEnvs = [][]string{{"POSIXLY_CORRECT=1"}, {"VERSION_CONTROL=numbered"}, {"VERSION_CONTROL=bad"}, {"SIMPLE_BACKUP_SUFFIX=.orig"}, {"SIMPLE_BACKUP_SUFFIX=a/b"}}
+	// -b's defaults; in a UTF-8 locale names keep their characters and
+	// quote() uses ‘ and ’.
+	installEnvs = [][]string{{"POSIXLY_CORRECT=1"}, {"VERSION_CONTROL=numbered"}, {"VERSION_CONTROL=bad"}, {"SIMPLE_BACKUP_SUFFIX=.orig"}, {"SIMPLE_BACKUP_SUFFIX=a/b"},
+		{"LC_ALL=C.UTF-8"}, {"LC_ALL=C.UTF-8"}}
 )
 
 // baseInstallTree is what every case's tree holds; dir has dirMode.
@@ -319,6 +321,15 @@ func permanentInstallCases() []installCase {
 		{nil, false, []string{"-b", "-S", "", "a", "dest"}},
 		{nil, false, []string{"-b", "-S", "x/", "a", "dest"}},
 		{[]string{"SIMPLE_BACKUP_SUFFIX=a/b"}, false, []string{"-b", "a", "dest"}},
+		// A UTF-8 locale: quote()'s marks, names' characters.
+		{[]string{"LC_ALL=C.UTF-8"}, false, []string{"-v", "\u00e9t\u00e9", "q'x", "new\tline"}},
+		{[]string{"LC_ALL=C.UTF-8"}, false, []string{"-v", "a", "\u00e9t\u00e9"}},
+		{[]string{"LC_ALL=C.UTF-8"}, false, []string{"-o", "q'x", "a", "x"}},
+		{[]string{"LC_ALL=C.UTF-8"}, false, []string{"-d", "file/x"}},
+		{[]string{"LC_ALL=C.UTF-8"}, false, []string{"-m", "\u00e9", "a", "x"}},
+		{[]string{"LC_ALL=C.UTF-8"}, false, []string{"--backup=n", "a", "x"}},
+		{nil, false, []string{"-v", "a", "\u00e9t\u00e9"}},
+		{nil, false, []string{"-d", "new\tline/x"}},
 	}
 	// As nobody, in a directory of nobody's holding root's files: what
 	// GNU removes and then fails to install (an owner it may not give, a
@@ -767,17 +778,52 @@ func sameButForLost(gnu, ld installResult) bool {
 	return withoutRemovalsOfLost(gnu.stdout) == withoutRemovalsOfLost(ld.stdout)
 }
 
-// unquoteGNU undoes coreutils' quoting of a name in a message: single
-// quotes (a quote inside written as quote, backslash, quote, quote) or
-// double quotes. Anything else comes back as it is.
+// unquoteGNU undoes coreutils' quoting of a name in a message, as a
+// shell reads it: 'single-quoted' parts, \' between them, $'\303\251' and
+// $'\n' escapes, "double-quoted" names. Anything else stays as it is.
 func unquoteGNU(q string) string {
-	switch {
-	case len(q) >= 2 && q[0] == '\'' && q[len(q)-1] == '\'':
-		return strings.ReplaceAll(q[1:len(q)-1], `'\''`, "'")
-	case len(q) >= 2 && q[0] == '"' && q[len(q)-1] == '"':
-		return q[1 : len(q)-1]
+	var b strings.Builder
+	for i := 0; i < len(q); {
+		switch {
+		case strings.HasPrefix(q[i:], "$'"):
+			for i += 2; i < len(q) && q[i] != '\''; i++ {
+				if q[i] != '\\' || i+1 == len(q) {
+					b.WriteByte(q[i])
+					continue
+				}
+				i++
+				if n := 0; q[i] >= '0' && q[i] <= '7' {
+					for k := 0; k < 3 && i < len(q) && q[i] >= '0' && q[i] <= '7'; k++ {
+						n = n*8 + int(q[i]-'0')
+						i++
+					}
+					b.WriteByte(byte(n))
+					i--
+					continue
+				}
+				e := map[byte]byte{'n': '\n', 't': '\t', 'r': '\r', 'a': '\a', 'b': '\b', 'f': '\f', 'v': '\v'}[q[i]]
+				if e == 0 {
+					e = q[i]
+				}
+				b.WriteByte(e)
+			}
+			i++
+		case q[i] == '\'' || q[i] == '"':
+			j := strings.IndexByte(q[i+1:], q[i])
+			if j < 0 {
+				return q
+			}
+			b.WriteString(q[i+1 : i+1+j])
+			i += j + 2
+		case q[i] == '\\' && i+1 < len(q):
+			b.WriteByte(q[i+1])
+			i += 2
+		default:
+			b.WriteByte(q[i])
+			i++
+		}
 	}
-	return q
+	return b.String()
 }
 
 // isBackupOf says whether k, in GNU's tree only, is the backup of a file

@@ -210,59 +210,76 @@ func (o Options) commitError(err error, pending map[string]string) error {
 	return o.errorf(ee.Err, "cannot create regular file %s", dst)
 }
 
+// plan is what the checks found of one pair: the source (followed), the
+// destination's entry (if it exists), the backup name, the mode to give.
+type plan struct {
+	src, dst unix.Stat_t
+	exists   bool
+	backup   string
+	mode     os.FileMode
+}
+
+// check makes GNU install's checks of p, in its order (copy.c): the
+// source; the destination; the same file; a destination this call already
+// installed (from prev); a directory there; the backup.
+func (o Options) check(p Pair, prev string) (plan, error) {
+	var pl plan
+	if err := unix.Stat(p.Src, &pl.src); err != nil {
+		return pl, o.errorf(err, "cannot stat %s", p.Src)
+	}
+	if pl.src.Mode&unix.S_IFMT == unix.S_IFDIR {
+		return pl, o.errorf(nil, "omitting directory %s", p.Src)
+	}
+	pl.mode = o.Mode
+	if !o.ModeSet {
+		pl.mode = rawio.FileMode(uint32(pl.src.Mode))
+	}
+	err := unix.Lstat(p.Dst, &pl.dst)
+	switch {
+	case err == unix.ENOENT:
+		return pl, nil
+	case err != nil:
+		return pl, o.errorf(err, "cannot stat %s", p.Dst)
+	}
+	pl.exists = true
+	// The same file before a just-installed one, as GNU.
+	if sameName(p.Src, p.Dst) || !sameFileOK(&pl.src, p.Src, p.Dst, o.Backup != nil) {
+		return pl, o.errorf(nil, "%s and %s are the same file", p.Src, p.Dst)
+	}
+	isDir := pl.dst.Mode&unix.S_IFMT == unix.S_IFDIR
+	if !isDir && prev != "" && !o.NumberedBackups {
+		return pl, o.errorf(nil, "will not overwrite just-created %s with %s", p.Dst, p.Src)
+	}
+	if isDir {
+		return pl, o.errorf(nil, "cannot overwrite directory %s with non-directory", p.Dst)
+	}
+	if t := pl.dst.Mode & unix.S_IFMT; t == unix.S_IFCHR || t == unix.S_IFBLK {
+		return pl, o.errorf(nil, "will not replace device %s", p.Dst)
+	}
+	if o.Backup != nil && !dotOrDotDot(cmdline.LastComponent(p.Src)) {
+		if !o.NumberedBackups && o.sourceIsBackup(&pl.src, p.Src, p.Dst) {
+			return pl, o.errorf(nil, "backing up %s might destroy source;  %s not copied", p.Dst, p.Src)
+		}
+		if pl.backup, err = o.Backup(p.Dst); err != nil {
+			return pl, o.errorf(err, "cannot backup %s", p.Dst)
+		}
+	}
+	return pl, nil
+}
+
 // one stages the copy of p in txn, in GNU install's order of checks and
-// messages: -C's comparison (nothing to do: no Output); the source; the
-// destination; the same file; a destination this call already installed
-// (from prev); a directory there; the backup; the -v line; then the copy,
-// strip, and the attributes.
+// messages: -C's comparison (nothing to do: no Output); the checks; the
+// old destination's removal (here: room for the new file beside it); the
+// -v line; then the copy, strip, and the attributes.
 func (o Options) one(txn *engine.Txn, p Pair, prev string) (*engine.Output, error) {
-	mode := o.Mode
 	if o.Compare && !o.needCopy(p.Src, p.Dst) {
 		return nil, nil
 	}
-	var st unix.Stat_t
-	if err := unix.Stat(p.Src, &st); err != nil {
-		return nil, o.errorf(err, "cannot stat %s", p.Src)
+	pl, err := o.check(p, prev)
+	if err != nil {
+		return nil, err
 	}
-	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
-		return nil, o.errorf(nil, "omitting directory %s", p.Src)
-	}
-	if !o.ModeSet {
-		mode = rawio.FileMode(uint32(st.Mode))
-	}
-	var dst unix.Stat_t
-	exists := true
-	if err := unix.Lstat(p.Dst, &dst); err == unix.ENOENT {
-		exists = false
-	} else if err != nil {
-		return nil, o.errorf(err, "cannot stat %s", p.Dst)
-	}
-	backup := ""
-	if exists {
-		// GNU's order (copy.c): the same file before a just-installed one.
-		if sameName(p.Src, p.Dst) || !sameFileOK(&st, p.Src, p.Dst, o.Backup != nil) {
-			return nil, o.errorf(nil, "%s and %s are the same file", p.Src, p.Dst)
-		}
-		isDir := dst.Mode&unix.S_IFMT == unix.S_IFDIR
-		if !isDir && prev != "" && !o.NumberedBackups {
-			return nil, o.errorf(nil, "will not overwrite just-created %s with %s", p.Dst, p.Src)
-		}
-		if isDir {
-			return nil, o.errorf(nil, "cannot overwrite directory %s with non-directory", p.Dst)
-		}
-		if t := dst.Mode & unix.S_IFMT; t == unix.S_IFCHR || t == unix.S_IFBLK {
-			return nil, o.errorf(nil, "will not replace device %s", p.Dst)
-		}
-		if o.Backup != nil && !dotOrDotDot(cmdline.LastComponent(p.Src)) {
-			if !o.NumberedBackups && o.sourceIsBackup(&st, p.Src, p.Dst) {
-				return nil, o.errorf(nil, "backing up %s might destroy source;  %s not copied", p.Dst, p.Src)
-			}
-			var err error
-			if backup, err = o.Backup(p.Dst); err != nil {
-				return nil, o.errorf(err, "cannot backup %s", p.Dst)
-			}
-		}
-	}
+	st, dst, exists, backup, mode := pl.src, pl.dst, pl.exists, pl.backup, pl.mode
 	// The new file's descriptor is open from here to its close, under
 	// ForkLock (golang/go#22315), and the file dropped on any failure.
 	var out *engine.Output
