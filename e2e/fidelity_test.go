@@ -121,7 +121,8 @@ func TestInstallStrip(t *testing.T) {
 }
 
 // ldwrap-install takes the policies every command takes from the
-// environment, and warns when a destination has other hard links.
+// environment, and says under LDWRAP_VERBOSE that a destination has other
+// hard links.
 func TestInstallEnvironmentPolicies(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "a"), "content\n")
@@ -139,9 +140,13 @@ func TestInstallEnvironmentPolicies(t *testing.T) {
 	assert.True(t, fi.Mode()&os.ModeSymlink != 0, "the link stays")
 	assert.Equal(t, "content\n", string(readFile(t, filepath.Join(dir, "real"))))
 
+	// Other hard links of a destination keep the old content: GNU install
+	// says nothing of it, and neither does ldwrap-install unless asked.
 	require.NoError(t, os.Link(filepath.Join(dir, "b"), filepath.Join(dir, "b2")))
-	out := run(t, dir, nil, inst, "-m", "644", "a", "b")
-	assert.Contains(t, out, "ldwrap: warning: b has 2 hard links; the others keep the old content")
+	assert.Empty(t, run(t, dir, nil, inst, "-m", "644", "a", "b"))
+	require.NoError(t, os.Link(filepath.Join(dir, "b"), filepath.Join(dir, "b3")))
+	out := run(t, dir, []string{"LDWRAP_VERBOSE=1"}, inst, "-m", "644", "a", "b")
+	assert.Contains(t, out, "ldwrap: b has 2 hard links; the others keep the old content")
 
 	if syscall.Setxattr(filepath.Join(dir, "b"), "user.kept", []byte("yes"), 0) == nil {
 		run(t, dir, []string{"LDWRAP_KEEP_ATTRS=1"}, inst, "-m", "644", "a", "b")

@@ -119,7 +119,7 @@ func TestInstallOptions(t *testing.T) {
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "d3"), 0o755))
 	code, out := exitCode(dir, nil, inst, "-m", "644", "a", "missing", "b", "d3")
 	assert.Equal(t, 1, code)
-	assert.Equal(t, "ldwrap: open missing: no such file or directory\n", out)
+	assert.Equal(t, inst+": cannot stat 'missing': No such file or directory\n", out, "GNU install's words")
 	assert.Equal(t, "b", string(readFile(t, filepath.Join(dir, "d3", "b"))))
 	assert.Equal(t, "a", string(readFile(t, filepath.Join(dir, "d3", "a"))))
 	assert.Empty(t, leftovers(t, dir))

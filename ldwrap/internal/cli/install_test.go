@@ -23,6 +23,7 @@ func modeOf(t *testing.T, p string) os.FileMode {
 // The e2e differential test compares it with GNU install on generated
 // command lines; these are the cases worth reading.
 func TestRunInstall(t *testing.T) {
+	t.Setenv("LC_ALL", "C") // quote()'s quotes are the locale's
 	dir := t.TempDir()
 	src := filepath.Join(dir, "prog")
 	require.NoError(t, os.WriteFile(src, []byte("v1"), 0o700))
@@ -72,29 +73,37 @@ func TestRunInstall(t *testing.T) {
 	require.Equal(t, 0, install(src, filepath.Join(dir, "sink")), errs.String())
 	assert.True(t, modeOf(t, filepath.Join(dir, "sink")).IsRegular())
 
-	// Failures: one "ldwrap: <what> <path>: <cause>" line each, status 1,
-	// and the destination untouched.
+	// Failures: GNU install's message, naming the command as it was run,
+	// status 1, and the destination untouched.
 	other := filepath.Join(dir, "other", "prog") // another file of the same name
 	require.NoError(t, os.MkdirAll(filepath.Dir(other), 0o755))
 	require.NoError(t, os.WriteFile(other, []byte("v2"), 0o700))
 	before, _ := os.ReadFile(dst)
+	q := func(s string) string { return "'" + s + "'" }
 	for _, c := range []struct {
 		args []string
 		msg  string
 	}{
-		{[]string{filepath.Join(dir, "missing"), dst}, "ldwrap: open " + filepath.Join(dir, "missing") + ": no such file or directory\n"},
-		{[]string{"-t", filepath.Join(dir, "nodir"), src}, "ldwrap: target " + filepath.Join(dir, "nodir") + ": no such file or directory\n"},
-		{[]string{"-o", "no-such-user-ldwrap", src, dst}, "ldwrap: owner no-such-user-ldwrap: invalid (not in /etc/passwd, and not a number)\n"},
-		{[]string{"-m"}, "ldwrap: option -m: needs a value (see ldwrap-install --help)\n"},
-		{[]string{src, src}, "ldwrap: install " + src + ": " + src + " and " + src + " are the same file\n"},
-		{[]string{src, filepath.Join(dir, "nothere") + "/"}, "ldwrap: create " + filepath.Join(dir, "nothere") + "/: not a directory\n"},
-		{[]string{src, other, filepath.Join(dir, "a")}, "ldwrap: install " + other + ": will not overwrite " + filepath.Join(dir, "a", "prog") + ", just installed from " + src + "\n"},
+		{[]string{filepath.Join(dir, "missing"), dst}, "cannot stat " + q(filepath.Join(dir, "missing")) + ": No such file or directory\n"},
+		{[]string{"-t", filepath.Join(dir, "nodir"), src}, "failed to access " + q(filepath.Join(dir, "nodir")) + ": No such file or directory\n"},
+		{[]string{src, src, filepath.Join(dir, "nodir")}, "target " + q(filepath.Join(dir, "nodir")) + ": No such file or directory\n"},
+		{[]string{"-o", "no-such-user-ldwrap", src, dst}, "invalid user 'no-such-user-ldwrap'\n"},
+		{[]string{"-g", "", src, dst}, "invalid group ''\n"},
+		{[]string{"-m"}, "option requires an argument -- 'm'\nTry '" + prog + " --help' for more information.\n"},
+		{[]string{src, src}, q(src) + " and " + q(src) + " are the same file\n"},
+		{[]string{src, filepath.Join(dir, "nothere") + "/"}, "cannot create regular file " + q(filepath.Join(dir, "nothere")+"/") + ": Not a directory\n"},
+		{[]string{src, filepath.Join(dir, "nodir", "x")}, "cannot create regular file " + q(filepath.Join(dir, "nodir", "x")) + ": No such file or directory\n"},
+		{[]string{src, other, filepath.Join(dir, "a")}, "will not overwrite just-created " + q(filepath.Join(dir, "a", "prog")) + " with " + q(other) + "\n"},
 		// Just installed and the same file: GNU names the same file first.
-		{[]string{"-t", filepath.Join(dir, "a"), src, filepath.Join(dir, "a", "prog")}, "ldwrap: install " + filepath.Join(dir, "a", "prog") + ": " + filepath.Join(dir, "a", "prog") + " and " + filepath.Join(dir, "a", "prog") + " are the same file\n"},
+		{[]string{"-t", filepath.Join(dir, "a"), src, filepath.Join(dir, "a", "prog")}, q(filepath.Join(dir, "a", "prog")) + " and " + q(filepath.Join(dir, "a", "prog")) + " are the same file\n"},
+		{[]string{dir, dst}, "omitting directory " + q(dir) + "\n"},
 	} {
 		assert.Equal(t, 1, install(c.args...), "%q", c.args)
-		assert.Equal(t, c.msg, errs.String(), "%q", c.args)
+		assert.Equal(t, prog+": "+c.msg, errs.String(), "%q", c.args)
 	}
+	t.Setenv("LC_ALL", "C.UTF-8")
+	assert.Equal(t, 1, install("-o", "", src, dst))
+	assert.Equal(t, prog+": invalid user \u2018\u2019\n", errs.String(), "UTF-8 quotes, as GNU's in C.UTF-8")
 	after, _ := os.ReadFile(dst)
 	assert.Equal(t, before, after)
 	_, err := os.Lstat(filepath.Join(dir, "nothere"))
@@ -112,13 +121,25 @@ func entries(t *testing.T, dir string) []string {
 	return n
 }
 
-// quote is GNU install -v's quoting, checked against install 9.1's output.
-func TestQuote(t *testing.T) {
-	for in, want := range map[string]string{
-		"a": `'a'`, "b c": `'b c'`, "q'x": `"q'x"`, `d"q`: `'d"q'`, "do$llar": `'do$llar'`,
-		"t\tab": `'t'$'\t''ab'`, "n\nl": `'n'$'\n''l'`, `bs\x`: `'bs\x'`, "é": `'é'`,
-		"inv\xff": `'inv'$'\377'''`, "q'$x": `'q'\''$x'`, `q'\x`: `'q'\''\x'`,
-	} {
-		assert.Equal(t, want, quote(in), "%q", in)
+// Owners and groups not in /etc/passwd or /etc/group are numbers as
+// GNU's xstrtoumax reads them (base 0); 2^32-1 means "leave it".
+func TestLookupIDNumbers(t *testing.T) {
+	for name, want := range map[string]int{"0": 0, "+0": 0, "0x1": 1, "0X1f": 31, "010": 8, " 1": 1, "\t+7": 7, "4294967295": -1} {
+		id, ok := lookupID("owner", name, "/nonexistent")
+		assert.True(t, ok, "%q", name)
+		assert.Equal(t, want, id, "%q", name)
+	}
+	for _, bad := range []string{"", "-1", " -1", "1x", "0x", "08", "4294967296", "+", "+-1", "1 "} {
+		_, ok := lookupID("owner", bad, "/nonexistent")
+		assert.False(t, ok, "%q", bad)
+	}
+}
+
+// A file installed into DIR is named as gnulib's file_name_concat names
+// it: DIR as written but for trailing slashes, one slash, the name.
+func TestFileNameConcat(t *testing.T) {
+	for _, c := range [][3]string{{"d", "a", "d/a"}, {"d/", "a", "d/a"}, {"d//", "a", "d/a"}, {"/", "a", "/a"},
+		{"", "a", "a"}, {"link/..", "a", "link/../a"}, {".", "b c", "./b c"}, {"x/./", "a", "x/./a"}} {
+		assert.Equal(t, c[2], fileNameConcat(c[0], c[1]), "%q %q", c[0], c[1])
 	}
 }

@@ -56,8 +56,8 @@ func FuzzParseInstall(f *testing.F) {
 	f.Add("a b")
 	f.Fuzz(func(t *testing.T, line string) {
 		argv := strings.Split(line, " ")
-		in, err := ParseInstall(argv)
-		if err != nil || in.Info != "" {
+		in, err := ParseInstall(argv, nil)
+		if err != nil || in.Info != "" || in.Settle() != nil {
 			return
 		}
 		if m := in.FileMode(); m&^0o7777 != 0 {

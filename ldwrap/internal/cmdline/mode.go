@@ -85,6 +85,22 @@ func CompileMode(s string) (ModeChange, error) {
 			op := s[i]
 			i++
 			m := modeOp{op: op, flag: modeCopyExisting, affected: affected}
+			if i < len(s) && s[i] >= '0' && s[i] < '8' {
+				// "+0755": an operator and an octal number, alone in its
+				// clause and with no who letters; it names every bit.
+				var n uint32
+				for ; i < len(s) && s[i] >= '0' && s[i] < '8'; i++ {
+					n = n*8 + uint32(s[i]-'0')
+					if n > modeBits {
+						return nil, invalid
+					}
+				}
+				if affected != 0 || i < len(s) && s[i] != ',' {
+					return nil, invalid
+				}
+				mc = append(mc, modeOp{op: op, flag: modeOrdinary, affected: modeBits, value: n, mentioned: modeBits})
+				break
+			}
 			if i < len(s) && (s[i] == 'u' || s[i] == 'g' || s[i] == 'o') {
 				m.value = map[byte]uint32{'u': sIRWXU, 'g': sIRWXG, 'o': sIRWXO}[s[i]]
 				i++

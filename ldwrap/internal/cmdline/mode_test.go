@@ -19,6 +19,7 @@ func TestCompileMode(t *testing.T) {
 		"o+t": {0o1000, 0o1000}, "+s": {0o6000, 0o6000}, "2755": {0o2755, 0o2755},
 		"u=rwx,g=rx,o=rx": {0o755, 0o755}, "=": {0, 0}, "a=": {0, 0}, "-w": {0, 0},
 		"7777": {0o7777, 0o7777}, "0007777": {0o7777, 0o7777},
+		"+0755": {0o755, 0o755}, "=0": {0, 0}, "-7": {0, 0}, "+0755,u+s": {0o4755, 0o4755}, "a=r,+0111": {0o555, 0o555},
 	} {
 		mc, err := CompileMode(s)
 		require.NoError(t, err, s)
@@ -26,7 +27,8 @@ func TestCompileMode(t *testing.T) {
 		d, _ := mc.Apply(0, true, 0)
 		assert.Equal(t, want, [2]uint32{f, d}, "%s: %o %o", s, f, d)
 	}
-	for _, bad := range []string{"", "8", "01777777", "u", "q=r", "u=rw,", "u=rz", "u+rw;", ",u=r", "u=r,,g=r", "17777"} {
+	for _, bad := range []string{"", "8", "01777777", "u", "q=r", "u=rw,", "u=rz", "u+rw;", ",u=r", "u=r,,g=r", "17777",
+		"u+0", "+0755u", "+0755+x", "0755,u+s", "+8", "+017777"} {
 		_, err := CompileMode(bad)
 		assert.Error(t, err, bad)
 	}

@@ -186,16 +186,19 @@ func (t *Txn) apply(p *pending) error {
 			return &Error{"link", p.o.Target, err}
 		}
 	}
-	backedUp := false
+	backedUp, placed := false, false
 	if p.o.Backup != "" {
 		var err error
-		if backedUp, err = t.backUp(p.o.Target, p.o.Backup); err != nil {
+		if backedUp, placed, err = t.backUp(p); err != nil {
 			return &Error{"back up", p.o.Target, err}
 		}
 	}
-	replaced, err := t.replace(p)
-	if err != nil {
-		return &Error{"rename", p.o.Target, err}
+	replaced := placed
+	if !placed {
+		var err error
+		if replaced, err = t.replace(p); err != nil {
+			return &Error{"rename", p.o.Target, err}
+		}
 	}
 	p.o.renamed()
 	t.logf("%s: committed", p.o.Target)

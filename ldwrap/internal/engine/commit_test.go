@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 func TestCommitReplacesAndKeepsOldInodeForReaders(t *testing.T) {
@@ -192,4 +193,55 @@ func TestOutputListedDecomposed(t *testing.T) {
 	assert.Equal(t, "new", read(t, target))
 	assert.Equal(t, "old", read(t, target+"~"), "the backup holds the old file")
 	assert.ElementsMatch(t, []string{"\u00e9.o", "\u00e9.o~"}, entries(t, dir), "committed once, as itself")
+}
+
+// A backup is the old entry itself, under its backup name, and the target
+// is never missing: a hard link, or where the kernel refuses one (another
+// user's file) an exchange of names; with neither, a copy of its kind (a
+// symlink stays a symlink). No name is left behind.
+func TestBackupKeepsTheOldEntry(t *testing.T) {
+	for _, how := range []string{"link", "exchange", "copy"} {
+		t.Run(how, func(t *testing.T) {
+			if how != "link" {
+				saved := backupLink
+				backupLink = func(string, string) error { return unix.EPERM }
+				t.Cleanup(func() { backupLink = saved })
+			}
+			dir := t.TempDir()
+			switch how {
+			case "copy":
+				withSys(t, func(s *sysCalls) { s.exchange = noExchange })
+			case "exchange":
+				write(t, filepath.Join(dir, "x"), "")
+				write(t, filepath.Join(dir, "y"), "")
+				if sys.exchange(filepath.Join(dir, "x"), filepath.Join(dir, "y")) == errNotSupported {
+					t.Skip("no exchange of names here (the POSIX fallback): the copy covers it")
+				}
+				require.NoError(t, os.Remove(filepath.Join(dir, "x")))
+				require.NoError(t, os.Remove(filepath.Join(dir, "y")))
+			}
+			target, link := filepath.Join(dir, "prog"), filepath.Join(dir, "lnk")
+			write(t, target, "old")
+			require.NoError(t, os.Symlink("prog", link))
+			ino := inodeOf(t, target)
+			txn := New(Options{ReplaceSpecial: true})
+			for _, p := range []string{target, link} {
+				o, fd, err := txn.Create(p, 0o644)
+				require.NoError(t, err)
+				writeFD(t, fd, "new")
+				o.Backup = p + "~"
+			}
+			require.NoError(t, txn.Commit())
+			assert.Equal(t, "new", read(t, target))
+			assert.Equal(t, "new", read(t, link))
+			assert.Equal(t, "old", read(t, target+"~"))
+			if how != "copy" {
+				assert.Equal(t, ino, inodeOf(t, target+"~"), "the backup is the old file")
+			}
+			dest, err := os.Readlink(link + "~")
+			require.NoError(t, err, "the backup of a symlink is a symlink")
+			assert.Equal(t, "prog", dest)
+			assert.Equal(t, []string{"lnk", "lnk~", "prog", "prog~"}, entries(t, dir))
+		})
+	}
 }

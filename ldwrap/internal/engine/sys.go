@@ -20,6 +20,9 @@ type sysCalls struct {
 	// linkUnnamed gives the file of fd (from openUnnamed) the name path,
 	// failing with EEXIST when path exists.
 	linkUnnamed func(fd int, path string) error
+	// exchange swaps the names of a and b, both existing, at once;
+	// errNotSupported where the system or filesystem cannot.
+	exchange func(a, b string) error
 	// syncFS makes everything written to fd's filesystem durable;
 	// errNotSupported where there is no such call.
 	syncFS func(fd int) error
@@ -51,3 +54,4 @@ func noUnnamed(string, uint32) (int, error) { return -1, errNotSupported }
 func noReopen(int) (int, error)             { return -1, errNotSupported }
 func noLink(int, string) error              { return errNotSupported }
 func noSyncFS(int) error                    { return errNotSupported }
+func noExchange(string, string) error       { return errNotSupported }

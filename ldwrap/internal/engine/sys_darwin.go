@@ -20,6 +20,13 @@ var sys = sysCalls{
 		}
 		return err
 	},
+	exchange: func(a, b string) error {
+		err := rawio.IgnoringEINTR(func() error { return unix.RenameatxNp(unix.AT_FDCWD, a, unix.AT_FDCWD, b, unix.RENAME_SWAP) })
+		if err == unix.ENOTSUP || err == unix.EOPNOTSUPP || err == unix.EINVAL {
+			return errNotSupported
+		}
+		return err
+	},
 	openUnnamed:   noUnnamed,
 	reopenUnnamed: noReopen,
 	linkUnnamed:   noLink,

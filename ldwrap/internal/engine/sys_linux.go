@@ -21,6 +21,13 @@ var sys = sysCalls{
 		}
 		return err
 	},
+	exchange: func(a, b string) error {
+		err := rawio.IgnoringEINTR(func() error { return unix.Renameat2(unix.AT_FDCWD, a, unix.AT_FDCWD, b, unix.RENAME_EXCHANGE) })
+		if err == unix.EINVAL || err == unix.ENOSYS {
+			return errNotSupported
+		}
+		return err
+	},
 	openUnnamed:   openTmpfile,
 	reopenUnnamed: func(fd int) (int, error) { return rawio.Open(procFD(fd), unix.O_RDONLY|unix.O_CLOEXEC, 0) },
 	linkUnnamed: func(fd int, path string) error {

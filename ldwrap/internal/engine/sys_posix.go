@@ -7,6 +7,7 @@ import "github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 // keep their random names and every run sweeps), no unnamed files (a
 // staging directory instead), fsync per file.
 var posixSys = sysCalls{
+	exchange:      noExchange,
 	openUnnamed:   noUnnamed,
 	reopenUnnamed: noReopen,
 	linkUnnamed:   noLink,
