@@ -546,7 +546,7 @@ func enterable(dir string) error {
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
 		return unix.ENOTDIR
 	}
-	return unix.Access(dir, unix.X_OK)
+	return rawio.IgnoringEINTR(func() error { return unix.Access(dir, unix.X_OK) })
 }
 
 // lookupID is the id of name in db (/etc/passwd or /etc/group), else the

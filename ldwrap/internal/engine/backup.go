@@ -13,9 +13,10 @@ import (
 // -b), just before the new file replaces it, and says whether there was
 // one. It is a hard link made beside the target and renamed to the backup
 // name, replacing an older backup, so the target is never missing (GNU
-// install renames the target away and only then copies). A symlink's
-// backup is a copy of the link, as GNU install's: link(2) would follow it
-// on macOS and the BSDs. Where the kernel refuses the link
+// install renames the target away and only then copies). The table's
+// link never follows a symlink (on macOS and the BSDs, where link(2)
+// would, it copies the link), so a symlink's backup is a symlink, as GNU
+// install's. Where the kernel refuses the link
 // (protected_hardlinks: another user's file) the new file and the old
 // entry exchange names, and the old one is renamed to the backup name:
 // then placed is true, the new file is in place. Where neither can be had
@@ -24,8 +25,7 @@ import (
 // caller's.
 func (t *Txn) backUp(p *pending) (backedUp, placed bool, err error) {
 	target, backup := p.o.Target, p.o.Backup
-	old, err := os.Lstat(target)
-	if os.IsNotExist(err) {
+	if _, err := os.Lstat(target); os.IsNotExist(err) {
 		return false, false, nil
 	}
 	dir, base := splitTarget(target)
@@ -34,11 +34,7 @@ func (t *Txn) backUp(p *pending) (backedUp, placed bool, err error) {
 		return false, false, err
 	}
 	tmp := stagingName(dir, base, suffix)
-	if old != nil && old.Mode()&os.ModeSymlink != 0 {
-		err = copySymlink(target, tmp)
-	} else {
-		err = backupLink(target, tmp)
-	}
+	err = backupLink(target, tmp)
 	if noHardLink(err) {
 		if p.regular {
 			switch err := t.exchangeIntoBackup(p); err {
@@ -104,7 +100,7 @@ func (t *Txn) exchangeIntoBackup(p *pending) error {
 // to), a fifo or a socket as a new one with its mode.
 func copyTo(from, to string) error {
 	var lst unix.Stat_t
-	if err := unix.Lstat(from, &lst); err != nil {
+	if err := rawio.Lstat(from, &lst); err != nil {
 		return err
 	}
 	switch lst.Mode & unix.S_IFMT {

@@ -435,7 +435,7 @@ func (o Options) setAttrs(fd int, path, dst string, mode os.FileMode) *Error {
 		if fd >= 0 {
 			err = rawio.Fchown(fd, o.Uid, o.Gid)
 		} else {
-			err = unix.Lchown(path, o.Uid, o.Gid)
+			err = rawio.IgnoringEINTR(func() error { return unix.Lchown(path, o.Uid, o.Gid) })
 		}
 		if err != nil {
 			return o.errorf(err, "cannot change ownership of %s", dst)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
 // A tool is given the staged path in place of its output, and a tool that
@@ -73,11 +75,12 @@ func sameStream(a, b int) bool {
 		return same
 	}
 	var sa, sb unix.Stat_t
-	if unix.Fstat(a, &sa) != nil || unix.Fstat(b, &sb) != nil || sa.Dev != sb.Dev || sa.Ino != sb.Ino {
+	if rawio.Fstat(a, &sa) != nil || rawio.Fstat(b, &sb) != nil || sa.Dev != sb.Dev || sa.Ino != sb.Ino {
 		return false
 	}
-	flagsA, errA := unix.FcntlInt(uintptr(a), unix.F_GETFL, 0)
-	flagsB, errB := unix.FcntlInt(uintptr(b), unix.F_GETFL, 0)
+	var flagsA, flagsB int
+	errA := rawio.IgnoringEINTR(func() (err error) { flagsA, err = unix.FcntlInt(uintptr(a), unix.F_GETFL, 0); return err })
+	errB := rawio.IgnoringEINTR(func() (err error) { flagsB, err = unix.FcntlInt(uintptr(b), unix.F_GETFL, 0); return err })
 	if errA != nil || errB != nil || flagsA != flagsB {
 		return false
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
 // relayPipe returns the ends of what the tool's standard error goes
@@ -20,7 +22,7 @@ func relayPipe(dst *os.File) (r, w *os.File, err error) {
 	}
 	// Opened non-blocking and never asked for its Fd (which would make it
 	// blocking for good), so that the relay's read deadline can stop it.
-	mfd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	mfd, err := rawio.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return os.Pipe()
 	}

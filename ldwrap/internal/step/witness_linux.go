@@ -121,11 +121,7 @@ func end(pid int) {
 	syscall.Kill(pid, syscall.SIGKILL)
 	go func() {
 		var ws syscall.WaitStatus
-		for {
-			if _, err := syscall.Wait4(pid, &ws, syscall.WALL, nil); err != syscall.EINTR {
-				return
-			}
-		}
+		rawio.IgnoringEINTR(func() error { _, err := syscall.Wait4(pid, &ws, syscall.WALL, nil); return err })
 	}()
 }
 
