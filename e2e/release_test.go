@@ -89,6 +89,30 @@ func repoFiles(t testing.TB) []string {
 	return files
 }
 
+// moduleFiles are the files of the root module's zip: not those of a
+// module nested in it (a directory with a go.mod of its own, such as
+// e2e/crashfs), which the go command refuses in a zip and a module proxy
+// leaves out.
+func moduleFiles(files []string) []string {
+	var nested []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "/go.mod") {
+			nested = append(nested, strings.TrimSuffix(f, "go.mod"))
+		}
+	}
+	var out []string
+outer:
+	for _, f := range files {
+		for _, n := range nested {
+			if strings.HasPrefix(f, n) {
+				continue outer
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 // exportRepo copies the repository's files into dir, a new checkout.
 func exportRepo(t testing.TB, dir string) {
 	for _, f := range repoFiles(t) {
@@ -119,7 +143,7 @@ func TestGoInstallFromProxy(t *testing.T) {
 	modFile := readFile(t, filepath.Join(repoRoot(), "go.mod"))
 	var zbuf bytes.Buffer
 	zw := zip.NewWriter(&zbuf)
-	for _, f := range repoFiles(t) {
+	for _, f := range moduleFiles(repoFiles(t)) {
 		w, err := zw.Create("github.com/ldwrap/ldwrap@" + v + "/" + f)
 		require.NoError(t, err)
 		_, err = w.Write(readFile(t, filepath.Join(repoRoot(), f)))
@@ -164,7 +188,12 @@ func TestGoInstallFromProxy(t *testing.T) {
 	cache := strings.TrimSpace(run(t, repoRoot(), nil, "go", "env", "GOCACHE"))
 	env := []string{"GOENV=off", "GOPATH=" + gopath, "GOMODCACHE=" + filepath.Join(gopath, "pkg/mod"),
 		"GOBIN=", "GOCACHE=" + cache, "GOPROXY=file://" + proxy, "GOSUMDB=off", "GONOSUMDB=", "GOPRIVATE=",
-		"GONOPROXY=", "GOINSECURE=", "GOTOOLCHAIN=local", "CGO_ENABLED=1", "GOWORK=off"}
+		"GONOPROXY=", "GOINSECURE=", "GOTOOLCHAIN=local", "CGO_ENABLED=1", "GOWORK=off",
+		// The go command indexes a module cache directory once, by its
+		// path and version, in GOCACHE: the same v0.1.0 with other files,
+		// at the same fixed path, would be read with the last run's list
+		// of files ("undefined: Open" for a file added since).
+		"GODEBUG=goindex=0"}
 	empty := t.TempDir()
 	argv := strings.Fields(line)
 	// Control: with the proxy off, nothing else gives the module.
@@ -441,6 +470,14 @@ func assertManPagesMatchHelp(t *testing.T, env []string) {
 // shows them, in the C locale.
 func manWords(t *testing.T, env []string, page string) []string {
 	t.Helper()
+	// man-db keeps formatted pages in /var/cache/man and takes one as
+	// current while its source's mtime is the same: every build of one
+	// version has the same mtime (the release date), so an earlier run's
+	// page, with an older text, would be read instead.
+	stale, _ := filepath.Glob("/var/cache/man/cat*/ldwrap*")
+	for _, f := range stale {
+		os.Remove(f)
+	}
 	out := run(t, bin, append(append([]string{}, env...), "LC_ALL=C", "LANG=C", "MANWIDTH=80", "MANPAGER=cat", "PAGER=cat"), "man", page)
 	var words []string
 	in := false

@@ -13,10 +13,9 @@ import (
 // -b), just before the new file replaces it, and says whether there was
 // one. It is a hard link made beside the target and renamed to the backup
 // name, replacing an older backup, so the target is never missing (GNU
-// install renames the target away and only then copies). The table's
-// link never follows a symlink (on macOS and the BSDs, where link(2)
-// would, it copies the link), so a symlink's backup is a symlink, as GNU
-// install's. Where the kernel refuses the link
+// install renames the target away and only then copies). A symlink's
+// backup is a symlink, as GNU install's: a hard link of it where link(2)
+// does not follow it (Linux), which keeps its owner, else a copy. Where the kernel refuses the link
 // (protected_hardlinks: another user's file) the new file and the old
 // entry exchange names, and the old one is renamed to the backup name:
 // then placed is true, the new file is in place. Where neither can be had
@@ -25,9 +24,11 @@ import (
 // caller's.
 func (t *Txn) backUp(p *pending) (backedUp, placed bool, err error) {
 	target, backup := p.o.Target, p.o.Backup
-	if _, err := os.Lstat(target); os.IsNotExist(err) {
+	old, err := os.Lstat(target)
+	if os.IsNotExist(err) {
 		return false, false, nil
 	}
+	isLink := err == nil && old.Mode()&os.ModeSymlink != 0
 	dir, base := splitTarget(target)
 	suffix, err := randomSuffix()
 	if err != nil {
@@ -35,6 +36,14 @@ func (t *Txn) backUp(p *pending) (backedUp, placed bool, err error) {
 	}
 	tmp := stagingName(dir, base, suffix)
 	err = backupLink(target, tmp)
+	if isLink && (err == nil && !isSymlinkAt(tmp) || err != nil && !noHardLink(err)) {
+		// link(2) followed the symlink (macOS, the BSDs): a hard link of
+		// what it points to, or ENOENT for a dangling one. Copy the link.
+		if err == nil {
+			rawio.Unlink(tmp)
+		}
+		err = copySymlink(target, tmp)
+	}
 	if noHardLink(err) {
 		if p.regular {
 			switch err := t.exchangeIntoBackup(p); err {
@@ -65,6 +74,11 @@ func (t *Txn) backUp(p *pending) (backedUp, placed bool, err error) {
 // backupLink is the table's link(2) (which never follows a symlink);
 // tests make it refuse.
 var backupLink = func(from, to string) error { return sys.link(from, to) }
+
+func isSymlinkAt(path string) bool {
+	var st unix.Stat_t
+	return rawio.Lstat(path, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK
+}
 
 // noHardLink says whether link(2) failed because the filesystem cannot
 // give the file another name there: no hard links at all (EPERM; darwin's
