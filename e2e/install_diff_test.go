@@ -330,6 +330,18 @@ func permanentInstallCases() []installCase {
 		{[]string{"LC_ALL=C.UTF-8"}, false, []string{"--backup=n", "a", "x"}},
 		{nil, false, []string{"-v", "a", "\u00e9t\u00e9"}},
 		{nil, false, []string{"-d", "new\tline/x"}},
+		// -C with nothing to copy still gives the owner and mode: a
+		// source that is its destination is then no error; a symlink
+		// (compared as itself) always is copied.
+		{nil, false, []string{"--compare", "--owner=+0", "-g0", "q'x", "-t", "."}},
+		{nil, false, []string{"--owner=+0", "-g0", "q'x", "-t", "."}},
+		{nil, false, []string{"-C", "q'x", "-t", "."}},
+		{nil, false, []string{"-C", "-m", "644", "a", "a"}},
+		{nil, false, []string{"-C", "-m", "600", "a", "a"}},
+		{nil, false, []string{"-C", "-o0", "-g0", "lnk", "-t", "."}},
+		{nil, false, []string{"-C", "-o0", "-g0", "a", "lnk"}},
+		{nil, true, []string{"-C", "-v", "-m", "644", "dest~", "dest"}},
+		{nil, true, []string{"-v", "-m", "644", "dest~", "dest"}},
 	}
 	// As nobody, in a directory of nobody's holding root's files: what
 	// GNU removes and then fails to install (an owner it may not give, a
@@ -352,6 +364,16 @@ func permanentInstallCases() []installCase {
 		{"-bv", "a", "secret"},
 		{"--backup=numbered", "-v", "a", "dest"},
 		{"-bv", "a", "sink"},
+		// -C with nothing to copy: the owner given again is not nobody's
+		// to give; with none asked for, root's file needs a copy.
+		{"q'x", "link/../a", "--compare", "--owner=+0", "-g0", "dest~", "-Z", "new/", "-t", "."},
+		{"--compare", "--owner=+0", "-g0", "q'x", "-t", "."},
+		{"--owner=+0", "-g0", "q'x", "-t", "."},
+		{"--compare", "-g0", "q'x", "-t", "."},
+		{"-C", "-o0", "-g0", "-m", "644", "a", "a"},
+		{"-C", "-m", "644", "a", "a"},
+		{"-C", "-o0", "-g0", "lnk", "-t", "."},
+		{"-C", "-o0", "-g0", "a", "lnk"},
 	}
 	var out []installCase
 	for _, k := range cases {

@@ -42,7 +42,9 @@ type Options struct {
 	PreserveTimes bool
 	// Compare leaves a destination alone when it already has the source's
 	// content and the mode and owner the install would give it (GNU
-	// install -C): nothing is copied then.
+	// install -C): nothing is copied then, but its owner (if Uid or Gid
+	// is set) and mode are given to it again, as GNU does, which fails
+	// where this process may not change them.
 	Compare bool
 	// Strip is the program run on the copy before the commit ("strip"),
 	// or "" for none. Its output goes to Stderr (os.Stderr if nil), with
@@ -272,8 +274,21 @@ func (o Options) check(p Pair, prev string) (plan, error) {
 // old destination's removal (here: room for the new file beside it); the
 // -v line; then the copy, strip, and the attributes.
 func (o Options) one(txn *engine.Txn, p Pair, prev string) (*engine.Output, error) {
-	if o.Compare && !o.needCopy(p.Src, p.Dst) {
-		return nil, nil
+	if o.Compare {
+		if mode, need := o.needCopy(p.Src, p.Dst); !need {
+			// GNU's copy_file skips the copy, but install_file_in_file
+			// still runs change_attributes on the destination: an owner
+			// or group asked for is given again, which a user who does
+			// not own the file may not do (even as a no-op), before
+			// anything is said of the source being the destination.
+			// The attributes are already the ones given, so the file is
+			// unchanged but for its ctime (and, as under GNU, a
+			// capability that a chown drops).
+			if err := o.setAttrs(-1, p.Dst, p.Dst, mode); err != nil {
+				return nil, err
+			}
+			return nil, nil
+		}
 	}
 	pl, err := o.check(p, prev)
 	if err != nil {
@@ -630,25 +645,25 @@ func sameName(src, dst string) bool {
 // destination is a regular file with the source's size and content, the
 // mode the install would give, and the owner and group it would give
 // (this process's own when none is asked for). A mode with setuid, setgid
-// or sticky bits is always copied.
-func (o Options) needCopy(srcPath, dst string) bool {
+// or sticky bits is always copied. mode is the one the install gives.
+func (o Options) needCopy(srcPath, dst string) (mode os.FileMode, need bool) {
 	const extra = os.ModeSetuid | os.ModeSetgid | os.ModeSticky
 	if o.Mode&extra != 0 {
-		return true
+		return mode, true
 	}
 	// The source as it is named: install 9.1 compares through a symlink
 	// (lstat, where later releases stat it).
 	var d, src unix.Stat_t
 	if rawio.Lstat(srcPath, &src) != nil || rawio.Lstat(dst, &d) != nil ||
 		d.Mode&unix.S_IFMT != unix.S_IFREG || src.Mode&unix.S_IFMT != unix.S_IFREG {
-		return true
+		return mode, true
 	}
-	mode := o.Mode
+	mode = o.Mode
 	if !o.ModeSet {
 		mode = rawio.FileMode(uint32(src.Mode))
 	}
 	if rawio.FileMode(uint32(src.Mode))&extra != 0 || rawio.FileMode(uint32(d.Mode))&extra != 0 {
-		return true
+		return mode, true
 	}
 	uid, gid := o.Uid, o.Gid
 	if uid < 0 {
@@ -658,15 +673,15 @@ func (o Options) needCopy(srcPath, dst string) bool {
 		gid = os.Getgid()
 	}
 	if d.Size != src.Size || uint32(d.Mode)&0o7777 != rawio.UnixMode(mode) || int(d.Uid) != uid || int(d.Gid) != gid {
-		return true
+		return mode, true
 	}
 	in, err := rawio.Open(srcPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return true
+		return mode, true
 	}
 	defer unix.Close(in)
 	same, err := copyfile.SameContent(in, dst)
-	return err != nil || !same
+	return mode, err != nil || !same
 }
 
 func isRegular(path string) bool {
