@@ -88,6 +88,11 @@ type Error struct {
 	// unbackup is the backup GNU would have renamed back after this
 	// failure (its -v says so).
 	unbackup, dst string
+	// copied says GNU's copy was made before this failure (of the new
+	// file's owner or mode, which install.c gives after copy() returns):
+	// GNU keeps that file, its backup is not renamed back, and a later
+	// install onto it in the same call "will not overwrite just-created".
+	copied bool
 }
 
 func (e *Error) Error() string {
@@ -172,6 +177,10 @@ func Files(pairs []Pair, o Options) error {
 		}
 		out, err := o.one(txn, p, created[key])
 		if err != nil {
+			var ie *Error
+			if errors.As(err, &ie) && ie.copied {
+				created[key] = p.Src
+			}
 			fail(err)
 			continue
 		}
@@ -343,7 +352,7 @@ func (o Options) one(txn *engine.Txn, p Pair, prev string) (*engine.Output, erro
 	// backup it made back.
 	copyFailed := func(err *Error) (*engine.Output, error) {
 		drop()
-		if backup != "" {
+		if backup != "" && !err.copied {
 			err.unbackup, err.dst = backup, p.Dst
 		}
 		return nil, err
@@ -402,6 +411,7 @@ func (o Options) one(txn *engine.Txn, p Pair, prev string) (*engine.Output, erro
 		}
 		if err := o.setAttrs(-1, out.Temp, p.Dst, mode); err != nil {
 			drop()
+			err.copied = true
 			return nil, err
 		}
 	}
@@ -437,7 +447,11 @@ func (o Options) fill(fd, in int, st *unix.Stat_t, p Pair, temp string, mode os.
 	if o.Strip != "" {
 		return nil
 	}
-	return o.setAttrs(fd, "", p.Dst, mode)
+	if err := o.setAttrs(fd, "", p.Dst, mode); err != nil {
+		err.copied = true
+		return err
+	}
+	return nil
 }
 
 // setAttrs gives the new file (open as fd, else at path) its owner and
