@@ -330,6 +330,18 @@ func permanentInstallCases() []installCase {
 		{[]string{"LC_ALL=C.UTF-8"}, false, []string{"--backup=n", "a", "x"}},
 		{nil, false, []string{"-v", "a", "\u00e9t\u00e9"}},
 		{nil, false, []string{"-d", "new\tline/x"}},
+		// -C with nothing to copy still gives the owner and mode: a
+		// source that is its destination is then no error; a symlink
+		// (compared as itself) always is copied.
+		{nil, false, []string{"--compare", "--owner=+0", "-g0", "q'x", "-t", "."}},
+		{nil, false, []string{"--owner=+0", "-g0", "q'x", "-t", "."}},
+		{nil, false, []string{"-C", "q'x", "-t", "."}},
+		{nil, false, []string{"-C", "-m", "644", "a", "a"}},
+		{nil, false, []string{"-C", "-m", "600", "a", "a"}},
+		{nil, false, []string{"-C", "-o0", "-g0", "lnk", "-t", "."}},
+		{nil, false, []string{"-C", "-o0", "-g0", "a", "lnk"}},
+		{nil, true, []string{"-C", "-v", "-m", "644", "dest~", "dest"}},
+		{nil, true, []string{"-v", "-m", "644", "dest~", "dest"}},
 	}
 	// As nobody, in a directory of nobody's holding root's files: what
 	// GNU removes and then fails to install (an owner it may not give, a
@@ -352,6 +364,24 @@ func permanentInstallCases() []installCase {
 		{"-bv", "a", "secret"},
 		{"--backup=numbered", "-v", "a", "dest"},
 		{"-bv", "a", "sink"},
+		// -C with nothing to copy: the owner given again is not nobody's
+		// to give; with none asked for, root's file needs a copy.
+		{"q'x", "link/../a", "--compare", "--owner=+0", "-g0", "dest~", "-Z", "new/", "-t", "."},
+		{"--compare", "--owner=+0", "-g0", "q'x", "-t", "."},
+		{"--owner=+0", "-g0", "q'x", "-t", "."},
+		{"--compare", "-g0", "q'x", "-t", "."},
+		{"-C", "-o0", "-g0", "-m", "644", "a", "a"},
+		{"-C", "-m", "644", "a", "a"},
+		{"-C", "-o0", "-g0", "lnk", "-t", "."},
+		{"-C", "-o0", "-g0", "a", "lnk"},
+		// A copy whose group nobody may not give: GNU keeps it (its
+		// backup is not renamed back), and it is just-created.
+		{"link/../a", "link/../a", "-m", "0", "-S.bak", "--group=+0", "link/../a", "."},
+		{"-v", "-g0", "sub/a", "link/../a", "."},
+		{"-bv", "-g0", "a", "dest"},
+		{"-bv", "-g0", "sub/a", "link/../a", "."},
+		{"-v", "--backup=numbered", "-g0", "sub/a", "link/../a", "."},
+		{"-s", "-v", "-g0", "prog", "x"},
 	}
 	var out []installCase
 	for _, k := range cases {
@@ -747,7 +777,10 @@ func failedAfterReplacing(k, stderr string) bool {
 // lines, or a "(backup: ...)" of D, for a destination D that GNU removed
 // and then failed to install (a strip that fails) and ldwrap kept: a
 // second install of D in the same command finds the file there, and says
-// it removes it or backs it up, where GNU's finds nothing.
+// it removes it or backs it up, where GNU's finds nothing. Likewise the
+// backup of a D that GNU replaced and then failed to give its owner or
+// mode: GNU's next numbered backup of D is of its new file, ldwrap's of
+// the old one it kept, one number lower.
 func sameButForLost(gnu, ld installResult) bool {
 	if gnu.code == 0 || ld.code == 0 {
 		return false
@@ -765,10 +798,13 @@ func sameButForLost(gnu, ld installResult) bool {
 			if strings.HasPrefix(line, "removed ") && lost[filepath.Clean(unquoteGNU(name))] {
 				continue
 			}
-			// "'a' -> 'D' (backup: 'D~')": the backup of a D GNU lost.
+			// "'a' -> 'D' (backup: 'D~')": the backup of a D GNU lost,
+			// or replaced before failing.
 			if i := strings.Index(line, " (backup: "); i >= 0 {
-				if j := strings.LastIndex(line[:i], " -> "); j >= 0 && lost[filepath.Clean(unquoteGNU(line[j+4:i]))] {
-					line = line[:i] + "\n"
+				if j := strings.LastIndex(line[:i], " -> "); j >= 0 {
+					if d := filepath.Clean(unquoteGNU(line[j+4 : i])); lost[d] || failedAfterReplacing(d, gnu.stderr) {
+						line = line[:i] + "\n"
+					}
 				}
 			}
 			kept = append(kept, line)

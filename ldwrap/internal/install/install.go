@@ -42,7 +42,9 @@ type Options struct {
 	PreserveTimes bool
 	// Compare leaves a destination alone when it already has the source's
 	// content and the mode and owner the install would give it (GNU
-	// install -C): nothing is copied then.
+	// install -C): nothing is copied then, but its owner (if Uid or Gid
+	// is set) and mode are given to it again, as GNU does, which fails
+	// where this process may not change them.
 	Compare bool
 	// Strip is the program run on the copy before the commit ("strip"),
 	// or "" for none. Its output goes to Stderr (os.Stderr if nil), with
@@ -86,6 +88,11 @@ type Error struct {
 	// unbackup is the backup GNU would have renamed back after this
 	// failure (its -v says so).
 	unbackup, dst string
+	// copied says GNU's copy was made before this failure (of the new
+	// file's owner or mode, which install.c gives after copy() returns):
+	// GNU keeps that file, its backup is not renamed back, and a later
+	// install onto it in the same call "will not overwrite just-created".
+	copied bool
 }
 
 func (e *Error) Error() string {
@@ -170,6 +177,10 @@ func Files(pairs []Pair, o Options) error {
 		}
 		out, err := o.one(txn, p, created[key])
 		if err != nil {
+			var ie *Error
+			if errors.As(err, &ie) && ie.copied {
+				created[key] = p.Src
+			}
 			fail(err)
 			continue
 		}
@@ -272,8 +283,21 @@ func (o Options) check(p Pair, prev string) (plan, error) {
 // old destination's removal (here: room for the new file beside it); the
 // -v line; then the copy, strip, and the attributes.
 func (o Options) one(txn *engine.Txn, p Pair, prev string) (*engine.Output, error) {
-	if o.Compare && !o.needCopy(p.Src, p.Dst) {
-		return nil, nil
+	if o.Compare {
+		if mode, need := o.needCopy(p.Src, p.Dst); !need {
+			// GNU's copy_file skips the copy, but install_file_in_file
+			// still runs change_attributes on the destination: an owner
+			// or group asked for is given again, which a user who does
+			// not own the file may not do (even as a no-op), before
+			// anything is said of the source being the destination.
+			// The attributes are already the ones given, so the file is
+			// unchanged but for its ctime (and, as under GNU, a
+			// capability that a chown drops).
+			if err := o.setAttrs(-1, p.Dst, p.Dst, mode); err != nil {
+				return nil, err
+			}
+			return nil, nil
+		}
 	}
 	pl, err := o.check(p, prev)
 	if err != nil {
@@ -328,7 +352,7 @@ func (o Options) one(txn *engine.Txn, p Pair, prev string) (*engine.Output, erro
 	// backup it made back.
 	copyFailed := func(err *Error) (*engine.Output, error) {
 		drop()
-		if backup != "" {
+		if backup != "" && !err.copied {
 			err.unbackup, err.dst = backup, p.Dst
 		}
 		return nil, err
@@ -387,6 +411,7 @@ func (o Options) one(txn *engine.Txn, p Pair, prev string) (*engine.Output, erro
 		}
 		if err := o.setAttrs(-1, out.Temp, p.Dst, mode); err != nil {
 			drop()
+			err.copied = true
 			return nil, err
 		}
 	}
@@ -422,7 +447,11 @@ func (o Options) fill(fd, in int, st *unix.Stat_t, p Pair, temp string, mode os.
 	if o.Strip != "" {
 		return nil
 	}
-	return o.setAttrs(fd, "", p.Dst, mode)
+	if err := o.setAttrs(fd, "", p.Dst, mode); err != nil {
+		err.copied = true
+		return err
+	}
+	return nil
 }
 
 // setAttrs gives the new file (open as fd, else at path) its owner and
@@ -630,25 +659,25 @@ func sameName(src, dst string) bool {
 // destination is a regular file with the source's size and content, the
 // mode the install would give, and the owner and group it would give
 // (this process's own when none is asked for). A mode with setuid, setgid
-// or sticky bits is always copied.
-func (o Options) needCopy(srcPath, dst string) bool {
+// or sticky bits is always copied. mode is the one the install gives.
+func (o Options) needCopy(srcPath, dst string) (mode os.FileMode, need bool) {
 	const extra = os.ModeSetuid | os.ModeSetgid | os.ModeSticky
 	if o.Mode&extra != 0 {
-		return true
+		return mode, true
 	}
 	// The source as it is named: install 9.1 compares through a symlink
 	// (lstat, where later releases stat it).
 	var d, src unix.Stat_t
 	if rawio.Lstat(srcPath, &src) != nil || rawio.Lstat(dst, &d) != nil ||
 		d.Mode&unix.S_IFMT != unix.S_IFREG || src.Mode&unix.S_IFMT != unix.S_IFREG {
-		return true
+		return mode, true
 	}
-	mode := o.Mode
+	mode = o.Mode
 	if !o.ModeSet {
 		mode = rawio.FileMode(uint32(src.Mode))
 	}
 	if rawio.FileMode(uint32(src.Mode))&extra != 0 || rawio.FileMode(uint32(d.Mode))&extra != 0 {
-		return true
+		return mode, true
 	}
 	uid, gid := o.Uid, o.Gid
 	if uid < 0 {
@@ -658,15 +687,15 @@ func (o Options) needCopy(srcPath, dst string) bool {
 		gid = os.Getgid()
 	}
 	if d.Size != src.Size || uint32(d.Mode)&0o7777 != rawio.UnixMode(mode) || int(d.Uid) != uid || int(d.Gid) != gid {
-		return true
+		return mode, true
 	}
 	in, err := rawio.Open(srcPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return true
+		return mode, true
 	}
 	defer unix.Close(in)
 	same, err := copyfile.SameContent(in, dst)
-	return err != nil || !same
+	return mode, err != nil || !same
 }
 
 func isRegular(path string) bool {
