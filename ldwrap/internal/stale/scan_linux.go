@@ -144,6 +144,9 @@ func (s *scanner) process(pid int) (uses []Use, denied bool) {
 			uses = append(uses, u)
 		}
 	}
+	if len(uses) > 0 && isSignalWitness(base) {
+		return nil, false
+	}
 	if len(uses) > 0 {
 		comm, unit := describe(base)
 		for i := range uses {
@@ -151,6 +154,23 @@ func (s *scanner) process(pid int) (uses []Use, denied bool) {
 		}
 	}
 	return uses, false
+}
+
+// isSignalWitness says whether the process is a running ldwrap step's
+// witness of signals (internal/step): a child stopped under ptrace at its
+// exec of ldwrap's own binary, which never runs an instruction. It maps
+// that binary, but uses nothing: its step, which does, is listed.
+func isSignalWitness(base string) bool {
+	cmdline, err := rawio.ReadFile(base + "/cmdline")
+	if err != nil || string(cmdline) != "signal-witness\x00" {
+		return false
+	}
+	stat, err := rawio.ReadFile(base + "/stat")
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	return i >= 0 && i+2 < len(stat) && stat[i+2] == 't'
 }
 
 // deletedMapping reads one line of /proc/PID/maps: a mapping of a deleted

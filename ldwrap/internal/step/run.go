@@ -76,7 +76,9 @@ func runTool(t toolpath.Tool, args, env []string, stdout, stderr *os.File, forwa
 				sig := s.(syscall.Signal)
 				switch {
 				case reaped.Load(): // its pid may be another process's by now
-					got.sig.Store(int32(sig))
+					if !wit.sawGroupSignal(sig) { // else the tool had it, and its status stands
+						got.sig.Store(int32(sig))
+					}
 				case wit.sawGroupSignal(sig):
 				default:
 					syscall.Kill(pid, sig)

@@ -52,6 +52,10 @@ type witness struct {
 	timer   *time.Timer
 	pid     int // 0: none (yet)
 	stopped bool
+	// seen are the signals pending in the witness when the tool ended: a
+	// group signal that ldwrap's handler takes up only after that was
+	// the tool's too, and its status stands.
+	seen uint64
 }
 
 // startWitness starts a witness witnessAfter from now.
@@ -92,7 +96,10 @@ func (w *witness) sawGroupSignal(sig syscall.Signal) bool {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.pid == 0 || !pending(w.pid, sig) {
+	if w.stopped {
+		return w.seen&sigBit(sig) != 0
+	}
+	if w.pid == 0 || pendingSet(w.pid)&sigBit(sig) == 0 {
 		return false
 	}
 	old := w.pid
@@ -110,6 +117,9 @@ func (w *witness) stop() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.stopped = true
+	if w.pid != 0 {
+		w.seen = pendingSet(w.pid)
+	}
 	end(w.pid)
 	w.pid = 0
 }
@@ -125,23 +135,24 @@ func end(pid int) {
 	}()
 }
 
-// pending says whether process pid has sig pending, in its own set or in
-// the one its threads share (a signal to a process goes there).
-func pending(pid int, sig syscall.Signal) bool {
+func sigBit(sig syscall.Signal) uint64 { return uint64(1) << (uint(sig) - 1) }
+
+// pendingSet is the signals pending for process pid, in its own set or
+// in the one its threads share (a signal to a process goes there).
+func pendingSet(pid int) uint64 {
 	b, err := rawio.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
-		return false
+		return 0
 	}
-	bit := uint64(1) << (uint(sig) - 1)
+	var set uint64
 	for _, line := range strings.Split(string(b), "\n") {
 		for _, field := range []string{"ShdPnd:", "SigPnd:"} {
 			if strings.HasPrefix(line, field) {
-				set, err := strconv.ParseUint(strings.TrimSpace(line[len(field):]), 16, 64)
-				if err == nil && set&bit != 0 {
-					return true
+				if v, err := strconv.ParseUint(strings.TrimSpace(line[len(field):]), 16, 64); err == nil {
+					set |= v
 				}
 			}
 		}
 	}
-	return false
+	return set
 }
