@@ -117,15 +117,83 @@ func TestPrefixEdgeCases(t *testing.T) {
 		identical(t, dir, keep, []string{"cc", "-c", "gcc.c"}, []string{ldwrap("ldwrap-cc"), "-c", "gcc.c"}, nil)
 	})
 
-	t.Run("a missing compiler exits 127 naming it", func(t *testing.T) {
+	// The bare command is the compiler word run by sh, as make runs it:
+	// the same exit status, and a message naming the word and the cause.
+	t.Run("a compiler that cannot run fails as bare, naming it", func(t *testing.T) {
+		need(t, "clang")
+		writeFile(t, filepath.Join(dir, "mycc"), "#!/bin/sh\nexec gcc \"$@\"\n") // not executable
+		writeFile(t, filepath.Join(dir, "clang"), "data")                        // as ./mycc, named like a compiler
+		defer os.Remove(filepath.Join(dir, "mycc"))
+		defer os.Remove(filepath.Join(dir, "clang"))
 		writeFile(t, filepath.Join(dir, "a.o"), "old")
-		for _, w := range []string{"gcc-99", "clang-99", "x86_64-linux-gnu-gcc-99"} {
-			code, out := exitCode(dir, nil, ldwrap("ldwrap-cc"), w, "-c", "a.c", "-o", "a.o")
-			assert.Equal(t, 127, code, out)
-			assert.Regexp(t, `^ldwrap: run `+regexp.QuoteMeta(w)+`: .*\n$`, out)
-			assert.Equal(t, "old", string(readFile(t, filepath.Join(dir, "a.o"))))
+		for _, c := range []struct{ word, cause string }{
+			{"./mycc", "(?i)permission denied"},
+			{"./clang", "(?i)permission denied"},
+			{"/opt/nonexistent/bin/gcc", "not found|does not exist"},
+			{"./nonexistent-cc", "not found|does not exist"},
+			{"gcc-99", "not found|does not exist"},
+			{"clang-99", "not found|does not exist"},
+			{"x86_64-linux-gnu-gcc-99", "not found|does not exist"},
+			{"nonexistent-cc", "not found|does not exist"},
+		} {
+			args := []string{c.word, "-c", "a.c", "-o", "a.o"}
+			bareCode, bareOut := exitCode(dir, nil, viaShell(args...)...)
+			require.Contains(t, []int{126, 127}, bareCode, "control: bare %s runs: %s", c.word, bareOut)
+			assert.Regexp(t, regexp.QuoteMeta(c.word)+`.*(`+c.cause+`)`, bareOut, "control")
+			code, out := exitCode(dir, nil, append([]string{ldwrap("ldwrap-cc")}, args...)...)
+			assert.Equal(t, bareCode, code, "%s: %s", c.word, out)
+			assert.Regexp(t, `^ldwrap: run `+regexp.QuoteMeta(c.word)+`: [^\n]*(`+c.cause+`)[^\n]*\n$`, out)
+			assert.Equal(t, "old", string(readFile(t, filepath.Join(dir, "a.o"))), "%s: nothing compiled", c.word)
 			assert.Empty(t, leftovers(t, dir))
 		}
+	})
+
+	t.Run("a data file named like a compiler leaves the compiler", func(t *testing.T) {
+		need(t, "clang")
+		writeFile(t, filepath.Join(dir, "clang"), "data")
+		defer os.Remove(filepath.Join(dir, "clang"))
+		keep := map[string]bool{"a.c": true, "clang": true}
+		run(t, dir, nil, "gcc", "-c", "a.c", "-o", "x.o")
+		gccBytes := readFile(t, filepath.Join(dir, "x.o"))
+		out := identical(t, dir, keep, []string{"clang", "-c", "a.c", "-o", "x.o"}, []string{ldwrap("ldwrap-cc"), "clang", "-c", "a.c", "-o", "x.o"}, nil)
+		assert.Contains(t, out, "runs "+lookPath(t, "clang")+" (prefix clang)")
+		assert.NotEqual(t, gccBytes, readFile(t, filepath.Join(dir, "x.o")), "control: gcc's object differs from clang's")
+	})
+}
+
+// A double wrap: ldwrap's own command as the compiler word is skipped, as
+// ccache skips itself in "ccache ccache gcc", by name or path; CMake's
+// launcher with CC=ldwrap-cc runs "ldwrap-cc /path/to/ldwrap-cc ARGS" to
+// compile and to link. Each gives what one ldwrap gives: the bare
+// compiler's outputs, committed once.
+func TestPrefixDoubleWrap(t *testing.T) {
+	need(t, "gcc")
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.c"), matrixC)
+	run(t, dir, nil, "gcc", "-c", "a.c", "-o", "in.o")
+	keep := map[string]bool{"a.c": true, "in.o": true}
+	cc, cxx := ldwrap("ldwrap-cc"), ldwrap("ldwrap-c++")
+	env := []string{"LDWRAP_CC=gcc", "LDWRAP_CXX=g++"}
+	for _, c := range []struct {
+		bare, wrapped []string
+	}{
+		{[]string{"gcc", "-c", "-MD", "a.c", "-o", "x.o"}, []string{cc, "ldwrap-cc", "gcc", "-c", "-MD", "a.c", "-o", "x.o"}},
+		{[]string{"gcc", "-c", "-MD", "a.c", "-o", "x.o"}, []string{cc, cc, "-c", "-MD", "a.c", "-o", "x.o"}},
+		{[]string{"gcc", "-c", "-MD", "a.c", "-o", "x.o"}, []string{cc, cc, cc, "gcc", "-c", "-MD", "a.c", "-o", "x.o"}},
+		{[]string{"gcc", "in.o", "-o", "prog"}, []string{cc, cc, "in.o", "-o", "prog"}},
+		{[]string{"g++", "in.o", "-o", "prog"}, []string{cc, cxx, "in.o", "-o", "prog"}},
+	} {
+		out := identical(t, dir, keep, c.bare, c.wrapped, append([]string{"LDWRAP_VERBOSE=1"}, env...))
+		assert.Equal(t, 1, strings.Count(out, ": runs "), "one ldwrap, not two: %v\n%s", c.wrapped, out)
+		assert.Contains(t, out, c.bare[len(c.bare)-1]+": committed")
+	}
+
+	t.Run("control: run as a compiler, ldwrap-cc fails the link", func(t *testing.T) {
+		// What a second ldwrap-cc as the tool would do with the first's
+		// staged output: the bare driver taking ldwrap-cc for an input.
+		code, out := exitCode(dir, env, "gcc", cc, "in.o", "-o", "prog")
+		assert.NotEqual(t, 0, code)
+		assert.Contains(t, out, "cannot use executable file")
 	})
 }
 

@@ -75,9 +75,15 @@ func choose(own, argv0 string, args []string, f toolpath.Finder, getenv func(str
 	}
 	m := ownNames[name]
 	if m == driverMode && len(args) > 0 {
-		inv, ok, err := prefix(args, f)
-		if ok || err != nil {
-			return inv, err
+		switch kind, t, err := compilerWord(args[0], f); {
+		case err != nil:
+			return invocation{}, err
+		case kind == ldwrapCmd:
+			// A double wrap (CMake's launcher with CC=ldwrap-cc): what
+			// that command would do, without a second ldwrap around it.
+			return choose(own, args[0], args[1:], f, getenv)
+		case kind == compilerCmd:
+			return prefix(t, args), nil
 		}
 	}
 	spec := defaultSpec(name, getenv)
@@ -116,55 +122,76 @@ func masquerade(own, name, argv0 string, args []string, f toolpath.Finder, geten
 }
 
 // prefix reads the prefix form: ldwrap-cc COMPILER ARGS, where the first
-// argument names the compiler, or a launcher and then the compiler
-// (ldwrap-cc ccache gcc ...). ok is false when the first argument is the
-// driver's own (an option or an input).
-func prefix(args []string, f toolpath.Finder) (invocation, bool, error) {
-	t, ok, err := compilerWord(args[0], f)
-	if !ok || err != nil {
-		return invocation{}, ok, err
-	}
+// argument names the compiler t, or a launcher and then the compiler
+// (ldwrap-cc ccache gcc ...).
+func prefix(t toolpath.Tool, args []string) invocation {
 	rest := args[1:]
 	compiler := args[0]
 	if isLauncherName(filepath.Base(args[0])) && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") && !isInputName(rest[0]) {
 		t.Words = append(t.Words, rest[0])
 		compiler, rest = rest[0], rest[1:]
 	}
-	return invocation{mode: driverMode, tool: t, args: rest, compiler: compiler, how: "prefix " + strings.Join(t.Words, " ")}, true, nil
+	return invocation{mode: driverMode, tool: t, args: rest, compiler: compiler, how: "prefix " + strings.Join(t.Words, " ")}
 }
 
-// compilerWord says whether word, the first argument of ldwrap-cc or
-// ldwrap-c++, names the compiler to run rather than the driver's first
-// argument. The rule:
+// wordKind is what the first argument of ldwrap-cc or ldwrap-c++ is.
+type wordKind int
+
+const (
+	driverArg   wordKind = iota // the driver's own: an option or an input
+	compilerCmd                 // the compiler (or a launcher) to run
+	ldwrapCmd                   // one of ldwrap's own commands, skipped
+)
+
+// compilerWord says what word, the first argument of ldwrap-cc or
+// ldwrap-c++, is, and for a compiler, the tool it names. The rule, in
+// order (README, "Prefix rule"):
 //
 //  1. an option (-x) or a response file (@f) is the driver's;
 //  2. a name with an input file's suffix (a.c, x.o, libm.so) is an input;
-//  3. a path (with a slash) is the compiler if it is an executable file,
-//     else an input (./gcc runs the gcc here);
-//  4. a bare name is an input if a file of that name is in the current
-//     directory and cannot be executed; else the compiler if PATH has it;
-//  5. a bare name of a compiler's form (gcc-99, clang-21) that PATH does
-//     not have is an error: exit 127, naming it;
-//  6. anything else is an input.
-func compilerWord(word string, f toolpath.Finder) (toolpath.Tool, bool, error) {
-	if word == "" || word[0] == '-' || word[0] == '@' || isInputName(word) {
-		return toolpath.Tool{}, false, nil
-	}
-	if strings.Contains(word, "/") {
+//  3. ldwrap's own command (ldwrap-cc, ldwrap-c++, ldwrap, by name or as
+//     a path to it; a path to this very executable by any name) is
+//     skipped, and the rest read as that command would read it: CMake's
+//     launcher with CC=ldwrap-cc runs ldwrap-cc /path/to/ldwrap-cc ARGS,
+//     and a second ldwrap around the tool would see its own staged files
+//     as inputs;
+//  4. a word with a slash is the compiler, as a shell would run it: not
+//     there, exit 127; there but not executable, 126 (./gcc runs the gcc
+//     here);
+//  5. a compiler's or a launcher's name (gcc, clang-14,
+//     x86_64-linux-gnu-gcc-12, ccache) is the compiler on PATH, whatever
+//     files the current directory holds: a data file named clang here
+//     never turns ldwrap-cc clang into a compile by cc;
+//  6. any other name is an input if a file of that name here cannot be
+//     executed (an object named date), else the command of that name on
+//     PATH.
+//
+// A compiler that PATH does not have is an error naming it, exit 127, as
+// the shell's "not found". The error is for the caller to report.
+func compilerWord(word string, f toolpath.Finder) (wordKind, toolpath.Tool, error) {
+	switch {
+	case word == "" || word[0] == '-' || word[0] == '@' || isInputName(word):
+		return driverArg, toolpath.Tool{}, nil
+	case strings.Contains(word, "/"):
 		t, err := f.Command(word)
-		return t, err == nil, nil
-	}
-	if fi, err := f.Stat(word); err == nil && fi.Mode()&0o111 == 0 {
-		return toolpath.Tool{}, false, nil
+		if toolpath.NamesSelf(err) || err == nil && isOwnName(filepath.Base(word)) {
+			return ldwrapCmd, toolpath.Tool{}, nil
+		}
+		return compilerCmd, t, err
+	case isOwnName(word):
+		return ldwrapCmd, toolpath.Tool{}, nil
+	case !isCompilerName(word) && !isLauncherName(word):
+		if fi, err := f.Stat(word); err == nil && fi.Mode()&0o111 == 0 {
+			return driverArg, toolpath.Tool{}, nil
+		}
 	}
 	t, err := f.Command(word)
-	switch {
-	case err == nil:
-		return t, true, nil
-	case toolpath.IsNotFound(err) && (isCompilerName(word) || isLauncherName(word)):
-		return toolpath.Tool{}, true, err
-	}
-	return toolpath.Tool{}, false, nil
+	return compilerCmd, t, err
+}
+
+func isOwnName(name string) bool {
+	_, ok := ownNames[name]
+	return ok
 }
 
 // isInputName says whether a word has the suffix of a file the driver

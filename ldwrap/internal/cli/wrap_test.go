@@ -53,6 +53,8 @@ func TestChooseTool(t *testing.T) {
 		"links/gcc": "self", "links/clang": "self", "links/clang-14": "self", "links/ld.gold": "self", "links/clang-99": "self",
 		"ccache/clang": "../bin/ccache",
 		"cwd/gcc":      "file", "cwd/mytool": "exe", "cwd/a.c": "file",
+		"cwd/clang": "file", "cwd/date": "file", "bin/date": "exe", "bin/c++": "exe",
+		"links/ldwrap-cc": "self", "other/ldwrap-c++": "exe",
 	})
 	for _, c := range []struct {
 		argv0 string
@@ -68,31 +70,33 @@ func TestChooseTool(t *testing.T) {
 		{"ldwrap-cc", []string{"-c", "a.c"}, nil, "bin/cc", "cc", "-c a.c", driverMode, false},
 		{"ldwrap-cc", []string{"-c", "a.c"}, map[string]string{"LDWRAP_CC": "ccache clang"}, "bin/ccache", "ccache clang", "-c a.c", driverMode, true},
 		{"ldwrap", []string{"a.o"}, nil, "bin/ld", "ld", "a.o", linkerMode, false},
-		// Prefix: the first argument names the compiler.
+		// Prefix: the first argument names the compiler (cwd/clang is a
+		// data file: it does not count).
 		{"ldwrap-cc", []string{"clang", "-c", "a.c"}, nil, "ccache/clang", "clang", "-c a.c", driverMode, true},
 		{"ldwrap-cc", []string{"ccache", "clang-14", "-c", "a.c"}, nil, "bin/ccache", "ccache clang-14", "-c a.c", driverMode, true},
 		{"ldwrap-cc", []string{"./mytool", "-c", "a.c"}, nil, "./mytool", "./mytool", "-c a.c", driverMode, false},
-		// A source named like a command is a source; a file here named gcc
-		// that cannot run is an input, whatever PATH has.
+		// A source named like a command is a source; a file here that
+		// cannot run is an input when its name is no compiler's, whatever
+		// PATH has; a compiler's name is the compiler, whatever is here.
 		{"ldwrap-cc", []string{"a.c", "-o", "p"}, nil, "bin/cc", "cc", "a.c -o p", driverMode, false},
-		{"ldwrap-cc", []string{"gcc", "-o", "p"}, nil, "bin/cc", "cc", "gcc -o p", driverMode, false},
-		{"ldwrap-cc", []string{"gcc-99", "-c", "a.c"}, nil, "run gcc-99: file does not exist in PATH", "", "", driverMode, false},
+		{"ldwrap-cc", []string{"date", "-o", "p"}, nil, "bin/cc", "cc", "date -o p", driverMode, false},
+		{"ldwrap-cc", []string{"gcc", "-o", "p"}, nil, "bin/gcc", "gcc", "-o p", driverMode, false},
+		// ldwrap's own command first is skipped (CMake's launcher with
+		// CC=ldwrap-cc), by name or path, and read as that command.
+		{"ldwrap-cc", []string{"ldwrap-cc", "gcc", "-c", "a.c"}, nil, "bin/gcc", "gcc", "-c a.c", driverMode, false},
+		{"ldwrap-cc", []string{filepath.Join(w.root, "links", "ldwrap-cc"), "-c", "a.c"}, nil, "bin/cc", "cc", "-c a.c", driverMode, false},
+		{"ldwrap-cc", []string{"ldwrap-cc", filepath.Join(w.root, "links", "ldwrap-cc"), "-c", "a.c"}, nil, "bin/cc", "cc", "-c a.c", driverMode, false},
+		{"ldwrap-cc", []string{filepath.Join(w.root, "other", "ldwrap-c++"), "-c", "a.cc"}, nil, "bin/c++", "c++", "-c a.cc", driverMode, false},
+		{"ldwrap-cc", []string{filepath.Join(w.root, "links", "gcc"), "-c", "a.c"}, nil, "bin/gcc", "gcc", "-c a.c", driverMode, false},
 		// Masquerade: the next of that name after ldwrap's directory.
 		{filepath.Join(w.root, "links", "clang"), []string{"-c", "a.c"}, map[string]string{"LDWRAP_CC": "gcc"}, "ccache/clang", "clang", "-c a.c", driverMode, true},
 		{"clang-14", []string{"-c", "a.c"}, nil, "bin/clang-14", "clang-14", "-c a.c", driverMode, true},
 		{"gcc", []string{"-c", "a.c"}, nil, "bin/gcc", "gcc", "-c a.c", driverMode, false},
 		{"ld.gold", []string{"a.o"}, nil, "bin/ld.gold", "ld.gold", "a.o", linkerMode, false},
-		{"clang-99", []string{"-c", "a.c"}, nil, "file does not exist in PATH after", "", "", driverMode, false},
 	} {
 		env := func(k string) string { return c.env[k] }
 		inv, err := choose(ownOf(c.argv0), c.argv0, c.args, w.f, env)
 		name := strings.Join(append([]string{filepath.Base(c.argv0)}, c.args...), " ")
-		if c.words == "" {
-			require.Error(t, err, name)
-			assert.Contains(t, err.Error(), c.tool, name)
-			assert.True(t, toolpath.IsNotFound(err), "%s: exit 127", name)
-			continue
-		}
 		require.NoError(t, err, name)
 		assert.Equal(t, c.tool, w.rel(inv.tool.Path), name)
 		assert.Equal(t, c.words, strings.Join(inv.tool.Words, " "), name)
@@ -101,6 +105,36 @@ func TestChooseTool(t *testing.T) {
 		if c.mode == driverMode {
 			assert.Equal(t, c.clang, driverFamily(inv, w.f).Clang, "%s: clang?", name)
 		}
+	}
+}
+
+// A compiler that cannot be run is an error naming it, with the shell's
+// exit status: 127 if it is not there, 126 if it cannot be executed.
+func TestChooseToolErrors(t *testing.T) {
+	w := newWorld(t, map[string]string{
+		"bin/gcc": "exe", "links/clang-99": "self", "cwd/mycc": "file", "cwd/sub": "dir", "cwd/a.c": "file",
+	})
+	for _, c := range []struct {
+		argv0 string
+		args  []string
+		msg   string
+		code  int
+	}{
+		{"ldwrap-cc", []string{"gcc-99", "-c", "a.c"}, "run gcc-99: file does not exist in PATH", 127},
+		{"ldwrap-cc", []string{"mycc2", "-c", "a.c"}, "run mycc2: file does not exist in PATH", 127},
+		{"ldwrap-cc", []string{"ccache", "gcc", "-c", "a.c"}, "run ccache: file does not exist in PATH", 127},
+		{"ldwrap-cc", []string{"./mycc", "-c", "a.c"}, "run ./mycc: permission denied", 126},
+		{"ldwrap-cc", []string{"./sub", "-c", "a.c"}, "run ./sub: permission denied", 126},
+		{"ldwrap-cc", []string{"./gcc", "-c", "a.c"}, "run ./gcc: file does not exist", 127},
+		{"ldwrap-cc", []string{"/nonexistent/bin/gcc", "-c", "a.c"}, "run /nonexistent/bin/gcc: file does not exist", 127},
+		{"ldwrap-cc", []string{"/nonexistent/bin/ldwrap-cc", "-c", "a.c"}, "run /nonexistent/bin/ldwrap-cc: file does not exist", 127},
+		{"clang-99", []string{"-c", "a.c"}, "file does not exist in PATH after", 127},
+	} {
+		name := strings.Join(append([]string{c.argv0}, c.args...), " ")
+		_, err := choose(ownOf(c.argv0), c.argv0, c.args, w.f, noEnv)
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), c.msg, name)
+		assert.Equal(t, c.code, exitCodeOf(err), name)
 	}
 }
 

@@ -68,6 +68,13 @@ func IsNotFound(err error) bool {
 
 var errSelf = errors.New("refusing to run ldwrap itself as the real tool")
 
+// NamesSelf reports whether err says the path given to Command is this very
+// executable.
+func NamesSelf(err error) bool {
+	var te *Error
+	return errors.As(err, &te) && te.Err == errSelf
+}
+
 // Spec resolves a command with fixed arguments split at spaces, as in
 // LDWRAP_CC='ccache gcc'.
 func (f Finder) Spec(spec string) (Tool, error) {
