@@ -82,7 +82,9 @@ func committed(log string) []string {
 // (CMake runs "ldwrap-cc /usr/bin/cc ARGS"), under Ninja and Makefiles:
 // every object and depfile, the shared library and the program are
 // committed through ldwrap, and all products equal a plain build's. The static library is
-// made by ar, which CMake runs without a launcher.
+// made by ar, which CMake runs without a launcher. The same with
+// CC=ldwrap-cc as well, as the README allows: CMake then runs "ldwrap-cc
+// /path/to/ldwrap-cc ARGS", and each output is still committed once.
 func TestCMakeLaunchers(t *testing.T) {
 	t.Parallel() // see "Parallel tests" in helpers_test.go
 	need(t, "cmake", "ninja", "make", "gcc")
@@ -95,25 +97,38 @@ func TestCMakeLaunchers(t *testing.T) {
 	}
 	src := writeTree(t, sources)
 	for _, gen := range []string{"Ninja", "Unix Makefiles"} {
-		t.Run(gen, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "w")
-			b := filepath.Join(dir, "b")
-			configure := func(extra ...string) string {
-				return run(t, dir, nil, append([]string{"cmake", "-G", gen, "-S", "src", "-B", "b", "-DCMAKE_BUILD_TYPE=RelWithDebInfo"}, extra...)...)
+		for _, cc := range []string{"", ldwrap("ldwrap-cc")} {
+			name := gen
+			if cc != "" {
+				name += " with CC=ldwrap-cc" // no comma: the build directory is in an -rpath
 			}
-			build := func(env []string) string {
-				return run(t, dir, env, "cmake", "--build", "b", "--", "-j2")
-			}
-			out := sameProducts(t, src, dir, func() string {
-				configure()
-				return build(nil)
-			}, func() string {
-				configure("-DCMAKE_C_COMPILER_LAUNCHER="+ldwrap("ldwrap-cc"), "-DCMAKE_C_LINKER_LAUNCHER="+ldwrap("ldwrap-cc"))
-				return build([]string{"LDWRAP_VERBOSE=1"})
+			t.Run(name, func(t *testing.T) {
+				dir := filepath.Join(t.TempDir(), "w")
+				b := filepath.Join(dir, "b")
+				configure := func(env []string, extra ...string) string {
+					return run(t, dir, env, append([]string{"cmake", "-G", gen, "-S", "src", "-B", "b", "-DCMAKE_BUILD_TYPE=RelWithDebInfo"}, extra...)...)
+				}
+				build := func(env []string) string {
+					return run(t, dir, env, "cmake", "--build", "b", "--", "-j2")
+				}
+				out := sameProducts(t, src, dir, func() string {
+					configure(nil)
+					return build(nil)
+				}, func() string {
+					var env []string
+					if cc != "" {
+						env = []string{"CC=" + cc}
+					}
+					conf := configure(env, "-DCMAKE_C_COMPILER_LAUNCHER="+ldwrap("ldwrap-cc"), "-DCMAKE_C_LINKER_LAUNCHER="+ldwrap("ldwrap-cc"))
+					if cc != "" {
+						assert.Contains(t, conf, "Check for working C compiler: "+cc)
+					}
+					return build([]string{"LDWRAP_VERBOSE=1"})
+				})
+				assert.Equal(t, []string{"libutil.so", "main.c.o", "main.c.o.d", "prog", "stat.c.o", "stat.c.o.d", "util.c.o", "util.c.o.d"}, committed(out), out)
+				run(t, b, nil, "./prog")
 			})
-			assert.Equal(t, []string{"libutil.so", "main.c.o", "main.c.o.d", "prog", "stat.c.o", "stat.c.o.d", "util.c.o", "util.c.o.d"}, committed(out), out)
-			run(t, b, nil, "./prog")
-		})
+		}
 	}
 }
 
