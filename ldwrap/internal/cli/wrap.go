@@ -274,9 +274,28 @@ func resolveLinks(path string) string {
 	return end
 }
 
+// growStack grows this goroutine's stack, while it is shallow, to what a
+// step needs. A goroutine starts with 2 KiB and doubles its stack as calls
+// need more, copying it and adjusting every frame on it each time: the
+// step's deep calls (staging, sigign's ELF reading) paid for four copies,
+// 100,000 instructions, a tenth of a compile's (callgrind). One copy of a
+// shallow stack costs a few thousand.
+//
+//go:noinline
+func growStack() byte {
+	var frame [stepStack]byte
+	return frame[stackIndex]
+}
+
+// stepStack is about the stack a step uses.
+const stepStack = 24 << 10
+
+var stackIndex = 0 // a variable, so that the frame stays
+
 // Wrap is ldwrap, ldwrap-cc and ldwrap-c++ (own is which binary this is).
 func Wrap(own string) {
 	step.ServeRelay()
+	growStack()
 	args := os.Args[1:]
 	name := filepath.Base(os.Args[0])
 	if len(args) == 1 {
