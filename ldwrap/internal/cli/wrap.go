@@ -352,12 +352,13 @@ The prefix rule: the first argument of ldwrap-cc or ldwrap-c++ names the
 compiler unless it is the compiler's own:
   - an option (-c) or a response file (@args) is the compiler's;
   - a name with an input's suffix (a.c, x.o, libm.a, libm.so) is an input;
-  - a path (with a slash) is the compiler if it is an executable file
-    (./gcc runs the gcc here), else an input;
-  - a bare name is an input if a file of that name here is not executable,
-    else the compiler if PATH has it;
-  - a compiler's or a launcher's name that PATH lacks (gcc-99) exits 127,
-    naming it; any other word is an input.
+  - ldwrap's own command (CMake's launcher with CC=ldwrap-cc) is skipped;
+  - a path (with a slash) is the compiler (./gcc runs the gcc here): one
+    that is missing exits 127, one not executable 126, as sh does;
+  - a compiler's or a launcher's name (gcc, clang-21, ccache) is the
+    compiler on PATH, whatever file of that name is here; 127 if none;
+  - another name is an input if a file of that name here is not
+    executable, else the command on PATH, else it exits 127.
 A link named clang never runs gcc, and wrappers that call each other stop
 after 8 nested calls.
 

@@ -163,7 +163,8 @@ func TestNames(t *testing.T) {
 // says it does: each kind of first word, and the 127 of a missing compiler.
 func TestHelpStatesPrefixRule(t *testing.T) {
 	for _, part := range []string{"The prefix rule", "an option (-c) or a response file (@args)", "an input's suffix (a.c",
-		"executable file\n    (./gcc runs the gcc here)", "not executable,\n    else the compiler if PATH has it", "exits 127", "8 nested calls"} {
+		"ldwrap's own command", "a path (with a slash) is the compiler (./gcc runs the gcc here)", "exits 127, one not executable 126",
+		"whatever file of that name is here", "not\n    executable, else the command on PATH", "8 nested calls"} {
 		assert.Contains(t, wrapUsage, part)
 	}
 }
