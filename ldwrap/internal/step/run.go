@@ -39,10 +39,9 @@ func (r *received) last() syscall.Signal {
 //
 // It uses syscall.ForkExec and waitTool rather than os.StartProcess, which on
 // its first use forks a throwaway child to probe for pidfd support. The
-// signal handler is set up after the fork, while the tool starts: that costs
-// ldwrap nothing. A signal in between kills ldwrap (the default action,
-// leaving the target untouched and the staging to the next sweep), and
-// where the system has it (deathSignal) the tool then gets SIGTERM. The
+// signal handler is set up just before the fork (after it, a signal to
+// ldwrap as the tool started killed ldwrap instead of reaching the tool;
+// the tool then got SIGTERM, where the system has deathSignal). The
 // handler is never removed: signal.Stop is a handshake with the runtime's
 // signal thread that sat between the tool's exit and the commit; a signal
 // after the tool has exited is recorded, and the command dies of it after
@@ -54,6 +53,20 @@ func runTool(t toolpath.Tool, args, env []string, stdout, stderr *os.File, forwa
 	}
 	argv := append(append([]string(nil), t.Words...), args...)
 	attr := &syscall.ProcAttr{Env: env, Files: []uintptr{0, stdout.Fd(), stderr.Fd()}, Sys: procAttr()}
+	// The handler is in place before the tool starts: a signal sent to
+	// ldwrap once the tool runs reaches the tool (a test that signals
+	// ldwrap as soon as its tool is up found ldwrap dead of it).
+	var ch chan os.Signal
+	if forward {
+		var sigs []os.Signal
+		for _, s := range forwarded {
+			if !contains(ignored, s) {
+				sigs = append(sigs, s)
+			}
+		}
+		ch = make(chan os.Signal, 4)
+		signal.Notify(ch, sigs...)
+	}
 	pid, err := syscall.ForkExec(t.Path, argv, attr)
 	if err != nil {
 		return 0, nil, &toolpath.Error{Name: t.Path, Err: err}
@@ -63,14 +76,6 @@ func runTool(t toolpath.Tool, args, env []string, stdout, stderr *os.File, forwa
 	var wit *witness
 	if forward {
 		wit = startWitness()
-		var sigs []os.Signal
-		for _, s := range forwarded {
-			if !contains(ignored, s) {
-				sigs = append(sigs, s)
-			}
-		}
-		ch := make(chan os.Signal, 4)
-		signal.Notify(ch, sigs...)
 		go func() {
 			for s := range ch {
 				sig := s.(syscall.Signal)

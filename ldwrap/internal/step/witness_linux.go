@@ -49,7 +49,6 @@ const witnessAfter = 100 * time.Millisecond
 // witness is ldwrap's witness of signals to its process group.
 type witness struct {
 	mu      sync.Mutex
-	timer   *time.Timer
 	pid     int // 0: none (yet)
 	stopped bool
 	// seen are the signals pending in the witness when the tool ended: a
@@ -61,13 +60,17 @@ type witness struct {
 // startWitness starts a witness witnessAfter from now.
 func startWitness() *witness {
 	w := &witness{}
-	w.timer = time.AfterFunc(witnessAfter, func() {
+	// A sleeping goroutine, not time.AfterFunc: a process's first timer
+	// registers a GODEBUG setting and with it every runtime metric,
+	// 90,000 instructions, which a short compile would pay for nothing.
+	go func() {
+		time.Sleep(witnessAfter)
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		if !w.stopped {
 			w.pid = spawnWitness()
 		}
-	})
+	}()
 	return w
 }
 
@@ -113,7 +116,6 @@ func (w *witness) stop() {
 	if w == nil {
 		return
 	}
-	w.timer.Stop()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.stopped = true
