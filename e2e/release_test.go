@@ -78,13 +78,42 @@ func TestVersionInStep(t *testing.T) {
 // module zip, the registry's source archive and the release's checkouts.
 func repoFiles(t testing.TB) []string {
 	out, err := exec.Command("git", "-C", repoRoot(), "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
-	require.NoError(t, err, "git ls-files")
+	if err != nil {
+		return treeFiles(t) // not a git checkout: a git archive of it
+	}
 	var files []string
 	for _, f := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
 		if fi, err := os.Lstat(filepath.Join(repoRoot(), f)); err == nil && fi.Mode().IsRegular() {
 			files = append(files, f) // not a file deleted from the work tree
 		}
 	}
+	sort.Strings(files)
+	return files
+}
+
+// treeFiles are the files under the repository's root, as repoFiles lists
+// them where there is no git: all but .gitignore's (bin/, dist/, bazel-*).
+func treeFiles(t testing.TB) []string {
+	root := repoRoot()
+	var files []string
+	err := filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		name := fi.Name()
+		if fi.IsDir() && p != root && (name == ".git" || name == "bin" || name == "dist") || strings.HasPrefix(name, "bazel-") {
+			if fi.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if fi.Mode().IsRegular() {
+			files = append(files, rel)
+		}
+		return nil
+	})
+	require.NoError(t, err)
 	sort.Strings(files)
 	return files
 }

@@ -300,7 +300,7 @@ func setupSid() {
 	timedSteps("the sid chroot", Sid, "Bazel 7's modules", Bazel.BzlmodSetup, "Bazel 7's build of the project", warmBazel7)
 }
 
-// Check runs every test, as CI does: vet, BUILD files, the type checks for other systems and Go 1.19, unit, portable and e2e tests (root, network for setup; cold 25 to 27 min, warm 8 to 9.5, on the 2-core VM).
+// Check runs every test, as CI does: vet, BUILD files, the type checks for other systems and Go 1.19, unit, portable and e2e tests (root, network for setup; cold 11 min on 2026-12-07, 25 to 27 on 2026-12-02; warm 3 to 9.5, on the 2-core VM).
 func Check() error {
 	// One build configuration for every go command below: vet, the unit
 	// and e2e tests and the commands the tests build then share Go's build
