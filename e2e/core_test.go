@@ -308,7 +308,15 @@ func TestSigkillMidLink(t *testing.T) {
 	assert.GreaterOrEqual(t, midWrite, kills/2, "the kills timed to the staged file's writing landed before the commit")
 	run(t, dir, nil, cc, "-o", "prog", "v2.o", "big.o")
 	assert.Equal(t, "v2\n", run(t, dir, nil, "./prog"))
-	assert.Empty(t, leftovers(t, dir), "the clean run sweeps every leftover")
+	// A kill between a staging directory's mkdir under a random name and
+	// its rename to the first name leaves it empty, and no run lists the
+	// directory to find it (GUARANTEES.md, "No temp file"): the one
+	// leftover allowed, and only empty.
+	for _, l := range leftovers(t, dir) {
+		entries, err := os.ReadDir(l)
+		isRandomEmptyDir := err == nil && len(entries) == 0 && !strings.Contains(filepath.Base(l), ".staging")
+		assert.True(t, isRandomEmptyDir, "the clean run sweeps every leftover but an empty random-named directory: %s", l)
+	}
 }
 
 // d. Readers exec-ing the output in a loop during 100 relinks never see a
