@@ -165,12 +165,8 @@ func isSignalWitness(base string) bool {
 	if err != nil || string(cmdline) != "signal-witness\x00" {
 		return false
 	}
-	stat, err := rawio.ReadFile(base + "/stat")
-	if err != nil {
-		return false
-	}
-	i := bytes.LastIndexByte(stat, ')')
-	return i >= 0 && i+2 < len(stat) && stat[i+2] == 't'
+	f := statFields(base)
+	return len(f) > 0 && f[0] == "t"
 }
 
 // deletedMapping reads one line of /proc/PID/maps: a mapping of a deleted
