@@ -34,7 +34,7 @@ func recordBench(r benchResult) {
 // writeBenchReport writes results.jsonl, machine.txt, RESULTS.md and
 // chart.svg into dir, each atomically, if any benchmark ran.
 func writeBenchReport(dir string) error {
-	if dir == "" || len(benchResults) == 0 {
+	if dir == "" || len(benchResults)+len(shareResults) == 0 {
 		return nil
 	}
 	var jsonl bytes.Buffer
@@ -44,7 +44,7 @@ func writeBenchReport(dir string) error {
 		}
 	}
 	machine := machineLine()
-	table := benchTable(benchResults, machine)
+	table := benchTable(benchResults, machine) + shareTable()
 	fmt.Print(table)
 	for name, data := range map[string]string{
 		"results.jsonl": jsonl.String(), "machine.txt": machine + "\n",
