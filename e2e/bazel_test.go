@@ -236,8 +236,8 @@ func TestBzlmodProject(t *testing.T) {
 	need(t, "bazel7")
 	g := sid
 	// Its server is left running, as Bazel leaves them: the copy's path is
-	// fixed, so set-up's next warm build finds it ready (a new server took
-	// a warm set-up about 70 s).
+	// fixed, so set-up's next warm build finds it ready (a new server would
+	// cost it a start; docs/tests.md, "Timings").
 	root := copyRepoInto(t, g)
 	t.Log(g.run(t, root, nil, "bazel", "--version"))
 	g.run(t, root, nil, "bazel", "build", "//...")

@@ -599,8 +599,8 @@ func TestInstallDifferential(t *testing.T) {
 	if s := os.Getenv("LDWRAP_DIFF_SEED"); s != "" {
 		fmt.Sscan(s, &seed)
 	}
-	// Each run draws new cases (a new seed): 1,500 a run take ~45 s of
-	// both cores here; LDWRAP_DIFF_CASES runs more.
+	// Each run draws new cases (a new seed); LDWRAP_DIFF_CASES runs more
+	// (docs/tests.md, "Timings", has what 1,500 take).
 	cases := 1500
 	if testing.Short() {
 		cases = 300

@@ -116,8 +116,7 @@ sh_binary(
 // caches of the user who runs Bazel, not caches of its own in each output
 // base: every new output base (a consumer's, and all of them on a cold
 // machine) otherwise compiles gazelle's tools and downloads the modules
-// again. Measured on the Bazel 4 consumer with a fresh output base and a
-// warm disk cache: 100 s and 160 CPU-seconds without it, 34 s and 64 with.
+// again, most of a fresh consumer's time (docs/tests.md, "Timings").
 const gazelleHostCache = "GO_REPOSITORY_USE_HOST_CACHE=1"
 
 func writeBazelrc() error {
@@ -330,7 +329,8 @@ func (Bazel) Warm() error {
 
 // warmBazel4 builds the project with Bazel 4.2.3 in TestBazelProject's
 // copy of the repository: at a fixed path, so the same output base
-// whatever this checkout's path (a new one costs Bazel 4 some 3 minutes).
+// whatever this checkout's path (a new one means Bazel 4's repository
+// fetches and analysis again; docs/tests.md).
 func warmBazel4() error {
 	mg.Deps(Bazel.Setup)
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("ldwrap-e2e-%d", os.Getuid()), "ldwrap")

@@ -42,13 +42,14 @@ var debianPackages = map[string]string{
 
 const go119 = "/usr/lib/go-1.19/bin/go"
 
-// Timeouts of the test runs: twice what a cold run took on the 2-core
-// machine of the README's measurements, so that a loaded or slower machine
-// passes too. Set-up (packages, the chroot, Bazel's first build) happens
-// before, in Setup, outside them.
+// Timeouts of the test runs: over twice what a cold run took on the
+// 2-core machine of the README's measurements (docs/tests.md, "Timings"),
+// so that a loaded or slower machine passes too; e2eTimeout is the longer
+// of the two e2e processes'. Set-up (packages, the chroot, Bazel's first
+// build) happens before, in Setup, outside them.
 const (
-	unitTimeout = "10m" // cold: 3m10s, compiling beside the other runs
-	e2eTimeout  = "50m" // cold: 14m10s, the longer of the two e2e processes
+	unitTimeout = "10m"
+	e2eTimeout  = "50m"
 )
 
 // Deps installs the Debian packages the tests need, if missing (root, apt; cold 1 min, warm 1 s).
@@ -253,9 +254,9 @@ func Setup() {
 
 // warmRelease builds the commands for the release's platforms, as Release
 // does, into Go's build cache: the release tests' builds then find them
-// compiled. Cold, that compiled the standard library for five more
-// platforms, about 100 CPU-seconds; here it runs beside set-up's
-// downloads, which leave the CPU idle.
+// compiled. Cold, that compiles the standard library for five more
+// platforms, CPU-bound; here it runs beside set-up's downloads, which
+// leave the CPU idle.
 func warmRelease() error {
 	dir, err := os.MkdirTemp("", "ldwrap-warm-release")
 	if err != nil {
@@ -294,13 +295,12 @@ func timedSteps(namesAndTargets ...interface{}) {
 
 // setupSid makes the sid chroot with Bazel 7 and warms it, beside
 // setupHost (apt-get takes turns, aptMu): the chroot's downloads overlap
-// Bazel 4's build. In a cold check on fd5074e the host's lane took 3m13s
-// and this one 8m46s, the whole set-up.
+// Bazel 4's build. This lane is the longer, and so the set-up's time.
 func setupSid() {
 	timedSteps("the sid chroot", Sid, "Bazel 7's modules", Bazel.BzlmodSetup, "Bazel 7's build of the project", warmBazel7)
 }
 
-// Check runs every test, as CI does: vet, BUILD files, the type checks for other systems and Go 1.19, unit, portable and e2e tests (root, network for setup; cold 11 min on 2026-12-07, 25 to 27 on 2026-12-02; warm 3 to 9.5, on the 2-core VM).
+// Check runs every test, as CI does: vet, BUILD files, the type checks for other systems and Go 1.19, unit, portable and e2e tests (root, network for setup; cold 11 min, warm 3 to 9.5 on a 2-core VM).
 func Check() error {
 	// One build configuration for every go command below: vet, the unit
 	// and e2e tests and the commands the tests build then share Go's build

@@ -32,8 +32,8 @@ var crossTargets = []struct{ goos, goarch, pkgs string }{
 // Nothing runs or is compiled: there is no Mac or FreeBSD here, and what
 // a compile for another system finds, a missing or mistyped name in its
 // files or in its tests, the type check finds (see typeCheckFor).
-// Compiling instead took about 14 CPU-minutes of a cold check (137
-// CPU-seconds a target). Code for a Mac is still generated and linked
+// Compiling instead cost a cold check minutes of CPU a target
+// (docs/tests.md, "Timings"). Code for a Mac is still generated and linked
 // elsewhere in check: TestBzlmodProject builds the commands for
 // darwin_arm64 with Bazel 7, TestUserMagefileImport a magefile that
 // imports atomicmage with go build.
@@ -76,8 +76,8 @@ func Portable() error {
 	// one output, 400 rounds; ldwrap-run against the bare command, 200
 	// generated cases) run 50 and 40 here. The default build runs them in
 	// full in the same check; these runs are for the fallback's code paths,
-	// which every round takes. In full they took 61 s and 33 s of the
-	// portable run in a warm check, beside everything else.
+	// which every round takes (docs/tests.md, "Timings", has what the full
+	// counts cost here).
 	return goTest(portableEnv, "-count=1", "-short", "-timeout="+e2eTimeout, "./e2e/")
 }
 

@@ -129,7 +129,7 @@ func Release() error {
 }
 
 // releaseVersion is VERSION's version and its release date, the one
-// CHANGELOG.md gives it ("## [0.1.0] - 2026-12-07"): a release without its
+// CHANGELOG.md gives it ("## [0.1.0] - YYYY-MM-DD"): a release without its
 // entry there is refused.
 func releaseVersion() (string, time.Time, error) {
 	b, err := os.ReadFile(versionFile)
@@ -356,7 +356,8 @@ func writeArchive(path, top, bin string, pages manPagesT, docs map[string][]byte
 	entries = append(entries, tarEntry{name: "", mode: 0o755})
 	sort.Slice(entries, func(i, j int) bool { return entries[i].name < entries[j].name })
 
-	// gzip's default level: -9 took 2.4 times as long for 0.3% less.
+	// gzip's default level: -9 takes much longer for next to nothing
+	// (docs/tests.md, "Timings").
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(zw)
@@ -503,9 +504,9 @@ Description: %s
 	}
 	// dpkg-deb takes SOURCE_DATE_EPOCH for the ar members' dates and as the
 	// latest mtime in its tar members; it sorts the names itself. xz -3,
-	// not dpkg's -6: 1.8 CPU-seconds a package instead of 6.3, for 1.96 MB
-	// instead of 1.43 (the three wrappers, nearly the same bytes, fit
-	// -6's larger window).
+	// not dpkg's -6: a fraction of the CPU for a somewhat larger package
+	// (docs/tests.md, "Timings"; the three wrappers, nearly the same bytes,
+	// fit -6's larger window).
 	env := map[string]string{"SOURCE_DATE_EPOCH": strconv.FormatInt(date.Unix(), 10)}
 	return sh.RunWith(env, "dpkg-deb", "--root-owner-group", "-Zxz", "-z3", "--build", tree, out)
 }

@@ -39,8 +39,8 @@ type listedPackage struct {
 // list picks the files each system builds and gives the test variants of
 // the packages; the standard library and the other modules are checked
 // without function bodies, as gopls does for dependencies. It needs no
-// build cache: go vet and go build of the same packages for a new system
-// took 137 CPU-seconds a target on a fresh machine, this takes 2 to 3.
+// build cache, where go vet and go build of the same packages for a new
+// system compile its standard library first (docs/tests.md, "Timings").
 func typeCheckFor(goos, goarch string, pkgs []string) error {
 	return typeCheck("go", goos, goarch, nil, pkgs)
 }
