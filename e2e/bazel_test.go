@@ -12,7 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ldwrap/ldwrap/e2e/repocopy"
+	"github.com/ldwrap/ldwrap/internal/repocopy"
+	"github.com/ldwrap/ldwrap/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -210,8 +211,13 @@ func copyRepoInto(t *testing.T, g generation) string {
 	}
 	repoCopiesMu.Unlock()
 	c.once.Do(func() {
-		c.path = g.workPath("ldwrap")
-		c.err = repocopy.Sync(repoRoot(), g.host(c.path))
+		c.path = g.workPath(testenv.RepoCopyName)
+		if g.root == "" {
+			_, c.err = testenv.OwnHostWorkDir()
+		}
+		if c.err == nil {
+			c.err = repocopy.Sync(repoRoot(), g.host(c.path))
+		}
 	})
 	require.NoError(t, c.err, "copying the repository into %s", g.name)
 	return c.path

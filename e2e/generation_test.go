@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ldwrap/ldwrap/internal/testenv"
 	api "github.com/ldwrap/ldwrap/ldwrap"
 )
 
@@ -26,7 +26,7 @@ type generation struct {
 }
 
 // sidRoot is the Debian sid chroot that go run mage.go sid prepares.
-const sidRoot = "/var/cache/ldwrap-sid/root"
+var sidRoot = testenv.SidRoot()
 
 var (
 	bookworm = generation{name: "bookworm"}
@@ -42,7 +42,7 @@ var sidBin = "/opt/ldwrap-e2e/bin" + buildSuffix
 // with different build tags (mage portable and mage e2e at once); runs of
 // one build share them (sidBin) or use names of their own (tempDir).
 var buildSuffix = func() string {
-	if tags := os.Getenv("LDWRAP_E2E_TAGS"); tags != "" {
+	if tags := testenv.Tags(); tags != "" {
 		return "-" + strings.ReplaceAll(tags, ",", "-")
 	}
 	return ""
@@ -94,6 +94,7 @@ func (g generation) ldwrap(name string) string {
 // library, minutes on a cold machine) on the workspace path, so the next
 // run starts warm.
 func (g generation) workDir(t *testing.T, name string) string {
+	g.ownWorkDir(t)
 	d := g.workPath(name)
 	require.NoError(t, os.RemoveAll(g.host(d)))
 	require.NoError(t, os.MkdirAll(g.host(d), 0o755))
@@ -103,9 +104,19 @@ func (g generation) workDir(t *testing.T, name string) string {
 // workPath is name's path under the generation's fixed work directory.
 func (g generation) workPath(name string) string {
 	if g.root == "" {
-		return filepath.Join(os.TempDir(), fmt.Sprintf("ldwrap-e2e-%d", os.Getuid()), name)
+		return filepath.Join(testenv.HostWorkDir(), name)
 	}
-	return "/work/" + name
+	return testenv.SidWorkDir + "/" + name
+}
+
+// ownWorkDir fails the test unless the directory of the generation's fixed
+// paths is this user's (testenv.OwnHostWorkDir); the chroot's is root's.
+func (g generation) ownWorkDir(t *testing.T) {
+	t.Helper()
+	if g.root == "" {
+		_, err := testenv.OwnHostWorkDir()
+		require.NoError(t, err)
+	}
 }
 
 // tempDir is an empty directory for this test alone.

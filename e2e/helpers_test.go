@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ldwrap/ldwrap/internal/testenv"
 )
 
 // bin holds the ldwrap commands built for this run.
@@ -28,7 +30,7 @@ var bin string
 
 // strict makes a missing tool a failure, not a skip: go run mage.go check
 // (and so CI) sets it; a plain go test ./... does not.
-var strict = os.Getenv("LDWRAP_E2E_STRICT") == "1"
+var strict = testenv.Strict()
 
 // providers say where each thing a test needs comes from.
 var providers = map[string]string{
@@ -52,11 +54,11 @@ func need(t testing.TB, what ...string) {
 		case "sid":
 			ok = sidReady
 		case "bazel7":
-			_, err := os.Stat(sidRoot + "/root/.bazelrc")
+			_, err := os.Stat(sidRoot + testenv.SidBazelrc)
 			ok = sidReady && err == nil
 		case "bazel":
 			_, err := exec.LookPath("bazel")
-			_, rc := os.Stat("/usr/local/share/ldwrap-bazel/rules_cc")
+			_, rc := os.Stat(testenv.OfflineRulesCC)
 			ok = err == nil && rc == nil
 		default:
 			_, err := exec.LookPath(w)
@@ -80,7 +82,7 @@ func need(t testing.TB, what ...string) {
 // ldwrap_portable tag (LDWRAP_E2E_TAGS=ldwrap_portable): the POSIX
 // fallbacks, whose promises are weaker (named leftovers instead of none,
 // no death signal for the tool), and the tests assert them as such.
-var portable = strings.Contains(os.Getenv("LDWRAP_E2E_TAGS"), "ldwrap_portable")
+var portable = strings.Contains(testenv.Tags(), "ldwrap_portable")
 
 // Parallel tests: the builds of whole projects and of Go programs, the
 // matrices and the differential tests call t.Parallel. Each works in its
@@ -119,7 +121,7 @@ func TestMain(m *testing.M) {
 	}
 	os.Chmod(dir, 0o755) // the security tests run the commands as nobody
 	root := repoRoot()
-	cmd := exec.Command("go", "build", "-tags="+os.Getenv("LDWRAP_E2E_TAGS"), "-o", dir, "./ldwrap/cmd/...")
+	cmd := exec.Command("go", "build", "-tags="+testenv.Tags(), "-o", dir, "./ldwrap/cmd/...")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0") // as go run mage.go install builds them
 	cmd.Dir = root
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
@@ -128,7 +130,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	bin = dir
-	if _, err := os.Stat(sidRoot + "/.ldwrap-base"); err == nil {
+	if _, err := os.Stat(testenv.SidMarker()); err == nil {
 		switch err := copyBinaries(dir); {
 		case err == nil:
 			sidReady = true
@@ -148,7 +150,7 @@ func TestMain(m *testing.M) {
 	for _, d := range removeAtExit {
 		os.RemoveAll(d)
 	}
-	if err := writeBenchReport(os.Getenv("LDWRAP_BENCH_DIR")); err != nil {
+	if err := writeBenchReport(os.Getenv(testenv.BenchDirVar)); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: writing the benchmark report:", err)
 		code = 1
 	}

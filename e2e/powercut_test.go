@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ldwrap/ldwrap/e2e/crashmodel"
+	"github.com/ldwrap/ldwrap/internal/testenv"
 	api "github.com/ldwrap/ldwrap/ldwrap"
 )
 
@@ -350,7 +351,7 @@ func TestPowerCut(t *testing.T) {
 		})
 	}
 	t.Logf("power-cut suite: %d cases in %s", len(table), time.Since(start).Round(time.Millisecond))
-	if path := os.Getenv("LDWRAP_CRASH_TABLE"); path != "" {
+	if path := os.Getenv(testenv.CrashTableVar); path != "" {
 		require.NoError(t, os.WriteFile(path, []byte(strings.Join(table, "\n")+"\n"), 0o644))
 	}
 }

@@ -27,6 +27,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ldwrap/ldwrap/internal/testenv"
 )
 
 // The ways in that the README's Install section lists, each tested as a
@@ -211,7 +213,9 @@ func TestGoInstallFromProxy(t *testing.T) {
 	// too. Without -trimpath, as most users build, Go's build cache keys a
 	// module's packages on their directory: GOPATH's path is fixed so that
 	// a next run finds them compiled.
-	gopath := filepath.Join(os.TempDir(), fmt.Sprintf("ldwrap-e2e-%d", os.Getuid()), "go-install", "gopath")
+	work, err := testenv.OwnHostWorkDir()
+	require.NoError(t, err)
+	gopath := filepath.Join(work, "go-install", "gopath")
 	removeModCache(t, gopath)
 	t.Cleanup(func() { removeModCache(t, gopath) })
 	cache := strings.TrimSpace(run(t, repoRoot(), nil, "go", "env", "GOCACHE"))

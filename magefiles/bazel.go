@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 
-	"github.com/ldwrap/ldwrap/e2e/repocopy"
+	"github.com/ldwrap/ldwrap/internal/repocopy"
+	"github.com/ldwrap/ldwrap/internal/testenv"
 	"github.com/ldwrap/ldwrap/ldwrap"
 	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
@@ -24,8 +26,9 @@ type Bazel mg.Namespace
 var bazelPackages = []string{"bazel-bootstrap", "bazel-skylib", "bazel-platforms", "bazel-rules-java",
 	"bazel-rules-proto", "bazel-rules-cc", "golang-1.19-go"}
 
+// What bazel:setup makes for Bazel 4.2.3 goes in testenv.OfflineDir, where
+// the tests look for it.
 const (
-	offlineDir = "/usr/local/share/ldwrap-bazel"
 	// bazelCacheDir holds Bazel's disk and repository caches, on the host
 	// for Bazel 4.2.3 and in the chroot for Bazel 7.
 	bazelCacheDir = "/var/cache/ldwrap-bazel"
@@ -55,10 +58,10 @@ func (Bazel) Setup() error {
 // patchedRulesCC copies Debian's rules_cc, which is newer than Bazel 4.2.3:
 // two files load use_cpp_toolchain, which 4.2.3 lacks.
 func patchedRulesCC() error {
-	dst := filepath.Join(offlineDir, "rules_cc")
+	dst := testenv.OfflineRulesCC
 	tmp := dst + ".new"
 	os.RemoveAll(tmp)
-	if err := os.MkdirAll(offlineDir, 0o755); err != nil {
+	if err := os.MkdirAll(testenv.OfflineDir, 0o755); err != nil {
 		return err
 	}
 	if err := sh.Run("cp", "-R", "/usr/share/bazel/rules/cc", tmp); err != nil {
@@ -83,7 +86,7 @@ func patchedRulesCC() error {
 // coverageStub stands in for remote_coverage_tools, which `bazel test`
 // requires to exist and which cannot be downloaded here.
 func coverageStub() error {
-	dir := filepath.Join(offlineDir, "remote_coverage_tools")
+	dir := filepath.Join(testenv.OfflineDir, "remote_coverage_tools")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -132,8 +135,8 @@ func writeBazelrc() error {
 			"--override_repository=platforms=/usr/share/bazel/tools/platforms",
 			"--override_repository=rules_java=/usr/share/bazel/rules/java",
 			"--override_repository=rules_proto=/usr/share/bazel/rules/proto",
-			"--override_repository=rules_cc=" + filepath.Join(offlineDir, "rules_cc"),
-			"--override_repository=remote_coverage_tools=" + filepath.Join(offlineDir, "remote_coverage_tools"),
+			"--override_repository=rules_cc=" + testenv.OfflineRulesCC,
+			"--override_repository=remote_coverage_tools=" + filepath.Join(testenv.OfflineDir, "remote_coverage_tools"),
 			"--repo_env=GOPROXY=" + goproxy,
 			"--repo_env=" + gazelleHostCache,
 			"--repo_env=LDWRAP_GO_SDK=/usr/lib/go-1.19",
@@ -268,7 +271,7 @@ func (Bazel) BzlmodSetup() error {
 	fmt.Fprintf(&rc, "common --disk_cache=%s\ncommon --repository_cache=%s\n",
 		filepath.Join(bazelCacheDir, "disk-7"), filepath.Join(bazelCacheDir, "repos-7")) // inside the chroot
 	fmt.Fprintf(&rc, "common --repo_env=GOPROXY=%s\ncommon --repo_env=%s\n", goproxy, gazelleHostCache)
-	return ldwrap.WriteFile(filepath.Join(sidRoot, "root/.bazelrc"), []byte(rc.String()), 0o644)
+	return ldwrap.WriteFile(filepath.Join(sidRoot, testenv.SidBazelrc), []byte(rc.String()), 0o644)
 }
 
 // fetchModuleInto copies a Go module into dir, writable and with its shell
@@ -333,7 +336,11 @@ func (Bazel) Warm() error {
 // fetches and analysis again; docs/tests.md).
 func warmBazel4() error {
 	mg.Deps(Bazel.Setup)
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("ldwrap-e2e-%d", os.Getuid()), "ldwrap")
+	work, err := testenv.OwnHostWorkDir()
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(work, testenv.RepoCopyName)
 	if err := copyRepoTo(dir); err != nil {
 		return err
 	}
@@ -347,10 +354,11 @@ func warmBazel4() error {
 // same output base).
 func warmBazel7() error {
 	mg.Deps(Bazel.BzlmodSetup)
-	if err := copyRepoTo(filepath.Join(sidRoot, "work/ldwrap")); err != nil {
+	dir := path.Join(testenv.SidWorkDir, testenv.RepoCopyName) // as the chroot sees it
+	if err := copyRepoTo(sidRoot + dir); err != nil {
 		return err
 	}
-	return sh.RunV("chroot", sidRoot, "env", "-C", "/work/ldwrap", "bazel", "build", "//...")
+	return sh.RunV("chroot", sidRoot, "env", "-C", dir, "bazel", "build", "//...")
 }
 
 // copyRepoTo brings the copy of this checkout at dir in step with it (see

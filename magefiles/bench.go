@@ -5,6 +5,7 @@ package main
 import (
 	"path/filepath"
 
+	"github.com/ldwrap/ldwrap/internal/testenv"
 	"github.com/magefile/mage/mg"
 	"github.com/magefile/mage/sh"
 )
@@ -19,6 +20,6 @@ func Bench() error {
 	if err != nil {
 		return err
 	}
-	env := map[string]string{"LDWRAP_BENCH_DIR": dir}
+	env := map[string]string{testenv.BenchDirVar: dir}
 	return sh.RunWithV(env, "go", "test", "-run", "^$", "-bench", ".", "-benchtime", "1x", "-timeout", "60m", "./e2e/")
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ldwrap/ldwrap/internal/testenv"
 	"github.com/magefile/mage/mg"
 )
 
@@ -28,7 +29,7 @@ func Crash() error {
 	defer os.RemoveAll(dir)
 	table := filepath.Join(dir, "table")
 	start := time.Now()
-	err = goTest(map[string]string{"LDWRAP_E2E_STRICT": "1", "LDWRAP_CRASH_TABLE": table},
+	err = goTest(map[string]string{testenv.StrictVar: "1", testenv.CrashTableVar: table},
 		"-count=1", "-timeout=10m", "-run", crashTests, "./e2e/")
 	if b, rerr := os.ReadFile(table); rerr == nil {
 		fmt.Print(string(b))

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ldwrap/ldwrap/internal/testenv"
 	"github.com/ldwrap/ldwrap/ldwrap"
 	"github.com/ldwrap/ldwrap/ldwrap/atomicmage"
 	"github.com/magefile/mage/mg"
@@ -194,12 +195,14 @@ func installManPages(bin, dir string) error {
 func Vet119() error {
 	mg.Deps(Deps)
 	env := []string{"GOTOOLCHAIN=local", "GOFLAGS=-mod=mod"}
-	return typeCheck(go119, runtime.GOOS, runtime.GOARCH, env, []string{"./ldwrap/...", "./e2e/..."})
+	return typeCheck(go119, runtime.GOOS, runtime.GOARCH, env, []string{"./ldwrap/...", "./e2e/...", "./internal/..."})
 }
 
 // Unit runs the unit tests and the fuzz targets' seed corpora (needs Go only; 1 min).
+// With them the tests of ./internal/..., what the magefiles and the e2e
+// tests share.
 func Unit() error {
-	return goTest(nil, "-count=1", "-timeout="+unitTimeout, "./ldwrap/...")
+	return goTest(nil, "-count=1", "-timeout="+unitTimeout, "./ldwrap/...", "./internal/...")
 }
 
 // E2e runs the end-to-end tests against the real tools, failing on a missing one (needs setup; cold 14 min, warm 8; two go test processes side by side, see e2eBuildTests).
@@ -221,7 +224,7 @@ const e2eBuildTests = `^(TestBazelProject|TestBazelConsumer|TestBzlmodConsumer|T
 	`TestUserMagefileImport|TestGoInstallFromProxy|TestReleaseReproducible|TestReleaseArchives|TestDebianPackage|` +
 	`TestCompileMatrixByteIdentical|TestLinkMatrixByteIdentical)$`
 
-var e2eEnv = map[string]string{"LDWRAP_E2E_STRICT": "1"}
+var e2eEnv = map[string]string{testenv.StrictVar: "1"}
 
 func e2eOneAtATime() error {
 	return goTest(e2eEnv, "-count=1", "-timeout="+e2eTimeout, "-skip", e2eBuildTests+"|"+crashTests, "./e2e/...")

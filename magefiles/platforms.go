@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ldwrap/ldwrap/internal/testenv"
 	"github.com/magefile/mage/mg"
 )
 
@@ -64,7 +65,7 @@ func Cross() error {
 // The e2e tests the portable run repeats are marked in the tests
 // themselves (portableToo in e2e/portable_test.go): without -run, the
 // e2e tests under LDWRAP_E2E_TAGS=ldwrap_portable run those alone.
-var portableEnv = map[string]string{"LDWRAP_E2E_TAGS": "ldwrap_portable", "LDWRAP_E2E_STRICT": "1"}
+var portableEnv = map[string]string{testenv.TagsVar: "ldwrap_portable", testenv.StrictVar: "1"}
 
 // Portable runs the unit tests and the engine's e2e tests (-short: fewer rounds of the two race tests) with the POSIX fallback macOS and FreeBSD get (-tags ldwrap_portable), on Linux (needs setup; 2 min).
 func Portable() error {

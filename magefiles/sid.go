@@ -10,24 +10,19 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ldwrap/ldwrap/internal/testenv"
 	"github.com/ldwrap/ldwrap/ldwrap"
 	"github.com/magefile/mage/sh"
 )
 
 // The Debian sid chroot: today's toolchains (gcc 16, clang and lld 21,
 // mold 3, binutils 2.47) and Bazel 7, which needs sid's libc. The e2e tests
-// use it for the second toolchain generation and for Bazel with Bzlmod.
+// use it for the second toolchain generation and for Bazel with Bzlmod;
+// LDWRAP_SID_ROOT moves it for both (internal/testenv).
 var (
-	sidRoot   = envOr("LDWRAP_SID_ROOT", "/var/cache/ldwrap-sid/root") // the e2e tests use the default
-	sidMarker = sidRoot + "/.ldwrap-base"
+	sidRoot   = testenv.SidRoot()
+	sidMarker = testenv.SidMarker()
 )
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
 
 // sidPackages are installed in the chroot (with --no-install-recommends).
 var sidPackages = []string{
@@ -129,7 +124,7 @@ func debootstrapSid() error {
 	if err := sh.RunV("debootstrap", "--variant=minbase", "sid", tmp, debianMirror()); err != nil {
 		return err
 	}
-	if err := os.WriteFile(tmp+"/.ldwrap-base", []byte("debootstrap --variant=minbase sid\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(tmp, testenv.SidMarkerName), []byte("debootstrap --variant=minbase sid\n"), 0o644); err != nil {
 		return err
 	}
 	if _, err := os.Stat(sidRoot); err == nil {

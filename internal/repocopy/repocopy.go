@@ -1,10 +1,10 @@
 // Package repocopy keeps a copy of the repository at a fixed path in step
 // with a checkout, for the project's own Bazel builds in set-up and in the
-// e2e tests. Bazel keys its output base on the workspace's path, so a
-// checkout at a new path (each CI run's) would start cold; and a copy made
-// afresh gives every file a new inode and mtime, which cost Bazel 4 about
-// 45 s a run to take in, where a checkout that changed a few files costs
-// it a few.
+// e2e tests (testenv.RepoCopyName). Bazel keys its output base on the
+// workspace's path, so a checkout at a new path (each CI run's) would
+// start cold; and a copy made afresh gives every file a new inode and
+// mtime, which Bazel 4 then takes in anew, where a checkout that changed a
+// few files costs it those few (docs/tests.md has the times).
 package repocopy
 
 import (
