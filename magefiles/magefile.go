@@ -200,9 +200,10 @@ func Vet119() error {
 
 // Unit runs the unit tests and the fuzz targets' seed corpora (needs Go only; 1 min).
 // With them the tests of ./internal/..., what the magefiles and the e2e
-// tests share.
+// tests share, and of the magefiles themselves, which the mage tag
+// selects (no other package has a file it selects or leaves out).
 func Unit() error {
-	return goTest(nil, "-count=1", "-timeout="+unitTimeout, "./ldwrap/...", "./internal/...")
+	return goTest(nil, "-count=1", "-tags=mage", "-timeout="+unitTimeout, "./ldwrap/...", "./internal/...", "./magefiles/")
 }
 
 // E2e runs the end-to-end tests against the real tools, failing on a missing one (needs setup; cold 14 min, warm 8; two go test processes side by side, see e2eBuildTests).
