@@ -71,16 +71,30 @@ func Create(path string, perm os.FileMode, opts ...Option) (*PendingFile, error)
 //     "<destination> (deleted)", as after install(1).
 //   - Nothing lost: until the rename, the destination is not unlinked,
 //     truncated or moved. An error, a crash or a kill leaves it
-//     byte-identical. Only a regular file or a symlink is ever replaced,
-//     never a directory. On Linux a killed write leaves nothing behind;
-//     elsewhere a named leftover, removed by the next write of the same
-//     destination.
-//   - Durability: with Durable (the default here), the new file is made
-//     durable before the rename and its directory after it, so the new
-//     file survives a power cut. Without it, the rename is atomic for
-//     running processes, but a crash of the machine may revert it.
-//   - Several files (InstallFiles, Run's outputs): each rename is atomic on
-//     its own; the set is not.
+//     byte-identical. Only a regular file or a symlink is ever replaced
+//     (ldwrap-install, as install(1), also replaces a fifo or a socket),
+//     never a directory. A killed WriteFile, Create or Install leaves
+//     nothing behind on Linux, where the file has no name until just
+//     before the rename; what else a kill leaves (of Run, of a command, of
+//     a write elsewhere) is a staging entry that the next write of the
+//     same destination removes. GUARANTEES.md names the tests behind each
+//     promise, and the one leftover no write removes.
+//   - Durability, by mode. Durable (the default of WriteFile, Create,
+//     Install and ldwrap-install; Durable(true) for Run; LDWRAP_DURABLE=1
+//     for the commands): the new file is made durable before the rename
+//     and its directory after it, so once the call has returned the new
+//     file survives a power cut. Ordered (LDWRAP_DURABLE=order, the
+//     commands only): the file is made durable before the rename but its
+//     directory is not, so a power cut leaves the old file or the new one,
+//     never an empty one, but may revert a step that returned. Fast
+//     (Durable(false); the default of Run and of the other commands): the
+//     rename is atomic for running processes, but a power cut may revert
+//     it or, where the file system does not write a file's data before a
+//     rename over another, leave the destination empty or partial.
+//   - Several files (InstallFiles, Run's outputs, a compile's object and
+//     depfile): each rename is atomic on its own; the set is not. Side
+//     files are renamed before the primary outputs, so a crash between
+//     them leaves the primary output old, and so out of date for make.
 func (p *PendingFile) CloseAtomicallyReplace() error {
 	if p.done {
 		return fmt.Errorf("ldwrap: %s already closed", p.out.Target)

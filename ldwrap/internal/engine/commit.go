@@ -17,32 +17,12 @@ import (
 // targets left alone. A directory the tool made is committed into the
 // directory of that name where there is one (sideEntries).
 //
-// This is the guarantee of ldwrap, stated the way google/renameio states
-// its own:
-//
-//   - Atomicity: each new file is renamed over its target with rename(2). A
-//     reader that opens the target sees the old file or the new one, never
-//     a partial file, and never a missing path if the target existed.
-//     Processes that have the old file open, mapped or running keep the
-//     old inode, and the kernel shows it as "<target> (deleted)", as after
-//     install(1).
-//   - Nothing lost: until its rename, a target is not unlinked, truncated
-//     or moved. A step that fails, is aborted or is killed leaves every
-//     target byte-identical. Only a regular file, a symlink, or under
-//     Options.ReplaceSpecial a fifo or socket, is ever replaced; a
-//     directory never is (rename(2) refuses).
-//   - Durability only on request: with Options.Durable each new file is
-//     made durable before its rename and its directory after, so the new
-//     file survives a power cut. With Options.Ordered only the file is,
-//     before its rename: a cut leaves the old file or the new one, never
-//     an empty one, but may revert the rename. With neither, the rename
-//     is atomic for running processes, but a crash of the machine may
-//     revert it, or, where the file system does not write a file's data
-//     before a rename over another, leave the target empty.
-//   - Several outputs: each rename is atomic on its own; the set is not.
-//     Side files are renamed before the primary outputs, so a crash
-//     between them leaves the primary output old (and so out of date for
-//     make) rather than new with stale side files.
+// What a commit promises is stated once, in the doc of
+// PendingFile.CloseAtomicallyReplace in package ldwrap (ldwrap/file.go),
+// for the Go API and the commands alike: its durable mode is
+// Options.Durable here, its ordered mode Options.Ordered, its fast mode
+// neither; Options.ReplaceSpecial lets a fifo or a socket be replaced, as
+// ldwrap-install does.
 //
 // Commit works in passes: collect the files, prepare each (attributes, the
 // checks that keep an old file), make them durable if asked, then rename.

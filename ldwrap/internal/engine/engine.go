@@ -1,6 +1,7 @@
 // Package engine makes the outputs of a build step appear atomically. What
-// it promises is stated once, at Txn.Commit; GUARANTEES.md names the test
-// behind each promise.
+// it promises is stated once, at PendingFile.CloseAtomicallyReplace in
+// package ldwrap (Txn.Commit says how its options map onto it);
+// GUARANTEES.md names the test behind each promise.
 //
 // A step's outputs are staged: a tool writes each one into a private
 // directory beside its target (Stage, staging.go), or this process writes
@@ -53,12 +54,10 @@ const (
 // for links: not durable, replace symlinks, the tool's own mode and owner,
 // always replace, only regular files and symlinks replaced.
 type Options struct {
-	Durable bool
-	// Ordered makes each new file durable before its rename, as Durable
-	// does, but not the rename: after a power cut the target is the old
-	// file or the new one, never empty, though a cut soon after the step
-	// may bring the old one back. It saves Durable's fsync of the
-	// directory. Durable implies it.
+	// Durable makes each new file durable before its rename and its
+	// directory after; Ordered only the first, saving the directory's
+	// fsync. Durable implies Ordered. What each promises: see Commit.
+	Durable   bool
 	Ordered   bool
 	Symlinks  SymlinkPolicy
 	KeepAttrs bool // carry the old file's mode, owner, group and xattrs onto the new file before the rename
