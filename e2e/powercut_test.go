@@ -265,13 +265,13 @@ func cutCases() []cutCase {
 	}
 	apiCalls := []struct {
 		name string
-		call func(dir, out string, opts ...api.Option) error
+		call func(dir, out string, opt api.Option) error // opt nil: the defaults
 	}{
-		{"WriteFile", func(dir, out string, opts ...api.Option) error {
-			return api.WriteFile(filepath.Join(dir, out), []byte(newOutput), 0o644, opts...)
+		{"WriteFile", func(dir, out string, opt api.Option) error {
+			return api.WriteFile(filepath.Join(dir, out), []byte(newOutput), 0o644, opt)
 		}},
-		{"Create", func(dir, out string, opts ...api.Option) error {
-			f, err := api.Create(filepath.Join(dir, out), 0o644, opts...)
+		{"Create", func(dir, out string, opt api.Option) error {
+			f, err := api.Create(filepath.Join(dir, out), 0o644, opt)
 			if err != nil {
 				return err
 			}
@@ -283,15 +283,15 @@ func cutCases() []cutCase {
 			}
 			return f.CloseAtomicallyReplace()
 		}},
-		{"Install", func(dir, out string, opts ...api.Option) error {
-			return api.Install(filepath.Join(dir, "src/new"), filepath.Join(dir, out), append(opts, api.WithMode(0o644))...)
+		{"Install", func(dir, out string, opt api.Option) error {
+			return api.Install(filepath.Join(dir, "src/new"), filepath.Join(dir, out), api.WithMode(0o644), opt)
 		}},
 	}
 	for _, a := range apiCalls {
 		a := a
 		cases = append(cases,
 			cutCase{command: a.name, mode: "durable", prepare: prepareSource, outputs: one,
-				run: apiCase(func(dir, out string) error { return a.call(dir, out) })},
+				run: apiCase(func(dir, out string) error { return a.call(dir, out, nil) })},
 			cutCase{command: a.name, mode: "fast", prepare: prepareSource, outputs: one,
 				run: apiCase(func(dir, out string) error { return a.call(dir, out, api.Durable(false)) })})
 	}

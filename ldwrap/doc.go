@@ -9,8 +9,9 @@
 // into a private directory beside each output, which keeps the output's
 // basename so that files named after it (a depfile) come out right.
 //
-// Each call takes the options that apply to it; an option that does not
-// (WithMode to Run, say) is an error, not silently ignored.
+// An option's type says which calls take it: an Option every call, a
+// FileOption WriteFile, Create and the Install calls, an InstallOption and
+// a RunOption those calls alone. Any other call does not compile.
 //
 // On Linux every promise holds. On macOS and FreeBSD the rename is the
 // same, so readers still see the old file or the new one and a running

@@ -3,7 +3,6 @@
 package ldwrap
 
 import (
-	"fmt"
 	"os"
 	"syscall"
 
@@ -27,7 +26,9 @@ func (c *config) engineOptions() engine.Options {
 }
 
 // PendingFile is a file being written that replaces its destination only
-// when CloseAtomicallyReplace succeeds.
+// when CloseAtomicallyReplace succeeds. Close and Cleanup discard it: the
+// destination stays as it was, and CloseAtomicallyReplace then fails (as
+// it does with google/renameio, where the closed file can only be removed).
 type PendingFile struct {
 	*os.File
 	txn  *engine.Txn
@@ -40,21 +41,15 @@ type PendingFile struct {
 // (exact bits, no umask) or KeepAttrs (the old file's, where the old file
 // is a regular file) says otherwise. Call Cleanup in a defer; it does
 // nothing after a successful CloseAtomicallyReplace.
-func Create(path string, perm os.FileMode, opts ...Option) (*PendingFile, error) {
-	c, err := newConfig("Create", true, fileOptions, opts)
-	if err != nil {
-		return nil, err
-	}
+func Create(path string, perm os.FileMode, opts ...FileOption) (*PendingFile, error) {
+	c := newConfig(true, opts)
 	txn := engine.New(c.engineOptions())
 	out, fd, err := txn.Create(path, rawio.UnixMode(perm))
 	if err != nil {
 		txn.Abort()
 		return nil, err
 	}
-	if c.given&optMode != 0 {
-		out.Mode, out.ModeSet = c.mode, true
-	}
-	out.Uid, out.Gid = c.uid, c.gid
+	out.Mode, out.Uid, out.Gid = c.mode, c.uid, c.gid
 	return &PendingFile{File: os.NewFile(uintptr(fd), path), txn: txn, out: out}, nil
 }
 
@@ -97,10 +92,16 @@ func Create(path string, perm os.FileMode, opts ...Option) (*PendingFile, error)
 //     them leaves the primary output old, and so out of date for make.
 func (p *PendingFile) CloseAtomicallyReplace() error {
 	if p.done {
-		return fmt.Errorf("ldwrap: %s already closed", p.out.Target)
+		return &engine.Error{Op: "replace", Path: p.out.Target, Err: os.ErrClosed}
 	}
+	return p.commit(p.File.Close())
+}
+
+// commit ends the pending write: the file is closed, and unless err (of
+// writing or closing it) says otherwise, renamed over the destination.
+func (p *PendingFile) commit(err error) error {
 	p.done = true
-	if err := p.File.Close(); err != nil {
+	if err != nil {
 		p.txn.Abort()
 		return &engine.Error{Op: "write", Path: p.out.Target, Err: err}
 	}
@@ -108,8 +109,8 @@ func (p *PendingFile) CloseAtomicallyReplace() error {
 }
 
 // Cleanup closes and removes the pending file, leaving the destination as
-// it was. It is a no-op after CloseAtomicallyReplace. Its error is the
-// first of closing the file and removing what was staged.
+// it was. It is a no-op after CloseAtomicallyReplace or Close. Its error
+// is the first of closing the file and removing what was staged.
 func (p *PendingFile) Cleanup() error {
 	if p.done {
 		return nil
@@ -122,30 +123,27 @@ func (p *PendingFile) Cleanup() error {
 	return err
 }
 
+// Close discards the pending file, as Cleanup does: only
+// CloseAtomicallyReplace replaces the destination.
+func (p *PendingFile) Close() error { return p.Cleanup() }
+
 // WriteFile replaces path with data, atomically and (by default) durably.
 // It holds syscall.ForkLock (read side) while its descriptor is open, as
 // the standard library's own writers do, so that a program that forks
 // concurrently never gets ETXTBSY executing the new file
 // (golang/go#22315). Create cannot: do not execute the file of a
 // PendingFile while another goroutine may fork.
-func WriteFile(path string, data []byte, perm os.FileMode, opts ...Option) error {
+func WriteFile(path string, data []byte, perm os.FileMode, opts ...FileOption) error {
 	syscall.ForkLock.RLock()
 	p, err := Create(path, perm, opts...)
-	if err == nil {
-		_, err = p.Write(data)
-		if cerr := p.File.Close(); err == nil {
-			err = cerr
-		}
-	}
-	syscall.ForkLock.RUnlock()
-	if p == nil {
+	if err != nil {
+		syscall.ForkLock.RUnlock()
 		return err
 	}
-	if err != nil {
-		p.done = true
-		p.txn.Abort()
-		return &engine.Error{Op: "write", Path: path, Err: err}
+	_, err = p.Write(data)
+	if cerr := p.File.Close(); err == nil {
+		err = cerr
 	}
-	p.done = true
-	return p.txn.Commit()
+	syscall.ForkLock.RUnlock()
+	return p.commit(err)
 }

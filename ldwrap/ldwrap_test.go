@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -172,16 +173,86 @@ func TestInstallFromProcFileAndPipe(t *testing.T) {
 	assert.Equal(t, "through a pipe\n", string(got))
 }
 
-// Each call takes the options that apply to it; another is an error.
-func TestOptionsApplyPerCall(t *testing.T) {
+// Each option has the type of the calls that take it, so that passing it
+// to another call does not compile; a type assertion cannot get round
+// that either.
+func TestOptionsTypedByCall(t *testing.T) {
+	calls := func(o interface{}) string {
+		var takes []string
+		if _, ok := o.(FileOption); ok {
+			takes = append(takes, "WriteFile", "Create")
+		}
+		if _, ok := o.(InstallOption); ok {
+			takes = append(takes, "Install")
+		}
+		if _, ok := o.(RunOption); ok {
+			takes = append(takes, "Run")
+		}
+		return strings.Join(takes, " ")
+	}
+	const all = "WriteFile Create Install Run"
+	for name, want := range map[string]struct {
+		o     interface{}
+		calls string
+	}{
+		"Durable": {Durable(true), all}, "KeepAttrs": {KeepAttrs(), all}, "SkipIdentical": {SkipIdentical(true), all},
+		"FollowSymlinks": {FollowSymlinks(), all}, "Verbose": {Verbose(t.Logf), all},
+		"WithMode": {WithMode(0o644), "WriteFile Create Install"}, "WithOwner": {WithOwner(-1, -1), "WriteFile Create Install"},
+		"PreserveTimes": {PreserveTimes(), "Install"},
+		"Stdout":        {Stdout("x"), "Run"}, "Fresh": {Fresh(), "Run"},
+	} {
+		assert.Equal(t, want.calls, calls(want.o), name)
+	}
+}
+
+// A nil option is no option, in every call (it panicked while options
+// were funcs).
+func TestNilOptionIsNone(t *testing.T) {
 	dir := t.TempDir()
-	err := Run([]string{filepath.Join(dir, "o")}, []string{"true"}, WithMode(0o644))
-	assert.EqualError(t, err, "ldwrap: Run: option WithMode does not apply")
-	err = WriteFile(filepath.Join(dir, "f"), nil, 0o644, Stdout("x"), PreserveTimes())
-	assert.EqualError(t, err, "ldwrap: Create: option PreserveTimes, Stdout does not apply")
-	_, err = os.Stat(filepath.Join(dir, "f"))
-	assert.True(t, os.IsNotExist(err), "nothing written")
-	assert.NoError(t, Install("/dev/null", filepath.Join(dir, "n"), PreserveTimes(), WithMode(0o600)))
+	path := filepath.Join(dir, "f")
+	var none Option
+	require.NoError(t, WriteFile(path, []byte("a"), 0o644, nil, none))
+	p, err := Create(path, 0o644, nil)
+	require.NoError(t, err)
+	p.Write([]byte("b"))
+	require.NoError(t, p.CloseAtomicallyReplace())
+	require.NoError(t, Install(path, filepath.Join(dir, "g"), nil, WithMode(0o600), none))
+	require.NoError(t, Run([]string{path}, []string{"sh", "-c", `echo c >> "$0"`, path}, nil, none))
+	b, _ := os.ReadFile(path)
+	assert.Equal(t, "bc\n", string(b))
+	fi, err := os.Stat(filepath.Join(dir, "g"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+}
+
+// Close, like Cleanup, discards the pending file: the destination stays as
+// it was, nothing is left beside it, and CloseAtomicallyReplace then fails
+// (with renameio too: its file was closed).
+func TestPendingFileCloseDiscards(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "f")
+	require.NoError(t, os.WriteFile(path, []byte("old"), 0o644))
+	p, err := Create(path, 0o644)
+	require.NoError(t, err)
+	p.Write([]byte("new"))
+	require.NoError(t, p.Close())
+	err = p.CloseAtomicallyReplace()
+	assert.ErrorIs(t, err, os.ErrClosed)
+	assert.EqualError(t, err, "replace "+path+": file already closed")
+	assert.NoError(t, p.Cleanup(), "a no-op after Close")
+	b, _ := os.ReadFile(path)
+	assert.Equal(t, "old", string(b))
+	entries, _ := os.ReadDir(dir)
+	assert.Len(t, entries, 1, "nothing left beside the destination")
+
+	p, err = Create(path, 0o644)
+	require.NoError(t, err)
+	p.Write([]byte("new"))
+	require.NoError(t, p.CloseAtomicallyReplace())
+	assert.NoError(t, p.Close(), "a no-op after the replace")
+	assert.ErrorIs(t, p.CloseAtomicallyReplace(), os.ErrClosed, "once only")
+	b, _ = os.ReadFile(path)
+	assert.Equal(t, "new", string(b))
 }
 
 // A command that appends to its output sees the old content; with Fresh it

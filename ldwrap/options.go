@@ -12,34 +12,55 @@ import (
 // engine for, and StaleUsers where it has no backend.
 var ErrUnsupported = errors.New("ldwrap: not supported on " + runtime.GOOS)
 
-// Option adjusts one call. Each applies to some calls only; see each.
-type Option func(*config)
-
-// option names, for the error a call gives about one it does not take.
-const (
-	optDurable = 1 << iota
-	optMode
-	optOwner
-	optKeepAttrs
-	optSkipIdentical
-	optFollowSymlinks
-	optPreserveTimes
-	optStdout
-	optVerbose
-	optFresh
-)
-
-var optionNames = map[int]string{
-	optDurable: "Durable", optMode: "WithMode", optOwner: "WithOwner", optKeepAttrs: "KeepAttrs",
-	optSkipIdentical: "SkipIdentical", optFollowSymlinks: "FollowSymlinks", optPreserveTimes: "PreserveTimes",
-	optStdout: "Stdout", optVerbose: "Verbose", optFresh: "Fresh",
+// Option is an option that every call takes.
+type Option interface {
+	FileOption
+	RunOption
 }
 
+// FileOption is an option of WriteFile, Create, Install and InstallFiles.
+type FileOption interface {
+	InstallOption
+	fileOption()
+}
+
+// InstallOption is an option of Install and InstallFiles only.
+type InstallOption interface {
+	option
+	installOption()
+}
+
+// RunOption is an option of Run only.
+type RunOption interface {
+	option
+	runOption()
+}
+
+type option interface{ apply(*config) }
+
+// The options' types: each implements the interfaces of the calls that
+// take it, and no other, so that a type assertion cannot get round the
+// compiler either.
+type (
+	setter        func(*config)
+	installSetter struct{ setter }
+	fileSetter    struct{ setter }
+	runSetter     struct{ setter }
+	anySetter     struct{ setter }
+)
+
+func (s setter) apply(c *config)     { s(c) }
+func (installSetter) installOption() {}
+func (fileSetter) installOption()    {}
+func (fileSetter) fileOption()       {}
+func (runSetter) runOption()         {}
+func (anySetter) installOption()     {}
+func (anySetter) fileOption()        {}
+func (anySetter) runOption()         {}
+
 type config struct {
-	given         int
 	durable       bool
-	durableSet    bool
-	mode          os.FileMode
+	mode          *os.FileMode // nil: none given
 	uid, gid      int
 	keepAttrs     bool
 	skip          int // 0 always replace, 1 keep untouched, 2 keep and touch
@@ -50,91 +71,72 @@ type config struct {
 	fresh         bool
 }
 
-// newConfig applies opts for the call named call, which takes the options
-// in allowed; the durability default is durable.
-func newConfig(call string, durable bool, allowed int, opts []Option) (*config, error) {
+// newConfig applies opts over the defaults; a nil option is none.
+func newConfig[O option](durable bool, opts []O) *config {
 	c := &config{durable: durable, uid: -1, gid: -1}
 	for _, o := range opts {
-		o(c)
-	}
-	if extra := c.given &^ allowed; extra != 0 {
-		var names []string
-		for bit := 1; bit <= extra; bit <<= 1 {
-			if extra&bit != 0 {
-				names = append(names, optionNames[bit])
-			}
+		if o := option(o); o != nil {
+			o.apply(c)
 		}
-		return nil, fmt.Errorf("ldwrap: %s: option %s does not apply", call, strings.Join(names, ", "))
 	}
-	return c, nil
+	return c
 }
-
-const (
-	fileOptions    = optDurable | optMode | optOwner | optKeepAttrs | optSkipIdentical | optFollowSymlinks | optVerbose
-	installOptions = fileOptions | optPreserveTimes
-	runOptions     = optDurable | optKeepAttrs | optSkipIdentical | optFollowSymlinks | optStdout | optVerbose | optFresh
-)
 
 // Durable turns fsync of the file and its directory on or off. Default:
 // on for WriteFile, Create and Install, off for Run.
-func Durable(on bool) Option {
-	return func(c *config) { c.given |= optDurable; c.durable, c.durableSet = on, true }
-}
+func Durable(on bool) Option { return anySetter{func(c *config) { c.durable = on }} }
 
 // WithMode sets the new file's permission bits before the rename, exactly:
-// the umask does not apply (as with install -m). WriteFile, Create, Install.
-func WithMode(m os.FileMode) Option {
-	return func(c *config) { c.given |= optMode; c.mode = m }
+// the umask does not apply (as with install -m).
+func WithMode(m os.FileMode) FileOption {
+	return fileSetter{func(c *config) { c.mode = &m }}
 }
 
 // WithOwner sets the new file's owner and group (-1 leaves one alone)
-// before the rename. WriteFile, Create, Install.
-func WithOwner(uid, gid int) Option {
-	return func(c *config) { c.given |= optOwner; c.uid, c.gid = uid, gid }
+// before the rename.
+func WithOwner(uid, gid int) FileOption {
+	return fileSetter{func(c *config) { c.uid, c.gid = uid, gid }}
 }
 
 // KeepAttrs carries the old file's mode, owner, group and extended
 // attributes onto the new file. WithMode and WithOwner win over it.
-func KeepAttrs() Option { return func(c *config) { c.given |= optKeepAttrs; c.keepAttrs = true } }
+func KeepAttrs() Option { return anySetter{func(c *config) { c.keepAttrs = true }} }
 
 // SkipIdentical keeps the old file (its inode, so hard links and running
 // processes are unaffected) when the new one has the same bytes, mode and
 // owner. With touch, its mtime is set to now, so make does not redo the
 // step; without, the mtime is left alone (ninja's restat).
 func SkipIdentical(touch bool) Option {
-	return func(c *config) {
-		c.given |= optSkipIdentical
+	return anySetter{func(c *config) {
 		c.skip = 1
 		if touch {
 			c.skip = 2
 		}
-	}
+	}}
 }
 
 // FollowSymlinks replaces the file a symlink destination points to, rather
 // than the link itself.
-func FollowSymlinks() Option {
-	return func(c *config) { c.given |= optFollowSymlinks; c.follow = true }
+func FollowSymlinks() Option { return anySetter{func(c *config) { c.follow = true }} }
+
+// PreserveTimes gives the destination the source's access and
+// modification times.
+func PreserveTimes() InstallOption {
+	return installSetter{func(c *config) { c.preserveTimes = true }}
 }
 
-// PreserveTimes gives Install's destination the source's access and
-// modification times. Install only.
-func PreserveTimes() Option {
-	return func(c *config) { c.given |= optPreserveTimes; c.preserveTimes = true }
-}
+// Stdout captures the command's standard output into path, atomically, as
+// one more output.
+func Stdout(path string) RunOption { return runSetter{func(c *config) { c.stdout = path }} }
 
-// Stdout makes Run capture the command's standard output into path,
-// atomically, as one more output. Run only.
-func Stdout(path string) Option { return func(c *config) { c.given |= optStdout; c.stdout = path } }
-
-// Fresh tells Run that the command writes its outputs from scratch, so
-// their staged files start empty rather than as copies of the old outputs
-// (which a command that appends to or updates its output needs). Run only.
-func Fresh() Option { return func(c *config) { c.given |= optFresh; c.fresh = true } }
+// Fresh says the command writes its outputs from scratch, so their staged
+// files start empty rather than as copies of the old outputs (which a
+// command that appends to or updates its output needs).
+func Fresh() RunOption { return runSetter{func(c *config) { c.fresh = true }} }
 
 // Verbose sends one line per decision to logf.
 func Verbose(logf func(format string, args ...interface{})) Option {
-	return func(c *config) { c.given |= optVerbose; c.verbose = logf }
+	return anySetter{func(c *config) { c.verbose = logf }}
 }
 
 // FilePair is one file for InstallFiles to install.

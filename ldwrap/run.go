@@ -28,11 +28,8 @@ import (
 // program's signal handling.
 //
 //	ldwrap.Run([]string{"bin/app"}, []string{"go", "build", "-o", "bin/app", "./cmd/app"}, ldwrap.Fresh())
-func Run(outputs []string, argv []string, opts ...Option) error {
-	c, err := newConfig("Run", false, runOptions, opts)
-	if err != nil {
-		return err
-	}
+func Run(outputs []string, argv []string, opts ...RunOption) error {
+	c := newConfig(false, opts)
 	if len(argv) == 0 {
 		return fmt.Errorf("run: empty command")
 	}

@@ -319,7 +319,8 @@ func (r *installer) options() (install.Options, error) {
 	// GNU install says nothing of a destination's other hard links; the
 	// warning is for LDWRAP_VERBOSE.
 	env.Warnf = env.Logf
-	o := install.Options{Engine: env, Mode: rawio.FileMode(in.FileMode()), ModeSet: true,
+	mode := rawio.FileMode(in.FileMode())
+	o := install.Options{Engine: env, Mode: &mode,
 		Uid: r.uid, Gid: r.gid, PreserveTimes: in.PreserveTimes, Compare: in.Compare,
 		Stderr: r.stderr, Locale: r.q}
 	if in.Strip {

@@ -109,10 +109,9 @@ func (e *Error) Unwrap() error { return e.Err }
 type Output struct {
 	Target string // the path that Commit replaces
 	Temp   string // the path the tool must write; empty while an unnamed output has no name
-	// Mode (when ModeSet), Uid and Gid (when >= 0) are applied to the new
+	// Mode (when not nil), Uid and Gid (when >= 0) are applied to the new
 	// file before the rename. They win over Options.KeepAttrs.
-	Mode     os.FileMode
-	ModeSet  bool
+	Mode     *os.FileMode
 	Uid, Gid int
 	// Backup, when set, is where the old target is kept, made just before
 	// the rename (install -b).

@@ -72,8 +72,8 @@ func (t *Txn) setAttrs(o *Output, old os.FileInfo, oldRegular bool) error {
 			return &Error{"keep attributes of", o.Target, err}
 		}
 	}
-	if o.ModeSet {
-		if err := f.chmod(o.Mode); err != nil {
+	if o.Mode != nil {
+		if err := f.chmod(*o.Mode); err != nil {
 			return &Error{"chmod", o.Target, err}
 		}
 	}
@@ -81,8 +81,8 @@ func (t *Txn) setAttrs(o *Output, old os.FileInfo, oldRegular bool) error {
 		if err := f.chown(o.Uid, o.Gid); err != nil {
 			return &Error{"chown", o.Target, err}
 		}
-		if o.ModeSet { // chown clears the setuid and setgid bits
-			if err := f.chmod(o.Mode); err != nil {
+		if o.Mode != nil { // chown clears the setuid and setgid bits
+			if err := f.chmod(*o.Mode); err != nil {
 				return &Error{"chmod", o.Target, err}
 			}
 		}
@@ -90,7 +90,7 @@ func (t *Txn) setAttrs(o *Output, old os.FileInfo, oldRegular bool) error {
 	if u := o.unnamed; u != nil && u.modeAfter != nil {
 		// Create added the owner's read bit to reopen the file; take it
 		// back unless an explicit mode already set the bits.
-		if !o.ModeSet && !(t.opts.KeepAttrs && oldRegular) {
+		if o.Mode == nil && !(t.opts.KeepAttrs && oldRegular) {
 			if err := f.chmod(*u.modeAfter); err != nil {
 				return &Error{"chmod", o.Target, err}
 			}

@@ -75,6 +75,8 @@ func TestSkipIdenticalTouchesOnlyWhatTheToolWrote(t *testing.T) {
 	assert.True(t, after.ModTime().After(past), "rewritten by the tool: touched")
 }
 
+func exactMode(m os.FileMode) *os.FileMode { return &m }
+
 // An explicit mode, 0 included, is applied before the rename.
 func TestExplicitModeBeforeRename(t *testing.T) {
 	target := filepath.Join(t.TempDir(), "a")
@@ -83,7 +85,7 @@ func TestExplicitModeBeforeRename(t *testing.T) {
 		txn := New(Options{})
 		o, err := txn.Stage(target)
 		require.NoError(t, err)
-		o.Mode, o.ModeSet = mode, true
+		o.Mode = exactMode(mode)
 		write(t, o.Temp, "newer")
 		require.NoError(t, txn.Commit())
 		fi, _ := os.Stat(target)

@@ -32,7 +32,7 @@ func TestCreateUnnamedUntilCommit(t *testing.T) {
 		require.Len(t, names, 2, "the fallback: a staging directory")
 		assert.True(t, IsStagingName(names[0], "tool"), "the fallback: a staging directory: %v", names)
 	}
-	o.Mode, o.ModeSet = 0o751, true
+	o.Mode = exactMode(0o751)
 	require.NoError(t, txn.Commit())
 	assert.Equal(t, "new", read(t, target))
 	fi, _ := os.Stat(target)

@@ -77,7 +77,7 @@ func TestCreateBothPaths(t *testing.T) {
 		writeFD(t, fd, "diff")
 		o2, fd2, err := txn.Create(filepath.Join(dir, "b"), 0o600)
 		require.NoError(t, err)
-		o2.Mode, o2.ModeSet = 0o755|os.ModeSetuid, true
+		o2.Mode = exactMode(0o755 | os.ModeSetuid)
 		writeFD(t, fd2, "b")
 		require.NoError(t, txn.Commit())
 		assert.Equal(t, "diff", read(t, target))

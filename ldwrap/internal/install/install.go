@@ -30,11 +30,10 @@ type Pair struct{ Src, Dst string }
 // Options say how to install.
 type Options struct {
 	Engine engine.Options
-	// Mode, when ModeSet, is the new file's exact mode (no umask);
+	// Mode, when not nil, is the new file's exact mode (no umask);
 	// otherwise the source's permission bits, or under Engine.KeepAttrs
 	// the old destination's.
-	Mode    os.FileMode
-	ModeSet bool
+	Mode *os.FileMode
 	// Uid and Gid, when >= 0, are the new file's owner and group.
 	Uid, Gid int
 	// PreserveTimes gives the new file the source's access and
@@ -113,25 +112,14 @@ func (o Options) errorf(err error, format string, names ...string) *Error {
 	return &Error{Format: format, Names: names, Err: rawio.Cause(err), Locale: o.Locale}
 }
 
-// Errors is several failures of one install, one per line.
-type Errors []error
-
-func (e Errors) Error() string {
-	lines := make([]string, len(e))
-	for i, err := range e {
-		lines[i] = err.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
 // batch is how many durable (or ordered) files share one commit (one syncfs): each
 // holds a descriptor until then, and 1,500 at once outran a soft limit of
 // 1,024 descriptors.
 const batch = 64
 
 // Files installs each pair. A pair that fails (a missing source, say)
-// leaves its destination alone and does not stop the others; the error
-// then lists every failure. Not durable, each file is renamed into place
+// leaves its destination alone and does not stop the others; Files
+// returns every failure, in the order GNU install reports them. Not durable, each file is renamed into place
 // as soon as it is written: ext4 allocates inodes far more slowly while
 // many it freed a moment before are still recent (its recently_deleted
 // check, which perf showed taking half of a batched install), and writing
@@ -139,25 +127,20 @@ const batch = 64
 // destination installed again in one call sees the first install done
 // (its numbered backup, its file to replace): the batch is committed
 // first.
-func Files(pairs []Pair, o Options) error {
-	var errs Errors
+func Files(pairs []Pair, o Options) []error {
+	var errs []error
 	txn := engine.New(o.Engine)
 	pending := map[string]string{} // the batch's targets: the engine's path -> the destination as named
 	created := map[string]string{} // destination -> source, in this call
-	fail := func(err error) {
-		if many, ok := err.(Errors); ok {
-			for _, e := range many {
-				errs = append(errs, e)
-				if o.Failed != nil {
-					o.Failed(e)
-				}
-			}
-		} else {
-			errs = append(errs, err)
-			if o.Failed != nil {
-				o.Failed(err)
-			}
+	failed := o.Failed
+	o.Failed = func(err error) {
+		errs = append(errs, err)
+		if failed != nil {
+			failed(err)
 		}
+	}
+	fail := func(err error) {
+		o.Failed(err)
 		var ie *Error
 		if errors.As(err, &ie) && ie.unbackup != "" && o.Unbackup != nil {
 			o.Unbackup(ie.unbackup, ie.dst)
@@ -193,9 +176,6 @@ func Files(pairs []Pair, o Options) error {
 		}
 	}
 	commit()
-	if len(errs) == 0 {
-		return nil
-	}
 	return errs
 }
 
@@ -241,10 +221,7 @@ func (o Options) check(p Pair, prev string) (plan, error) {
 	if pl.src.Mode&unix.S_IFMT == unix.S_IFDIR {
 		return pl, o.errorf(nil, "omitting directory %s", p.Src)
 	}
-	pl.mode = o.Mode
-	if !o.ModeSet {
-		pl.mode = rawio.FileMode(uint32(pl.src.Mode))
-	}
+	pl.mode = o.modeFrom(&pl.src)
 	err := rawio.Lstat(p.Dst, &pl.dst)
 	switch {
 	case err == unix.ENOENT:
@@ -415,23 +392,26 @@ func (o Options) one(txn *engine.Txn, p Pair, prev string) (*engine.Output, erro
 			return nil, err
 		}
 	}
-	switch {
-	case o.ModeSet:
-		out.Mode, out.ModeSet = o.Mode, true
-	case o.Engine.KeepAttrs && isRegular(out.Target):
-		// The engine carries the old file's mode over.
-	default:
-		out.Mode, out.ModeSet = mode, true
+	if o.Mode != nil || !(o.Engine.KeepAttrs && isRegular(out.Target)) {
+		out.Mode = &mode // else the engine carries the old file's mode over
 	}
 	out.Uid, out.Gid = o.Uid, o.Gid
 	return out, nil
+}
+
+// modeFrom is the mode a file installed from src gets.
+func (o Options) modeFrom(src *unix.Stat_t) os.FileMode {
+	if o.Mode != nil {
+		return *o.Mode
+	}
+	return rawio.FileMode(uint32(src.Mode))
 }
 
 // fill writes the new file open as fd as GNU's copy_reg does: its ACL
 // the mode alone, the source's bytes, -p's times; then, unless strip is
 // to run on it, its owner and mode.
 func (o Options) fill(fd, in int, st *unix.Stat_t, p Pair, temp string, mode os.FileMode) *Error {
-	if o.ModeSet {
+	if o.Mode != nil {
 		if err := dropAccessACL(fd); err != nil {
 			return o.errorf(err, "setting permissions for %s", p.Dst)
 		}
@@ -470,7 +450,7 @@ func (o Options) setAttrs(fd int, path, dst string, mode os.FileMode) *Error {
 			return o.errorf(err, "cannot change ownership of %s", dst)
 		}
 	}
-	if !o.ModeSet && o.Engine.KeepAttrs {
+	if o.Mode == nil && o.Engine.KeepAttrs {
 		return nil
 	}
 	var err error
@@ -662,7 +642,7 @@ func sameName(src, dst string) bool {
 // or sticky bits is always copied. mode is the one the install gives.
 func (o Options) needCopy(srcPath, dst string) (mode os.FileMode, need bool) {
 	const extra = os.ModeSetuid | os.ModeSetgid | os.ModeSticky
-	if o.Mode&extra != 0 {
+	if o.Mode != nil && *o.Mode&extra != 0 {
 		return mode, true
 	}
 	// The source as it is named: install 9.1 compares through a symlink
@@ -672,10 +652,7 @@ func (o Options) needCopy(srcPath, dst string) (mode os.FileMode, need bool) {
 		d.Mode&unix.S_IFMT != unix.S_IFREG || src.Mode&unix.S_IFMT != unix.S_IFREG {
 		return mode, true
 	}
-	mode = o.Mode
-	if !o.ModeSet {
-		mode = rawio.FileMode(uint32(src.Mode))
-	}
+	mode = o.modeFrom(&src)
 	if rawio.FileMode(uint32(src.Mode))&extra != 0 || rawio.FileMode(uint32(d.Mode))&extra != 0 {
 		return mode, true
 	}
@@ -727,7 +704,9 @@ func (o Options) strip(path, dst string) error {
 		if errors.Is(err, exec.ErrNotFound) {
 			err = unix.ENOENT // what execlp says of a program not on PATH
 		}
-		return Errors{o.errorf(err, "cannot run %s", o.Strip), abnormal}
+		// GNU reports two failures, this one first. Files has set
+		// Failed to collect every failure.
+		o.Failed(o.errorf(err, "cannot run %s", o.Strip))
 	}
 	return abnormal
 }
