@@ -7,7 +7,6 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -26,15 +25,15 @@ import (
 //
 // The ldwrap_portable build uses this on Linux, so that its tests run
 // here.
-func dieOf(sig syscall.Signal) {
+func dieOf(sig unix.Signal) {
 	signal.Reset(sig)
-	if name := unix.SignalName(sig); name != "" && sig != syscall.SIGKILL {
+	if name := unix.SignalName(sig); name != "" && sig != unix.SIGKILL {
 		script := `kill -s "$1" $$; exit "$2"`
-		syscall.Exec("/bin/sh", []string{"sh", "-c", script, "sh", strings.TrimPrefix(name, "SIG"), strconv.Itoa(128 + int(sig))}, []string{})
+		unix.Exec("/bin/sh", []string{"sh", "-c", script, "sh", strings.TrimPrefix(name, "SIG"), strconv.Itoa(128 + int(sig))}, []string{})
 	}
 	// No shell: the runtime's own death, right for every signal it does
 	// not take for a crash.
-	syscall.Kill(os.Getpid(), sig)
+	unix.Kill(os.Getpid(), sig)
 	time.Sleep(time.Second)
 	os.Exit(128 + int(sig))
 }

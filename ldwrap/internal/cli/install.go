@@ -433,15 +433,15 @@ func (r *installer) makeDir(dir string) {
 	mkdirMode := mode
 	switch {
 	case !keepOwner:
-		mkdirMode &^= 0o077
+		mkdirMode &^= unix.S_IRWXG | unix.S_IRWXO
 	case !keepSpecial:
-		mkdirMode &^= 0o022
+		mkdirMode &^= unix.S_IWGRP | unix.S_IWOTH
 	}
 	mkdirErr := rawio.Mkdir(dir, mkdirMode)
 	made := mkdirErr == nil
 	if made {
 		r.announce(dir)
-		if keepOwner && keepSpecial && mode&bits&0o777 == 0 {
+		if keepOwner && keepSpecial && mode&bits&(unix.S_IRWXU|unix.S_IRWXG|unix.S_IRWXO) == 0 {
 			return
 		}
 	}
@@ -482,12 +482,12 @@ func dirChownMod(dir string, made bool, uid, gid int, mode, bits uint32) error {
 		if err := chown(dir, uid, gid); err != nil {
 			return err
 		}
-		if old&0o111 != 0 {
+		if old&(unix.S_IXUSR|unix.S_IXGRP|unix.S_IXOTH) != 0 {
 			indeterminate = old & (unix.S_ISUID | unix.S_ISGID)
 		}
 	}
 	if ((old^mode)|indeterminate)&bits != 0 {
-		return rawio.Chmod(dir, mode|old&0o7777&^bits)
+		return rawio.Chmod(dir, mode|old&rawio.ModeBits&^bits)
 	}
 	return nil
 }

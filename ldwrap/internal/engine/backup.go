@@ -81,11 +81,10 @@ func isSymlinkAt(path string) bool {
 }
 
 // noHardLink says whether link(2) failed because the filesystem cannot
-// give the file another name there: no hard links at all (EPERM; darwin's
-// ENOTSUP, 45, is not its EOPNOTSUPP, 102, where Linux has one value), too
-// many already, or another filesystem.
+// give the file another name there: no hard links at all (EPERM, or not
+// supported), too many already, or another filesystem.
 func noHardLink(err error) bool {
-	return err == unix.EPERM || err == unix.EXDEV || err == unix.EMLINK || err == unix.EOPNOTSUPP || err == unix.ENOTSUP
+	return err == unix.EPERM || err == unix.EXDEV || err == unix.EMLINK || isNotSupported(err)
 }
 
 // exchangeIntoBackup puts p's new file in place of its target by an
@@ -125,7 +124,7 @@ func copyTo(from, to string) error {
 		}
 		return rawio.Symlink(dest, to)
 	case unix.S_IFIFO, unix.S_IFSOCK:
-		return unix.Mknod(to, uint32(lst.Mode)&(unix.S_IFMT|0o7777), 0)
+		return unix.Mknod(to, uint32(lst.Mode)&(unix.S_IFMT|rawio.ModeBits), 0)
 	}
 	in, err := rawio.Open(from, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -136,7 +135,7 @@ func copyTo(from, to string) error {
 	if err := rawio.Fstat(in, &st); err != nil {
 		return err
 	}
-	out, err := rawio.Open(to, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, uint32(st.Mode)&0o7777)
+	out, err := rawio.Open(to, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, uint32(st.Mode)&rawio.ModeBits)
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -90,7 +89,7 @@ var ErrNoDirectory = errors.New("no such file or directory")
 
 // noDirectory is ErrNoDirectory with the system's cause: ENOENT, or ENOTDIR
 // for a file where the directory should be.
-type noDirectory struct{ cause syscall.Errno }
+type noDirectory struct{ cause unix.Errno }
 
 func (e noDirectory) Error() string        { return e.cause.Error() }
 func (e noDirectory) Is(target error) bool { return target == ErrNoDirectory || target == e.cause }

@@ -3,8 +3,9 @@ package engine
 import (
 	"errors"
 	"os"
-	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // prepare readies one staged file for its rename: it checks that the file
@@ -144,7 +145,7 @@ func (t *Txn) keepOld(o *Output) (bool, error) {
 // there is no moment when the target has the wrong ones.
 func carryAttrs(oldPath string, f fileRef, old os.FileInfo) error {
 	if st, ok := statOf(old); ok {
-		if err := f.chown(int(st.Uid), int(st.Gid)); err != nil && !errors.Is(err, syscall.EPERM) {
+		if err := f.chown(int(st.Uid), int(st.Gid)); err != nil && !errors.Is(err, unix.EPERM) {
 			return err
 		}
 	}

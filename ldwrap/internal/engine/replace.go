@@ -5,6 +5,8 @@ import (
 	"os"
 	"syscall"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
@@ -58,6 +60,8 @@ func (t *Txn) replace(p *pending) (replaced bool, err error) {
 	return old != nil, nil
 }
 
+// statOf is fi's stat(2) record: os.FileInfo carries syscall's Stat_t,
+// not x/sys's.
 func statOf(fi os.FileInfo) (*syscall.Stat_t, bool) {
 	if fi == nil {
 		return nil, false
@@ -74,7 +78,7 @@ func renameNoReplace(from, to string) error {
 		return err
 	}
 	if _, lerr := os.Lstat(to); lerr == nil {
-		return syscall.EEXIST
+		return unix.EEXIST
 	}
 	return rawio.Rename(from, to)
 }
@@ -90,15 +94,15 @@ func (t *Txn) replaceable(old os.FileInfo, newRegular bool) error {
 	m := old.Mode()
 	switch {
 	case m.IsDir():
-		return syscall.EISDIR
+		return unix.EISDIR
 	case !newRegular:
-		return syscall.EEXIST
+		return unix.EEXIST
 	case m.IsRegular():
 		return nil
 	case m&os.ModeSymlink != 0 && (t.opts.Symlinks == ReplaceLink || t.opts.ReplaceSpecial):
 		return nil
 	case m&os.ModeSymlink != 0:
-		return fmt.Errorf("%w (a symlink appeared while following symlinks)", syscall.EEXIST)
+		return fmt.Errorf("%w (a symlink appeared while following symlinks)", unix.EEXIST)
 	case t.opts.ReplaceSpecial && m&(os.ModeNamedPipe|os.ModeSocket) != 0:
 		return nil
 	}

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -106,7 +105,7 @@ func TestDirectoryAtTargetNeverRemoved(t *testing.T) {
 			}
 			err = txn.Commit()
 			require.Error(t, err)
-			assert.ErrorIs(t, err, syscall.EISDIR)
+			assert.ErrorIs(t, err, unix.EISDIR)
 			assert.Equal(t, "precious", read(t, filepath.Join(target, "precious")))
 			assert.Equal(t, []string{"out"}, entries(t, dir), "nothing left behind")
 		})
@@ -160,7 +159,7 @@ func TestReplaceSpecial(t *testing.T) {
 	// A device node (where this process may make one: root, outside a
 	// user namespace such as Bazel's sandbox) is never replaced.
 	dev := filepath.Join(dir, "null")
-	if syscall.Mknod(dev, syscall.S_IFCHR|0o666, 1<<8|3) == nil {
+	if unix.Mknod(dev, unix.S_IFCHR|0o666, 1<<8|3) == nil {
 		_, _, err := New(Options{ReplaceSpecial: true}).Create(dev, 0o644)
 		assert.ErrorIs(t, err, ErrSpecial, "a device node is never replaced")
 	}

@@ -60,7 +60,7 @@ func seedCopy(path string, in int, old *unix.Stat_t) (*seedState, error) {
 	if err := rawio.Fchown(out, int(old.Uid), int(old.Gid)); err != nil && !rawio.IsDenied(err) {
 		return nil, err
 	}
-	if err := rawio.Fchmod(out, uint32(old.Mode)&0o7777); err != nil {
+	if err := rawio.Fchmod(out, uint32(old.Mode)&rawio.ModeBits); err != nil {
 		return nil, err
 	}
 	atime, mtime, _ := statTimes(old)

@@ -1,6 +1,10 @@
 package engine
 
-import "errors"
+import (
+	"errors"
+
+	"golang.org/x/sys/unix"
+)
 
 // sysCalls are the operations the engine's promises rest on where POSIX has
 // no portable call. Each system fills the table in its own file
@@ -47,6 +51,12 @@ type sysCalls struct {
 // errNotSupported is what a sysCalls entry answers where the system has no
 // such operation; the engine then takes its documented fallback.
 var errNotSupported = errors.New("not supported on this system")
+
+// isNotSupported reports whether err says the filesystem or system has no
+// such operation (extended attributes, a rename flag, hard links).
+// darwin's ENOTSUP (45) is not its EOPNOTSUPP (102); Linux's are one
+// value.
+func isNotSupported(err error) bool { return err == unix.ENOTSUP || err == unix.EOPNOTSUPP }
 
 // noUnnamed is openUnnamed, reopenUnnamed and linkUnnamed where there are
 // no unnamed files: Create then uses a staging directory.

@@ -13,16 +13,15 @@ var sys = sysCalls{
 		err := rawio.IgnoringEINTR(func() error {
 			return unix.RenameatxNp(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_EXCL)
 		})
-		// darwin's ENOTSUP (45) is not EOPNOTSUPP (102): a volume without
-		// the flag answers the first.
-		if err == unix.ENOTSUP || err == unix.EOPNOTSUPP || err == unix.EINVAL {
+		// A volume without the flag answers ENOTSUP.
+		if isNotSupported(err) || err == unix.EINVAL {
 			return errNotSupported
 		}
 		return err
 	},
 	exchange: func(a, b string) error {
 		err := rawio.IgnoringEINTR(func() error { return unix.RenameatxNp(unix.AT_FDCWD, a, unix.AT_FDCWD, b, unix.RENAME_SWAP) })
-		if err == unix.ENOTSUP || err == unix.EOPNOTSUPP || err == unix.EINVAL {
+		if isNotSupported(err) || err == unix.EINVAL {
 			return errNotSupported
 		}
 		return err

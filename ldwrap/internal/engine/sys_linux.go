@@ -65,8 +65,7 @@ func openTmpfile(dir string, perm uint32) (int, error) {
 		return -1, errNotSupported
 	}
 	fd, err := rawio.Open(dir, unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, perm)
-	switch err {
-	case unix.EOPNOTSUPP, unix.EISDIR, unix.EINVAL:
+	if isNotSupported(err) || err == unix.EISDIR || err == unix.EINVAL {
 		return -1, errNotSupported // the filesystem, or a kernel older than 3.11 (EISDIR)
 	}
 	return fd, err

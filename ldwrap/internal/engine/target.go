@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -29,8 +28,8 @@ func (t *Txn) resolve(target string) (string, *Output, error) {
 	}
 	target, err := rawio.Clean(target)
 	if err != nil {
-		var errno syscall.Errno
-		if errors.As(err, &errno) && (errno == syscall.ENOENT || errno == syscall.ENOTDIR) {
+		var errno unix.Errno
+		if errors.As(err, &errno) && (errno == unix.ENOENT || errno == unix.ENOTDIR) {
 			err = noDirectory{errno} // the tool runs untouched, and fails as it would
 		}
 		return "", nil, &Error{"stage", target, err}
@@ -66,15 +65,15 @@ func (t *Txn) resolve(target string) (string, *Output, error) {
 		if err := t.stageable(fi); err != nil {
 			return "", nil, &Error{"stage", target, err}
 		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok && fi.Mode().IsRegular() && st.Nlink > 1 && t.opts.Warnf != nil {
+		if st, ok := statOf(fi); ok && fi.Mode().IsRegular() && st.Nlink > 1 && t.opts.Warnf != nil {
 			t.opts.Warnf("%s has %d hard links; the others keep the old content", target, st.Nlink)
 		}
-	} else if !os.IsNotExist(err) && !errors.Is(err, syscall.ENOTDIR) {
+	} else if !os.IsNotExist(err) && !errors.Is(err, unix.ENOTDIR) {
 		return "", nil, &Error{"stage", target, err}
 	} else if dir, _ := splitTarget(target); !isDir(dir) {
-		cause := syscall.ENOENT
-		if errors.Is(err, syscall.ENOTDIR) {
-			cause = syscall.ENOTDIR // a file where the directory should be
+		cause := unix.ENOENT
+		if errors.Is(err, unix.ENOTDIR) {
+			cause = unix.ENOTDIR // a file where the directory should be
 		}
 		return "", nil, &Error{"stage", target, noDirectory{cause}}
 	}
@@ -99,7 +98,7 @@ func isDescriptorPath(target string) bool {
 func (t *Txn) stageable(fi os.FileInfo) error {
 	switch m := fi.Mode(); {
 	case m.IsDir():
-		return syscall.EISDIR
+		return unix.EISDIR
 	case m.IsRegular(), m&os.ModeSymlink != 0:
 		return nil
 	case t.opts.ReplaceSpecial && m&(os.ModeNamedPipe|os.ModeSocket) != 0:
@@ -126,7 +125,7 @@ func mayFollow(link string) error {
 	if l.Uid == uint32(os.Geteuid()) || uint32(d.Mode)&stickyWorldWritable != stickyWorldWritable || d.Uid == l.Uid {
 		return nil
 	}
-	return fmt.Errorf("%w: a symlink owned by uid %d in a sticky world-writable directory is not followed (as fs.protected_symlinks)", syscall.EACCES, l.Uid)
+	return fmt.Errorf("%w: a symlink owned by uid %d in a sticky world-writable directory is not followed (as fs.protected_symlinks)", unix.EACCES, l.Uid)
 }
 
 func isDir(path string) bool {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -58,7 +57,7 @@ func TestSpecialTargetsAndDirectories(t *testing.T) {
 	assert.ErrorIs(t, err, ErrSpecial)
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "d"), 0o755))
 	_, err = txn.Stage(filepath.Join(dir, "d"))
-	assert.ErrorIs(t, err, syscall.EISDIR)
+	assert.ErrorIs(t, err, unix.EISDIR)
 	assert.Contains(t, err.Error(), "stage "+filepath.Join(dir, "d")+": is a directory")
 	// No directory: nothing old to protect, and the caller runs the tool
 	// untouched, which fails or makes the directory as it does bare.
@@ -69,7 +68,7 @@ func TestSpecialTargetsAndDirectories(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNoDirectory)
 	_, err = txn.Stage(filepath.Join(dir, "fifo", "x"))
 	assert.ErrorIs(t, err, ErrNoDirectory, "a file where the directory should be")
-	assert.ErrorIs(t, err, syscall.ENOTDIR)
+	assert.ErrorIs(t, err, unix.ENOTDIR)
 	txn.Abort()
 	assert.ElementsMatch(t, []string{"fifo", "sink", "d"}, entries(t, dir))
 }
@@ -104,12 +103,12 @@ func TestFollowLinkProtectedSymlinks(t *testing.T) {
 	dir := t.TempDir()
 	pub := filepath.Join(dir, "tmp")
 	require.NoError(t, os.Mkdir(pub, 0o777))
-	require.NoError(t, syscall.Chmod(pub, 0o1777))
+	require.NoError(t, unix.Chmod(pub, 0o1777))
 	victim := filepath.Join(dir, "victim")
 	write(t, victim, "precious")
 	link := filepath.Join(pub, "out")
 	require.NoError(t, os.Symlink(victim, link))
-	if err := os.Lchown(link, 65534, 65534); errors.Is(err, syscall.EINVAL) {
+	if err := os.Lchown(link, 65534, 65534); errors.Is(err, unix.EINVAL) {
 		// A user namespace without uid 65534 (Bazel's sandbox); the e2e
 		// test TestFollowRefusesPlantedSymlink runs this as real root.
 		t.Skip("uid 65534 is not mapped here")
@@ -119,7 +118,7 @@ func TestFollowLinkProtectedSymlinks(t *testing.T) {
 
 	txn := New(Options{Symlinks: FollowLink})
 	_, err := txn.Stage(link)
-	assert.ErrorIs(t, err, syscall.EACCES)
+	assert.ErrorIs(t, err, unix.EACCES)
 	txn.Abort()
 	assert.Equal(t, "precious", read(t, victim))
 

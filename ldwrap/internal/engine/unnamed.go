@@ -84,7 +84,7 @@ func ownUnnamed(fd int, dir string) (*unnamedFile, error) {
 	if st.Mode&unix.S_IRUSR == 0 {
 		m := rawio.FileMode(uint32(st.Mode))
 		u.modeAfter = &m
-		if err := rawio.Fchmod(fd, uint32(st.Mode)&0o7777|unix.S_IRUSR); err != nil {
+		if err := rawio.Fchmod(fd, uint32(st.Mode)&rawio.ModeBits|unix.S_IRUSR); err != nil {
 			return nil, err
 		}
 	}

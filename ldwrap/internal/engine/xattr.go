@@ -78,11 +78,6 @@ func parseExtattrList(prefix string, raw []byte) []string {
 	return names
 }
 
-// isNotSupported reports whether err says the filesystem has no extended
-// attributes. darwin's ENOTSUP (45) is not EOPNOTSUPP (102); Linux's are
-// one value.
-func isNotSupported(err error) bool { return err == unix.ENOTSUP || err == unix.EOPNOTSUPP }
-
 func (f fileRef) setxattr(name string, val []byte) error {
 	if f.fd < 0 {
 		return rawio.IgnoringEINTR(func() error { return unix.Lsetxattr(f.path, name, val, 0) })

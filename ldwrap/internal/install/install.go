@@ -663,7 +663,7 @@ func (o Options) needCopy(srcPath, dst string) (mode os.FileMode, need bool) {
 	if gid < 0 {
 		gid = os.Getgid()
 	}
-	if d.Size != src.Size || uint32(d.Mode)&0o7777 != rawio.UnixMode(mode) || int(d.Uid) != uid || int(d.Gid) != gid {
+	if d.Size != src.Size || uint32(d.Mode)&rawio.ModeBits != rawio.UnixMode(mode) || int(d.Uid) != uid || int(d.Gid) != gid {
 		return mode, true
 	}
 	in, err := rawio.Open(srcPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)

@@ -3,7 +3,6 @@
 package install
 
 import (
-	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -14,7 +13,7 @@ import (
 // file may have no name: O_TMPFILE.)
 func futimens(fd int, _ string, atime, mtime unix.Timespec) error {
 	ts := [2]unix.Timespec{atime, mtime}
-	_, _, errno := syscall.Syscall6(syscall.SYS_UTIMENSAT, uintptr(fd), 0, uintptr(unsafe.Pointer(&ts[0])), 0, 0, 0)
+	_, _, errno := unix.Syscall6(unix.SYS_UTIMENSAT, uintptr(fd), 0, uintptr(unsafe.Pointer(&ts[0])), 0, 0, 0)
 	if errno != 0 {
 		return errno
 	}

@@ -11,7 +11,6 @@ package rawio
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -100,6 +99,10 @@ func FollowLinks(path string, check func(link string) error) (string, error) {
 	return "", unix.ELOOP
 }
 
+// ModeBits are the bits of a stat(2) mode that chmod(2) sets: the
+// permissions, setuid, setgid and sticky (gnulib's CHMOD_MODE_BITS).
+const ModeBits = unix.S_ISUID | unix.S_ISGID | unix.S_ISVTX | unix.S_IRWXU | unix.S_IRWXG | unix.S_IRWXO
+
 // UnixMode is m as open(2) and chmod(2) take it.
 func UnixMode(m os.FileMode) uint32 {
 	u := uint32(m.Perm())
@@ -118,7 +121,7 @@ func UnixMode(m os.FileMode) uint32 {
 // FileMode is the permission and special bits of a stat(2) mode as an
 // os.FileMode.
 func FileMode(u uint32) os.FileMode {
-	m := os.FileMode(u & 0o777)
+	m := os.FileMode(u) & os.ModePerm
 	if u&unix.S_ISUID != 0 {
 		m |= os.ModeSetuid
 	}
@@ -154,7 +157,7 @@ func Cause(err error) error {
 }
 
 // IsDenied reports whether err is a permission failure.
-func IsDenied(err error) bool { return err == syscall.EACCES || err == syscall.EPERM }
+func IsDenied(err error) bool { return err == unix.EACCES || err == unix.EPERM }
 
 // Clean is filepath.Clean for a path the kernel will resolve. The kernel
 // takes a ".." from where the component before it leads: link/.., where
