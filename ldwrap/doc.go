@@ -9,9 +9,9 @@
 // into a private directory beside each output, which keeps the output's
 // basename so that files named after it (a depfile) come out right.
 //
-// An option's type says which calls take it: an Option every call, a
-// FileOption WriteFile, Create and the Install calls, an InstallOption and
-// a RunOption those calls alone. Any other call does not compile.
+// An option's type says which calls take it (Option: every call;
+// FileOption: WriteFile, Create, Install and InstallFiles; InstallOption:
+// the last two; RunOption: Run): passing it to another does not compile.
 //
 // On Linux every promise holds. On macOS and FreeBSD the rename is the
 // same, so readers still see the old file or the new one and a running

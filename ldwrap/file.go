@@ -27,8 +27,8 @@ func (c *config) engineOptions() engine.Options {
 
 // PendingFile is a file being written that replaces its destination only
 // when CloseAtomicallyReplace succeeds. Close and Cleanup discard it: the
-// destination stays as it was, and CloseAtomicallyReplace then fails (as
-// it does with google/renameio, where the closed file can only be removed).
+// destination stays as it was, nothing is left beside it, and
+// CloseAtomicallyReplace then fails, as renameio's does after a Close.
 type PendingFile struct {
 	*os.File
 	txn  *engine.Txn
