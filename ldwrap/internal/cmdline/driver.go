@@ -22,21 +22,18 @@ type Driver struct {
 
 // driverScan is what a driver command line says about its outputs.
 type driverScan struct {
-	stop    byte  // 0 link, 'c', 'S', 'E'
-	out     *Edit // the -o option, pointed at its value
+	seen    optFlags // the flags of every option met
+	stop    byte     // 0 link, 'c', 'S', 'E'
+	out     *Edit    // the -o option, pointed at its value
 	inputs  []string
 	sources int // inputs the driver compiles
 
 	deps struct {
-		md, only, named bool // -MD/-MMD; -M/-MM; -MT/-MQ
-		mf              *Edit
-		mfFromFile      bool // -MF came from a response file
+		mf         *Edit
+		mfFromFile bool // -MF came from a response file
 	}
 	side struct {
-		embedded, staged []string // gccNamesEmbedded, sideFilesStaged met
-		saveTemps        bool
-		saveTempsCwd     bool
-		userDumpdir      bool
+		embedded, staged []string // the sideEmbedded and sideStaged options met
 		dumpbaseSlash    bool
 	}
 	// asm: -Wa, and -Xassembler options that name the object in a file
@@ -45,20 +42,19 @@ type driverScan struct {
 		outputNamed string
 	}
 	link struct {
-		lto, shared  bool
+		lto          bool
 		args         []Arg // -Wl, and -Xlinker
 		fuseLd, path string
-		installName  bool   // clang's -install_name (Apple targets)
 		target       string // clang's -target or --target=
 	}
 
 	pass         string // why the call must run untouched
-	info         bool   // --version and the like: no output
-	noFile       bool   // -fsyntax-only and the like: nothing is written
 	otherMode    string // a mode ldwrap does not model (-emit-ast, a header)
 	missingValue string // an option at the end, without its value
 	lang         string // the -x in effect
 }
+
+func (s *driverScan) has(f optFlags) bool { return s.seen&f != 0 }
 
 // argCursor walks a command line; options take their values through it.
 type argCursor struct {
@@ -78,168 +74,6 @@ func (c *argCursor) value() (v Arg, ok bool) {
 	return c.args[c.i], true
 }
 
-// driverHandler reads one option (a, canonical spelling) at c. It returns
-// true when it has taken the option and its value entirely, so the generic
-// checks (pass-through lists, value options) do not look at it again.
-type driverHandler func(s *driverScan, c *argCursor, a string) (done bool)
-
-func (s *driverScan) takeValue(c *argCursor, a string) (Arg, bool) {
-	v, ok := c.value()
-	if !ok {
-		s.missingValue = a
-	}
-	return v, ok
-}
-
-func setStop(s *driverScan, _ *argCursor, a string) bool {
-	// -E wins over -S over -c, whatever their order.
-	if s.stop == 0 || a == "-E" || (a == "-S" && s.stop == 'c') {
-		s.stop = a[1]
-	}
-	return false
-}
-
-func outputSeparate(s *driverScan, c *argCursor, a string) bool {
-	flag := c.arg()
-	if v, ok := s.takeValue(c, a); ok {
-		e := editFor(v.Value, flag, "", true, v.Top, "-o", false)
-		s.out = &e
-	}
-	return true
-}
-
-func outputJoined(s *driverScan, c *argCursor, a string) bool {
-	prefix := "-o"
-	if strings.HasPrefix(a, "--output=") {
-		prefix = "--output="
-	}
-	e := editFor(a[len(prefix):], c.arg(), prefix, false, -1, "-o", false)
-	s.out = &e
-	return true
-}
-
-func depfileName(s *driverScan, c *argCursor, a string) bool {
-	flag := c.arg()
-	if a != "-MF" {
-		s.deps.mf = &Edit{Top: flag.Top, Prefix: "-MF", Target: a[3:], Side: true}
-		s.deps.mfFromFile = flag.Top < 0
-		return true
-	}
-	if v, ok := s.takeValue(c, a); ok {
-		s.deps.mf = &Edit{Top: v.Top, Target: v.Value, Side: true}
-		s.deps.mfFromFile = flag.Top < 0 || v.Top < 0
-	}
-	return true
-}
-
-func language(s *driverScan, c *argCursor, a string) bool {
-	if a != "-x" {
-		s.lang = a[2:]
-		return false
-	}
-	if v, ok := s.takeValue(c, a); ok {
-		s.lang = v.Value
-	}
-	return true
-}
-
-func dumpbase(s *driverScan, c *argCursor, a string) bool {
-	if v, ok := s.takeValue(c, a); ok && strings.Contains(v.Value, "/") {
-		s.side.dumpbaseSlash = true
-	}
-	return true
-}
-
-func linkerArgs(s *driverScan, c *argCursor, a string) bool {
-	if a != "-Xlinker" {
-		for _, w := range strings.Split(a[len("-Wl,"):], ",") {
-			s.link.args = append(s.link.args, Arg{Value: w, Top: -1})
-		}
-		return false
-	}
-	if v, ok := s.takeValue(c, a); ok {
-		s.link.args = append(s.link.args, Arg{Value: v.Value, Top: -1})
-	}
-	return true
-}
-
-// assemblerArgs reads -Wa,A,B and -Xassembler A for the options that
-// record the object's name.
-func assemblerArgs(s *driverScan, c *argCursor, a string) bool {
-	var words []string
-	done := false
-	if a == "-Xassembler" {
-		v, ok := s.takeValue(c, a)
-		if !ok {
-			return true
-		}
-		words, done = []string{v.Value}, true
-	} else {
-		words = strings.Split(a[len("-Wa,"):], ",")
-	}
-	for _, w := range words {
-		if w == "--MD" || strings.HasPrefix(w, "--MD=") || w == "-o" {
-			s.asm.outputNamed = "-Wa," + w
-		}
-	}
-	return done
-}
-
-func linkerPath(s *driverScan, c *argCursor, a string) bool {
-	if a != "--ld-path" {
-		s.link.path = a[len("--ld-path="):]
-		return false
-	}
-	if v, ok := s.takeValue(c, a); ok {
-		s.link.path = v.Value
-	}
-	return true
-}
-
-func depsOnly(s *driverScan, _ *argCursor, _ string) bool   { s.deps.only = true; return false }
-func depsMD(s *driverScan, _ *argCursor, _ string) bool     { s.deps.md = true; return false }
-func depsTarget(s *driverScan, _ *argCursor, _ string) bool { s.deps.named = true; return false }
-func dumpdir(s *driverScan, _ *argCursor, _ string) bool    { s.side.userDumpdir = true; return false }
-func lto(s *driverScan, _ *argCursor, _ string) bool        { s.link.lto = true; return false }
-func noLTO(s *driverScan, _ *argCursor, _ string) bool      { s.link.lto = false; return false }
-func shared(s *driverScan, _ *argCursor, _ string) bool     { s.link.shared = true; return false }
-
-func saveTempsCwd(s *driverScan, _ *argCursor, _ string) bool {
-	s.side.saveTemps, s.side.saveTempsCwd = true, true
-	return false
-}
-
-func fuseLd(s *driverScan, _ *argCursor, a string) bool {
-	s.link.fuseLd = a[len("-fuse-ld="):]
-	return false
-}
-
-func informational(s *driverScan, _ *argCursor, _ string) bool { s.info = true; return false }
-
-func target(s *driverScan, c *argCursor, a string) bool {
-	if a != "-target" {
-		s.link.target = a[len("--target="):]
-		return false
-	}
-	if v, ok := s.takeValue(c, a); ok {
-		s.link.target = v.Value
-	}
-	return true
-}
-
-func installName(s *driverScan, c *argCursor, a string) bool {
-	s.link.installName = true
-	s.takeValue(c, a)
-	return true
-}
-
-// clangNotOutput are clang's options that begin with -o but are not it:
-// clang matches the longest option it knows, so -object is not -o bject
-// (GCC, which knows none of them, reads them as -o).
-func clangNotOutput(a string) bool {
-	return a == "-object" || strings.HasPrefix(a, "-objcmt-") || strings.HasPrefix(a, "-object-file-name=")
-}
-
 // appleTriple says whether a target triple is one of Apple's systems,
 // which link with ld64 (arm64-apple-macos11, x86_64-apple-darwin20).
 func appleTriple(triple string) bool {
@@ -257,124 +91,94 @@ func appleTriple(triple string) bool {
 	return false
 }
 
-// driverExact and driverPrefixed are the options that decide what the
-// driver writes. An option not here is only checked against the side-file
-// lists (matchFlag) and driverValueOptions. (Switches and a static table:
-// nothing to build at start-up, which every call pays.)
-func driverExact(a string) driverHandler {
-	switch a {
-	case "-o", "--output":
-		return outputSeparate
-	case "-c", "-S", "-E":
-		return setStop
-	case "-M", "-MM":
-		return depsOnly
-	case "-MD", "-MMD":
-		return depsMD
-	case "-MF":
-		return depfileName
-	case "-x":
-		return language
-	case "-dumpdir":
-		return dumpdir
-	case "-dumpbase":
-		return dumpbase
-	case "-fno-lto":
-		return noLTO
-	case "-shared":
-		return shared
-	case "-Xlinker":
-		return linkerArgs
-	case "-Xassembler":
-		return assemblerArgs
-	case "-target":
-		return target
-	case "-install_name":
-		return installName
-	case "-dynamiclib":
-		return shared
-	case "--ld-path":
-		return linkerPath
-	case "-save-temps=cwd":
-		return saveTempsCwd
-	case "-###", "--version", "--help", "--target-help", "-dumpversion", "-dumpfullversion",
-		"-dumpmachine", "-dumpspecs":
-		return informational
-	}
-	return nil
-}
-
-var driverPrefixed = [...]struct {
-	prefix string
-	handle driverHandler
-}{
-	{"--output=", outputJoined},
-	{"-o", outputJoined},
-	{"-MF", depfileName},
-	{"-MT", depsTarget},
-	{"-MQ", depsTarget},
-	{"-x", language},
-	{"-flto", lto},
-	{"-Wl,", linkerArgs},
-	{"-Wa,", assemblerArgs},
-	{"-fuse-ld=", fuseLd},
-	{"--target=", target},
-	{"--ld-path=", linkerPath},
-	{"--help=", informational},
-	{"-print-", informational},
-	{"--print-", informational},
-}
-
-func driverHandlerFor(a string) driverHandler {
-	if h := driverExact(a); h != nil {
-		return h
-	}
-	for _, p := range driverPrefixed {
-		if strings.HasPrefix(a, p.prefix) {
-			return p.handle
-		}
-	}
-	return nil
-}
-
-// canonical spells an option as driverExact knows it (--compile -> -c).
-func canonical(a string) string {
-	if c := driverAlias(a); c != "" {
-		return c
-	}
-	if strings.HasPrefix(a, "--language=") {
-		return "-x" + a[len("--language="):]
-	}
-	return a
-}
-
 func (d Driver) scan(args []Arg) driverScan {
 	var s driverScan
 	for c := (argCursor{args: args}); c.i < len(args); c.i++ {
-		a := canonical(args[c.i].Value)
+		a := args[c.i].Value
 		if a == "" || a[0] != '-' || a == "-" {
 			s.input(a)
-			continue
-		}
-		if noFileModes(a) {
-			s.noFile = true
-		}
-		if otherModes(a) {
-			s.otherMode = a
-		}
-		h := driverHandlerFor(a)
-		if d.Clang && clangNotOutput(a) {
-			h = nil
-		}
-		if h != nil && h(&s, &c, a) {
-			continue
-		}
-		s.sideFlags(d, a)
-		if driverValueOptions(a) || (strings.HasPrefix(a, "-Xarch_") && !strings.Contains(a, "=")) {
-			s.takeValue(&c, a)
+		} else if o, n := findDriverOption(a, d.Clang); o != nil {
+			s.read(d, &c, o, n)
 		}
 	}
+	switch {
+	case s.has(modePreprocess | modeDeps):
+		s.stop = 'E'
+	case s.has(modeAssemble):
+		s.stop = 'S'
+	case s.has(modeCompile):
+		s.stop = 'c'
+	}
 	return s
+}
+
+// read takes the option at c, whose row is o and whose name is the first n
+// bytes of the argument.
+func (s *driverScan) read(d Driver, c *argCursor, o *driverOption, n int) {
+	arg, f := c.arg(), o.flags
+	name := arg.Value // as messages give it: an alias by the option it spells
+	if n == len(name) {
+		name = o.name
+	}
+	s.seen |= f
+	if f&modeOther != 0 {
+		s.otherMode = name
+	}
+	switch {
+	case s.pass != "":
+	case f&passAlways != 0:
+		s.pass = o.name + " is not supported; passed through"
+	case f&passClang != 0 && d.Clang:
+		s.pass = "clang " + o.name + " records the output name; passed through"
+	}
+	if f&sideEmbedded != 0 && !d.Clang {
+		s.side.embedded = append(s.side.embedded, o.name)
+	}
+	if f&sideStaged != 0 {
+		s.side.staged = append(s.side.staged, o.name)
+	}
+	if f&(linkLTO|linkNoLTO) != 0 {
+		s.link.lto = f&linkLTO != 0
+	}
+	v, prefix, separate := Arg{Value: arg.Value[n:], Top: arg.Top}, arg.Value[:n], false
+	if n == len(arg.Value) && f&argSeparate != 0 || f&argJoinedAndSeparate != 0 && !strings.Contains(arg.Value, "=") {
+		next, ok := c.value()
+		if !ok {
+			s.missingValue = name
+			return
+		}
+		v, prefix, separate = next, "", true
+	}
+	switch f & values {
+	case valueOutput:
+		e := editFor(v.Value, arg, prefix, separate, v.Top, "-o", false)
+		s.out = &e
+	case valueDepfile:
+		s.deps.mf = &Edit{Top: v.Top, Prefix: prefix, Target: v.Value, Side: true}
+		s.deps.mfFromFile = arg.Top < 0 || v.Top < 0
+	case valueLanguage:
+		s.lang = v.Value
+	case valueDumpbase:
+		s.side.dumpbaseSlash = s.side.dumpbaseSlash || strings.Contains(v.Value, "/")
+	case valueLinker, valueAssembler:
+		words := []string{v.Value} // -Xlinker a, or -Wl,a,b
+		if !separate {
+			words = strings.Split(v.Value, ",")
+		}
+		for _, w := range words {
+			if f&valueLinker != 0 {
+				s.link.args = append(s.link.args, Arg{Value: w, Top: -1})
+			} else if w == "--MD" || strings.HasPrefix(w, "--MD=") || w == "-o" {
+				s.asm.outputNamed = "-Wa," + w
+			}
+		}
+	case valueLinkerPath:
+		s.link.path = v.Value
+	case valueLinkerName:
+		s.link.fuseLd = v.Value
+	case valueTarget:
+		s.link.target = v.Value
+	}
 }
 
 // input counts an input file: a source, or a header the driver would
@@ -391,26 +195,6 @@ func (s *driverScan) input(a string) {
 		s.otherMode = "a header input (the driver makes a precompiled header)"
 	case (lang != "" && lang != "none") || sourceSuffixes(filepath.Ext(a)):
 		s.sources++
-	}
-}
-
-// sideFlags notes the options whose side files decide between staging
-// and passing through.
-func (s *driverScan) sideFlags(d Driver, a string) {
-	if f := matchFlag(a, alwaysPassThrough); f != "" && s.pass == "" {
-		s.pass = f + " is not supported; passed through"
-	}
-	if f := matchFlag(a, clangPassThrough); d.Clang && f != "" && s.pass == "" {
-		s.pass = "clang " + f + " records the output name; passed through"
-	}
-	if f := matchFlag(a, gccNamesEmbedded); !d.Clang && f != "" {
-		s.side.embedded = append(s.side.embedded, f)
-	}
-	if f := matchFlag(a, sideFilesStaged); f != "" {
-		s.side.staged = append(s.side.staged, f)
-		if f == "-save-temps" {
-			s.side.saveTemps = true
-		}
 	}
 }
 
@@ -434,13 +218,10 @@ func splitKeepDir(p string) (dir, base string) {
 func (d Driver) Plan(argv []string, readFile func(string) ([]byte, error)) Plan {
 	args := Expand(argv, readFile)
 	s := d.scan(args)
-	if s.deps.only { // -M and -MM imply -E: dependencies instead of preprocessed text
-		s.stop = 'E'
-	}
 	switch {
-	case s.info:
+	case s.has(modeInfo):
 		return quiet("an informational call")
-	case s.noFile:
+	case s.has(modeNoFile):
 		return quiet("a call that writes no file")
 	case s.missingValue != "":
 		return quiet(s.missingValue + " without a value")
@@ -464,7 +245,7 @@ func (d Driver) Plan(argv []string, readFile func(string) ([]byte, error)) Plan 
 func (d Driver) planCompile(s driverScan) Plan {
 	if s.stop == 'E' {
 		switch {
-		case s.deps.md || s.deps.mf != nil:
+		case s.has(sideDepfile) || s.deps.mf != nil:
 			return passThrough("dependency output of a preprocess-only call is not staged")
 		case s.out == nil:
 			return quiet("preprocessing to standard output")
@@ -476,17 +257,17 @@ func (d Driver) planCompile(s driverScan) Plan {
 		return why
 	case e.Target == "-" || e.Target == "":
 		return passThrough("output to standard output")
-	case s.deps.md && s.deps.mfFromFile:
+	case s.has(sideDepfile) && s.deps.mfFromFile:
 		return passThrough("-MF inside a response file")
-	case s.deps.md && s.deps.mf == nil && e.Top < 0 && s.out != nil:
+	case s.has(sideDepfile) && s.deps.mf == nil && e.Top < 0 && s.out != nil:
 		// Two -o (the user's, inside the file, and ours) would each name a
 		// depfile: gcc's cc1 then fails ("too many filenames").
 		return passThrough("-o inside a response file, with -MD and no -MF: the depfile is named after it")
 	case s.asm.outputNamed != "":
 		return passThrough("the assembler's " + s.asm.outputNamed + " names the object in what it writes")
 	}
-	needDumpdir := len(s.side.embedded) > 0 && !s.side.userDumpdir && !s.side.dumpbaseSlash
-	if needDumpdir && s.side.saveTempsCwd {
+	needDumpdir := len(s.side.embedded) > 0 && !s.has(sideDumpdir) && !s.side.dumpbaseSlash
+	if needDumpdir && s.has(sideTempsCwd) {
 		return passThrough("-save-temps=cwd with " + s.side.embedded[0] + ": -dumpdir would move the temporaries")
 	}
 	r := Plan{Outputs: []string{e.Target}, Edits: []Edit{e}}
@@ -532,7 +313,7 @@ func compileOutput(s driverScan) (Edit, Plan) {
 func (d Driver) addDepfile(r *Plan, s driverScan) {
 	out := r.Outputs[0]
 	switch {
-	case !s.deps.md:
+	case !s.has(sideDepfile):
 	case s.deps.mf != nil:
 		r.Edits = append(r.Edits, *s.deps.mf)
 	case d.Distcc:
@@ -540,7 +321,7 @@ func (d Driver) addDepfile(r *Plan, s driverScan) {
 	default:
 		r.Edits = append(r.Edits, Edit{Top: -1, Flag: "-MF", Target: depfileFor(out), Side: true})
 	}
-	if s.deps.md && !d.Distcc && !s.deps.named {
+	if s.has(sideDepfile) && !d.Distcc && !s.has(sideDepTarget) {
 		r.Append = append(r.Append, "-MQ", out)
 	}
 }
@@ -557,9 +338,9 @@ func (d Driver) planLink(s driverScan) Plan {
 	}
 	compiles := s.sources > 0 || s.link.lto
 	switch {
-	case s.side.saveTemps:
+	case s.has(sideTemps):
 		return passThrough("-save-temps on a link: temporaries are named after the output")
-	case compiles && (s.deps.md || s.deps.mf != nil):
+	case compiles && (s.has(sideDepfile) || s.deps.mf != nil):
 		return passThrough("compile+link with a depfile: its target is the output name")
 	case compiles && len(s.side.embedded) > 0:
 		return passThrough("compile+link with " + s.side.embedded[0] + ": side files are named after the output")
@@ -572,11 +353,11 @@ func (d Driver) planLink(s driverScan) Plan {
 		return passThrough("the linker's own -o (-Wl,-o or -Xlinker -o) wins over the driver's")
 	case ls.passReason != "":
 		return passThrough(ls.passReason)
-	case kind == Gold && s.link.shared && !ls.soname:
+	case kind == Gold && s.has(linkShared) && !ls.soname:
 		return passThrough("gold -shared without -soname records the output path in the library")
 	}
 	r := linkOutput(s.out, ls.incremental)
-	if kind == LD64 && (s.link.shared || ls.shared) && !s.link.installName && !ls.soname && r.Pass == "" {
+	if kind == LD64 && (s.has(linkShared) || ls.shared) && !s.has(linkInstallName) && !ls.soname && r.Pass == "" {
 		r.Append = append(r.Append, "-Xlinker", "-final_output", "-Xlinker", r.Outputs[0])
 		r.Notes = append(r.Notes, ld64InstallNameNote)
 	}
