@@ -1,6 +1,9 @@
 package cmdline
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // A ModeChange is a compiled chmod(1) mode: octal or symbolic ("u=rw+x,go-w",
 // "a+X", "g=u"), as gnulib's modechange.c compiles it for install(1),
@@ -35,112 +38,121 @@ const (
 	execBits  = 0o111
 )
 
+// The letters of a symbolic mode, each with the bits it names (for
+// permissions, the bits it sets; X sets none: it is a condition).
+const (
+	whoLetters  = "ugoa"
+	copyLetters = "ugo" // g=u: the permissions the file's user has
+	permLetters = "rwxstX"
+)
+
+var (
+	whoBits  = []uint32{sISUID | sIRWXU, sISGID | sIRWXG, sISVTX | sIRWXO, modeBits}
+	copyBits = []uint32{sIRWXU, sIRWXG, sIRWXO}
+	permBits = []uint32{readBits, writeBits, execBits, sISUID | sISGID, sISVTX, 0}
+)
+
+// letterBits gives the bits of the letter that starts s[i:], if it is one
+// of letters.
+func letterBits(s string, i int, letters string, bits []uint32) (uint32, bool) {
+	if i < len(s) {
+		if k := strings.IndexByte(letters, s[i]); k >= 0 {
+			return bits[k], true
+		}
+	}
+	return 0, false
+}
+
+// octal reads the octal number that starts s[i:], if one does; ok is false
+// when it is more than the mode bits.
+func octal(s string, i int) (n uint32, end int, ok bool) {
+	for end = i; end < len(s) && s[end] >= '0' && s[end] < '8'; end++ {
+		if n = n*8 + uint32(s[end]-'0'); n > modeBits {
+			return 0, end, false
+		}
+	}
+	return n, end, true
+}
+
+func isModeOp(s string, i int) bool { return i < len(s) && (s[i] == '=' || s[i] == '+' || s[i] == '-') }
+
 // CompileMode compiles a mode string, or fails as install -m does
 // ("invalid mode").
 func CompileMode(s string) (ModeChange, error) {
 	invalid := fmt.Errorf("mode %s: invalid", s)
 	if s != "" && s[0] >= '0' && s[0] < '8' {
-		var n uint32
-		i := 0
-		for ; i < len(s) && s[i] >= '0' && s[i] < '8'; i++ {
-			n = n*8 + uint32(s[i]-'0')
-			if n > modeBits {
-				return nil, invalid
-			}
-		}
-		if i < len(s) {
+		n, end, ok := octal(s, 0)
+		if !ok || end < len(s) {
 			return nil, invalid
 		}
 		mentioned := uint32(modeBits)
-		if i < 5 { // fewer than five digits leave a directory's setuid and setgid bits alone
+		if end < 5 { // fewer than five digits leave a directory's setuid and setgid bits alone
 			mentioned = n&(sISUID|sISGID) | sISVTX | allRWX
 		}
 		return ModeChange{{op: '=', flag: modeOrdinary, affected: modeBits, value: n, mentioned: mentioned}}, nil
 	}
 	var mc ModeChange
-	i := 0
-	for {
+	for i := 0; ; i++ { // a clause: who letters, then operators, each with its permissions
 		var affected uint32
-	who:
-		for ; i < len(s); i++ {
-			switch s[i] {
-			case 'u':
-				affected |= sISUID | sIRWXU
-			case 'g':
-				affected |= sISGID | sIRWXG
-			case 'o':
-				affected |= sISVTX | sIRWXO
-			case 'a':
-				affected |= modeBits
-			case '=', '+', '-':
-				break who
-			default:
-				return nil, invalid
-			}
-		}
-		if i >= len(s) {
-			return nil, invalid
-		}
-		for i < len(s) && (s[i] == '=' || s[i] == '+' || s[i] == '-') {
-			op := s[i]
-			i++
-			m := modeOp{op: op, flag: modeCopyExisting, affected: affected}
-			if i < len(s) && s[i] >= '0' && s[i] < '8' {
-				// "+0755": an operator and an octal number, alone in its
-				// clause and with no who letters; it names every bit.
-				var n uint32
-				for ; i < len(s) && s[i] >= '0' && s[i] < '8'; i++ {
-					n = n*8 + uint32(s[i]-'0')
-					if n > modeBits {
-						return nil, invalid
-					}
-				}
-				if affected != 0 || i < len(s) && s[i] != ',' {
-					return nil, invalid
-				}
-				mc = append(mc, modeOp{op: op, flag: modeOrdinary, affected: modeBits, value: n, mentioned: modeBits})
+		for ; ; i++ {
+			b, ok := letterBits(s, i, whoLetters, whoBits)
+			if !ok {
 				break
 			}
-			if i < len(s) && (s[i] == 'u' || s[i] == 'g' || s[i] == 'o') {
-				m.value = map[byte]uint32{'u': sIRWXU, 'g': sIRWXG, 'o': sIRWXO}[s[i]]
-				i++
-			} else {
-				m.flag = modeOrdinary
-			perms:
-				for ; i < len(s); i++ {
-					switch s[i] {
-					case 'r':
-						m.value |= readBits
-					case 'w':
-						m.value |= writeBits
-					case 'x':
-						m.value |= execBits
-					case 's':
-						m.value |= sISUID | sISGID
-					case 't':
-						m.value |= sISVTX
-					case 'X':
-						m.flag = modeXIfAnyX
-					default:
-						break perms
-					}
-				}
-			}
-			m.mentioned = m.value
-			if affected != 0 {
-				m.mentioned = affected & m.value
-			}
-			mc = append(mc, m)
+			affected |= b
 		}
-		if i < len(s) && s[i] == ',' {
-			i++
-			continue
+		if !isModeOp(s, i) {
+			return nil, invalid
+		}
+		for isModeOp(s, i) {
+			op := s[i]
+			n, end, ok := octal(s, i+1)
+			if end == i+1 {
+				var m modeOp
+				m, i = compileModeOp(s, i+1, op, affected)
+				mc = append(mc, m)
+				continue
+			}
+			// "+0755": an operator and an octal number, alone in its clause
+			// and with no who letters; it names every bit.
+			if !ok || affected != 0 || end < len(s) && s[end] != ',' {
+				return nil, invalid
+			}
+			mc, i = append(mc, modeOp{op: op, flag: modeOrdinary, affected: modeBits, value: n, mentioned: modeBits}), end
+			break
 		}
 		if i == len(s) {
 			return mc, nil
 		}
-		return nil, invalid
+		if s[i] != ',' {
+			return nil, invalid
+		}
 	}
+}
+
+// compileModeOp reads the permissions after an operator, at s[i:]: a
+// letter to copy (g=u) or permission letters (u+rwX).
+func compileModeOp(s string, i int, op byte, affected uint32) (m modeOp, end int) {
+	m = modeOp{op: op, flag: modeOrdinary, affected: affected}
+	if b, ok := letterBits(s, i, copyLetters, copyBits); ok {
+		m.flag, m.value, i = modeCopyExisting, b, i+1
+	} else {
+		for ; ; i++ {
+			b, ok := letterBits(s, i, permLetters, permBits)
+			if !ok {
+				break
+			}
+			m.value |= b
+			if s[i] == 'X' {
+				m.flag = modeXIfAnyX
+			}
+		}
+	}
+	m.mentioned = m.value
+	if affected != 0 {
+		m.mentioned = affected & m.value
+	}
+	return m, i
 }
 
 // Apply is gnulib's mode_adjust: the mode that mc gives a file (a
