@@ -1,0 +1,178 @@
+// Package layer is the staging layer of ldwrap-run's namespace mode: a
+// directory beside a root (Prepare) whose upper/ and work/ an overlay
+// mount puts over the root while the command runs (MountOptions), and the
+// commit that carries what the command left in upper/ onto the real tree
+// (Changes, Commit), guided by a journal that the next run on the root
+// finishes after a crash (Recover).
+//
+// The mount, the namespaces and the command are the caller's; this package
+// touches only the stage and the real tree.
+package layer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
+)
+
+// ErrUnsupported is what every operation answers where there is no
+// overlayfs: the caller runs in argument mode instead.
+var ErrUnsupported = errors.New("namespace mode needs Linux overlayfs")
+
+// Error is a failure of the layer, with the path it concerns; its message
+// fits the one-line form "ldwrap: <what> <path>: <cause>".
+type Error struct {
+	Op   string
+	Path string
+	Err  error
+}
+
+func (e *Error) Error() string { return e.Op + " " + e.Path + ": " + rawio.Cause(e.Err).Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Stage is the staging layer of one root. Upper and Work are what the
+// overlay mount takes (MountOptions); Dir holds them, beside Root on its
+// filesystem, and is locked while the Stage lives.
+type Stage struct {
+	Root  string // the real directory the overlay covers, symlinks resolved
+	Dir   string // the staging directory, in Root's parent
+	Upper string // Dir/upper
+	Work  string // Dir/work
+
+	lock     int // a descriptor of Dir holding LOCK_EX; -1 once removed
+	replaced []rawio.Inode
+}
+
+// Kind is what a Change does to its path.
+type Kind int
+
+const (
+	// Added puts a file, symlink or special file where there was nothing.
+	Added Kind = iota
+	// Replaced puts a new file, symlink or directory in place of what is
+	// there (a new inode; the old one lives on for whoever has it open).
+	Replaced
+	// Removed removes the path (and, for a directory, what it holds).
+	Removed
+	// DirAdded makes a new directory where there was nothing.
+	DirAdded
+	// MetaChanged gives an existing directory the mode, owner, xattrs and
+	// ACLs the command left on it; its inode and entries stay.
+	MetaChanged
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Added:
+		return "add"
+	case Replaced:
+		return "replace"
+	case Removed:
+		return "remove"
+	case DirAdded:
+		return "mkdir"
+	case MetaChanged:
+		return "chmod"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// Change is one path the commit changes under the root.
+type Change struct {
+	Kind Kind
+	Path string // the real path
+
+	upper string // the entry in upper/ that holds the new version ("" for Removed)
+	ino   uint64 // for Removed and MetaChanged: the real inode the change applies to
+	// moved is set on the entries below a DirAdded or a Replaced directory:
+	// the rename of that directory carries them, they are listed only.
+	moved bool
+}
+
+// CommitOptions are the engine's policies that apply to a commit.
+type CommitOptions struct {
+	// Durable makes the new files and the journal durable before the first
+	// rename, and the renames after (LDWRAP_DURABLE, the default).
+	Durable bool
+	// Ordered makes the new files and the journal durable before the first
+	// rename, but not the renames (LDWRAP_DURABLE=order).
+	Ordered bool
+	// Skip is LDWRAP_SKIP_IDENTICAL: a rewritten file whose bytes, mode and
+	// owner equal the old one's keeps the old inode (and, for
+	// KeepAndTouch, gets the new mtime).
+	Skip engine.SkipIdentical
+	// Logf, if set, receives one line per decision (verbose mode).
+	Logf func(format string, args ...interface{})
+	// Warnf, if set, receives warnings (a hard link broken by a rename).
+	Warnf func(format string, args ...interface{})
+}
+
+// Replaced lists the regular files Commit replaced: their old inodes live
+// on for the processes that have them open (LDWRAP_STALE).
+func (s *Stage) Replaced() []rawio.Inode { return s.replaced }
+
+// MountOptions is the option string of the overlay mount of lower with
+// upper and work (mount -t overlay overlay -o OPTIONS lower). Changes
+// reads upper/ by these rules: no redirect_dir (a renamed directory would
+// be an xattr pointing into the lower layer), no metacopy (a chmod would
+// leave a file without its data in upper/), no index (hard links broken
+// on copy-up as without overlay's inode index, and no xattr written on
+// the lower layer). userxattr is for a mount in an unprivileged user
+// namespace: the overlay's xattrs are then user.overlay.*. Commas, colons
+// and backslashes in the paths are escaped as overlayfs reads them.
+func MountOptions(lower, upper, work string, userxattr bool) string {
+	s := "lowerdir=" + escapeOpt(lower) + ",upperdir=" + escapeOpt(upper) + ",workdir=" + escapeOpt(work) +
+		",redirect_dir=off,metacopy=off,index=off"
+	if userxattr {
+		s += ",userxattr"
+	}
+	return s
+}
+
+func escapeOpt(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c == ',' || c == ':' || c == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
+}
+
+// FormatChanges writes the --dry-run listing: one line per change, "add
+// PATH", "replace PATH", "remove PATH", "mkdir PATH" or "chmod PATH". A
+// newline, another control character, a backslash or a byte that is not
+// UTF-8 in PATH is written \xNN, as ldwrap-stale writes it.
+func FormatChanges(w io.Writer, changes []Change) {
+	var b strings.Builder
+	for _, c := range changes {
+		b.WriteString(c.Kind.String())
+		b.WriteByte(' ')
+		b.WriteString(escape(c.Path))
+		b.WriteByte('\n')
+	}
+	io.WriteString(w, b.String())
+}
+
+// escape is ldwrap-stale's escaping of a path (stale/format.go).
+func escape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		c := s[i]
+		if (r == utf8.RuneError && n == 1) || c < 0x20 || c == 0x7f || c == '\\' {
+			fmt.Fprintf(&b, `\x%02x`, c)
+			i++
+			continue
+		}
+		b.WriteString(s[i : i+n])
+		i += n
+	}
+	return b.String()
+}
