@@ -44,7 +44,8 @@ type Stage struct {
 	Upper string // Dir/upper
 	Work  string // Dir/work
 
-	lock     int // a descriptor of Dir holding LOCK_EX; -1 once removed
+	lock     int    // a descriptor of Dir holding LOCK_EX; -1 once removed
+	prefix   string // the overlay's xattr namespace, set by Changes
 	replaced []rawio.Inode
 }
 
@@ -77,7 +78,7 @@ func (k Kind) String() string {
 	case DirAdded:
 		return "mkdir"
 	case MetaChanged:
-		return "chmod"
+		return "attrs"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -88,7 +89,7 @@ type Change struct {
 	Path string // the real path
 
 	upper string // the entry in upper/ that holds the new version ("" for Removed)
-	ino   uint64 // for Removed and MetaChanged: the real inode the change applies to
+	ino   uint64 // the real inode the change replaces, removes or changes
 	// moved is set on the entries below a DirAdded or a Replaced directory:
 	// the rename of that directory carries them, they are listed only.
 	moved bool
@@ -118,8 +119,10 @@ func (s *Stage) Replaced() []rawio.Inode { return s.replaced }
 
 // MountOptions is the option string of the overlay mount of lower with
 // upper and work (mount -t overlay overlay -o OPTIONS lower). Changes
-// reads upper/ by these rules: no redirect_dir (a renamed directory would
-// be an xattr pointing into the lower layer), no metacopy (a chmod would
+// reads upper/ by these rules: no redirects (a renamed directory would be
+// an xattr pointing into the lower layer; "nofollow" rather than "off",
+// which userxattr refuses, and a rename of a real directory fails with
+// EXDEV, on which mv copies), no metacopy (a chmod would
 // leave a file without its data in upper/), no index (hard links broken
 // on copy-up as without overlay's inode index, and no xattr written on
 // the lower layer). userxattr is for a mount in an unprivileged user
@@ -127,7 +130,7 @@ func (s *Stage) Replaced() []rawio.Inode { return s.replaced }
 // and backslashes in the paths are escaped as overlayfs reads them.
 func MountOptions(lower, upper, work string, userxattr bool) string {
 	s := "lowerdir=" + escapeOpt(lower) + ",upperdir=" + escapeOpt(upper) + ",workdir=" + escapeOpt(work) +
-		",redirect_dir=off,metacopy=off,index=off"
+		",redirect_dir=nofollow,metacopy=off,index=off"
 	if userxattr {
 		s += ",userxattr"
 	}
@@ -146,7 +149,7 @@ func escapeOpt(p string) string {
 }
 
 // FormatChanges writes the --dry-run listing: one line per change, "add
-// PATH", "replace PATH", "remove PATH", "mkdir PATH" or "chmod PATH". A
+// PATH", "replace PATH", "remove PATH", "mkdir PATH" or "attrs PATH". A
 // newline, another control character, a backslash or a byte that is not
 // UTF-8 in PATH is written \xNN, as ldwrap-stale writes it.
 func FormatChanges(w io.Writer, changes []Change) {
