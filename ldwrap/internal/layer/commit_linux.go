@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -63,8 +64,9 @@ func (s *Stage) Commit(changes []Change, opts CommitOptions) error {
 		warnf = nolog
 	}
 	j := &journal{root: s.Root, prefix: s.prefix, durable: opts.Durable}
-	var widen, places, trash, meta []op
-	var toSync []string // the new files and directories, where there is no syncfs
+	var places, trash []op
+	meta := map[string]op{} // the directories whose attributes the commit sets, by rel
+	var toSync []string     // the new files and directories, where there is no syncfs
 	s.replaced = nil
 	for _, c := range changes {
 		rel, err := s.rel(c.Path)
@@ -99,20 +101,22 @@ func (s *Stage) Commit(changes []Change, opts CommitOptions) error {
 					continue
 				}
 			}
-			places = append(places, op{opRename, u.Ino, rel})
+			places = append(places, op{opRename, u.Ino, 0, rel})
 		case Removed:
-			trash = append(trash, op{opTrash, c.ino, rel})
+			trash = append(trash, op{opTrash, c.ino, 0, rel})
 		case MetaChanged:
-			if os.Geteuid() != 0 {
-				widen = append(widen, op{opWiden, c.ino, rel})
+			var u unix.Stat_t
+			if err := rawio.Lstat(c.upper, &u); err != nil {
+				return &Error{"commit", c.Path, err}
 			}
-			meta = append(meta, op{opMeta, c.ino, rel})
+			meta[rel] = op{opMeta, c.ino, u.Mode & 0o7777, rel}
 		}
 	}
-	for i, k := 0, len(meta)-1; i < k; i, k = i+1, k-1 {
-		meta[i], meta[k] = meta[k], meta[i]
+	widen, err := s.widening(append(places, trash...), meta)
+	if err != nil {
+		return err
 	}
-	j.ops = append(append(append(widen, places...), trash...), meta...)
+	j.ops = append(append(append(widen, places...), trash...), metaOps(meta)...)
 	if len(j.ops) == 0 {
 		return nil
 	}
@@ -155,6 +159,61 @@ func (s *Stage) Commit(changes []Change, opts CommitOptions) error {
 	return nil
 }
 
+// widening opens up, for a user's commit, the directories that ops
+// rename into or out of and that their owner may not write or search (a
+// command may chmod u+w, write, chmod u-w; root needs none of it): in
+// upper/ at once (it is private), in the real tree by opWiden operations.
+// Each real one gets its final mode again at the end (meta).
+func (s *Stage) widening(ops []op, meta map[string]op) ([]op, error) {
+	if os.Geteuid() == 0 {
+		return nil, nil
+	}
+	var widen []op
+	seen := map[string]bool{}
+	for _, o := range ops {
+		parent := filepath.Dir(o.rel)
+		if parent == "." {
+			parent = ""
+		}
+		if seen[parent] {
+			continue
+		}
+		seen[parent] = true
+		real, up := filepath.Join(s.Root, parent), filepath.Join(s.Upper, parent)
+		var r, u unix.Stat_t
+		if err := rawio.Lstat(real, &r); err != nil {
+			return nil, &Error{"commit", real, err}
+		}
+		if r.Mode&0o300 != 0o300 {
+			widen = append(widen, op{opWiden, r.Ino, 0, parent})
+			if _, ok := meta[parent]; !ok {
+				meta[parent] = op{opMeta, r.Ino, r.Mode & 0o7777, parent}
+			}
+		}
+		if rawio.Lstat(up, &u) == nil && u.Mode&0o300 != 0o300 {
+			if err := rawio.Chmod(up, (u.Mode|0o300)&0o7777); err != nil {
+				return nil, &Error{"commit", real, err}
+			}
+		}
+	}
+	return widen, nil
+}
+
+// metaOps are the meta operations, children before parents: a
+// directory made read-only last.
+func metaOps(meta map[string]op) []op {
+	var rels []string
+	for rel := range meta {
+		rels = append(rels, rel)
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(rels))) // "a/b" before "a"
+	var ops []op
+	for _, rel := range rels {
+		ops = append(ops, meta[rel])
+	}
+	return ops
+}
+
 var verbs = map[string]string{opRename: "committed", opTouch: "identical; kept the old file, touched", opTrash: "removed", opMeta: "mode, owner and xattrs committed"}
 
 // replacing looks at the real file c replaces: under LDWRAP_SKIP_IDENTICAL
@@ -178,7 +237,7 @@ func (s *Stage) replacing(c Change, rel string, u *unix.Stat_t, opts CommitOptio
 		}
 		if same {
 			if opts.Skip == engine.KeepAndTouch {
-				return &op{opTouch, r.Ino, rel}, true, nil
+				return &op{opTouch, r.Ino, 0, rel}, true, nil
 			}
 			return nil, true, nil
 		}
@@ -242,14 +301,11 @@ func (s *Stage) apply(i int, o op, prefix string, replay bool) error {
 	case opTrash:
 		err = s.trash(i, real, &r)
 	case opWiden:
-		var u unix.Stat_t
-		if err = rawio.Lstat(up, &u); err == nil {
-			if add := u.Mode & 0o777 &^ r.Mode; add != 0 {
-				err = rawio.Chmod(real, (r.Mode|add)&0o7777)
-			}
+		if r.Mode&0o300 != 0o300 {
+			err = rawio.Chmod(real, (r.Mode|0o300)&0o7777)
 		}
 	case opMeta:
-		err = copyMeta(up, real, prefix)
+		err = copyMeta(up, real, prefix, o.mode)
 	}
 	if err != nil {
 		return &Error{o.kind, real, err}
@@ -319,10 +375,11 @@ func (s *Stage) trash(i int, path string, r *unix.Stat_t) error {
 	return err
 }
 
-// copyMeta gives the real directory real the owner, xattrs (ACLs) and mode
-// of the upper one up, the overlay's xattrs (prefix) aside. The mode comes
-// last: a chown clears the set-id bits, and an ACL sets the group bits.
-func copyMeta(up, real, prefix string) error {
+// copyMeta gives the real directory real the owner and xattrs (ACLs) of
+// the upper one up, the overlay's xattrs (prefix) aside, and mode (up's
+// before widening opened it up). The mode comes last: a chown clears the
+// set-id bits, and an ACL sets the group bits.
+func copyMeta(up, real, prefix string, mode uint32) error {
 	var u, r unix.Stat_t
 	if err := rawio.Lstat(up, &u); err != nil {
 		return err
@@ -338,7 +395,7 @@ func copyMeta(up, real, prefix string) error {
 	if err := copyXattrs(up, real, prefix); err != nil {
 		return err
 	}
-	return rawio.Chmod(real, u.Mode&0o7777)
+	return rawio.Chmod(real, mode)
 }
 
 // syncNew makes the new files and directories, and the journal, durable

@@ -116,7 +116,10 @@ func describe(t *testing.T, p string) string {
 		}
 		t.Fatal(err)
 	}
-	s := fmt.Sprintf("mode=%o uid=%d gid=%d nlink=%d", st.Mode, st.Uid, st.Gid, st.Nlink)
+	s := fmt.Sprintf("mode=%o uid=%d gid=%d", st.Mode, st.Uid, st.Gid)
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		s += fmt.Sprintf(" nlink=%d", st.Nlink) // a directory's is its subdirectories, each described
+	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFREG:
 		data, err := os.ReadFile(p)
@@ -129,8 +132,6 @@ func describe(t *testing.T, p string) string {
 		s += " -> " + dest
 	case unix.S_IFCHR, unix.S_IFBLK:
 		s += fmt.Sprintf(" rdev=%d", st.Rdev)
-	case unix.S_IFDIR:
-		s += fmt.Sprintf(" size=%d", 0)
 	}
 	x, err := xattrs(p, "")
 	if err != nil {

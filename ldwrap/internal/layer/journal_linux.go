@@ -36,11 +36,12 @@ type journal struct {
 type op struct {
 	kind string // one of the op* constants
 	ino  uint64 // the new inode (opRename), or the real one it applies to
+	mode uint32 // opMeta: the mode to set
 	rel  string
 }
 
 const (
-	opWiden  = "widen"  // add the write and search bits the new mode has (so that a user may rename in)
+	opWiden  = "widen"  // give root/rel's owner write and search permission (a user's commit renames there)
 	opRename = "rename" // upper/rel over root/rel (exchanged when one is a directory and the other not)
 	opTouch  = "touch"  // keep root/rel, mtime now (LDWRAP_SKIP_IDENTICAL=touch)
 	opTrash  = "trash"  // move root/rel into the stage's trash/ (a removal)
@@ -51,7 +52,7 @@ func (j *journal) encode() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s\nroot %s\nprefix %s\ndurable %t\n", journalMagic, strconv.Quote(j.root), strconv.Quote(j.prefix), j.durable)
 	for _, o := range j.ops {
-		fmt.Fprintf(&b, "%s %d %s\n", o.kind, o.ino, strconv.Quote(o.rel))
+		fmt.Fprintf(&b, "%s %d %o %s\n", o.kind, o.ino, o.mode, strconv.Quote(o.rel))
 	}
 	fmt.Fprintf(&b, "end %d\n", len(j.ops))
 	return b.Bytes()
@@ -84,8 +85,8 @@ func parseJournal(data []byte) (j *journal, ok bool) {
 		return nil, false
 	}
 	for _, line := range body {
-		f := strings.SplitN(line, " ", 3)
-		if len(f) != 3 {
+		f := strings.SplitN(line, " ", 4)
+		if len(f) != 4 {
 			return nil, false
 		}
 		switch f[0] {
@@ -97,11 +98,15 @@ func parseJournal(data []byte) (j *journal, ok bool) {
 		if err != nil {
 			return nil, false
 		}
-		rel, err := strconv.Unquote(f[2])
-		if err != nil || rel != filepath.Clean("/" + rel)[1:] && rel != "" {
+		mode, err := strconv.ParseUint(f[2], 8, 32)
+		if err != nil {
 			return nil, false
 		}
-		j.ops = append(j.ops, op{f[0], ino, rel})
+		rel, err := strconv.Unquote(f[3])
+		if err != nil || rel != "" && filepath.Clean("/" + rel)[1:] != rel {
+			return nil, false
+		}
+		j.ops = append(j.ops, op{f[0], ino, uint32(mode), rel})
 	}
 	return j, true
 }
