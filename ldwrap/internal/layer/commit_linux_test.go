@@ -40,6 +40,8 @@ var differentialCases = []struct {
 		"remove R/d/sub\nmkdir R/d/sub2\nadd R/d/sub2/old2\nremove R/g\nadd R/moved\n"},
 	{"read-only directory", `chmod 755 ro && echo y > ro/y && chmod 555 ro`, "add R/ro/y\n"},
 	{"fifo", `mkfifo fifo`, "add R/fifo\n"},
+	{"odd names", `echo a > "$(printf 'nl\nx')" && echo b > 'back\slash' && mv f 'sp ace'`,
+		"add R/back\\x5cslash\nremove R/f\nadd R/nl\\x0ax\nadd R/sp ace\n"},
 	{"remove and remake", `rm -rf ro && mkdir ro && chmod 700 ro`, "attrs R/ro\nremove R/ro/x\n"},
 }
 

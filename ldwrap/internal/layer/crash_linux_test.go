@@ -80,7 +80,7 @@ func crashChild(at string) int {
 // over a file and a file over a directory, a mode.
 const crashScript = `echo new > f && echo added > added && rm g && rm -rf d && mkdir -p n/a && echo x > n/a/x &&
 ln -s f newlink && chmod 700 acl && rm k && mkdir k && echo y > k/y && echo z >> sparse && cp -a withx withx2 &&
-mkdir sgid/sub && rm -rf ro && echo file > ro && ln h h2`
+mkdir sgid/sub && rm -rf ro && echo file > ro && ln h h2 && echo odd > "$(printf 'new\nline')"`
 
 // A commit killed (SIGKILL) at each point between its operations: while it
 // is stopped there, every path is old or new, none missing; after the
