@@ -2,6 +2,7 @@ package layer
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -229,5 +230,18 @@ func TestPrepareRefuses(t *testing.T) {
 	}
 	if _, err := Prepare(filepath.Join(t.TempDir(), "none")); err == nil {
 		t.Errorf("Prepare of a missing root succeeded")
+	}
+}
+
+// A bind mount of a directory of the same filesystem is a mount point
+// too: a rename out of it fails with EXDEV.
+func TestPrepareRefusesBindMount(t *testing.T) {
+	needOverlay(t)
+	root := filepath.Join(t.TempDir(), "tree")
+	os.Mkdir(root, 0o755)
+	cmd := exec.Command("unshare", "-m", "sh", "-c", `mount --make-rprivate / && mount --bind "$1" "$1" && exec "$2" -test.run=^$`, "sh", root, os.Args[0])
+	cmd.Env = append(os.Environ(), bindProbeEnv+"="+root)
+	if out, err := cmd.CombinedOutput(); err != nil || string(out) != "refused\n" {
+		t.Errorf("Prepare of a bind mount: %v: %s", err, out)
 	}
 }

@@ -2,6 +2,7 @@ package layer
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -20,6 +21,7 @@ const (
 	crashAtEnv     = "LDWRAP_LAYER_TEST_CRASH_AT"
 	crashRootEnv   = "LDWRAP_LAYER_TEST_ROOT"
 	crashScriptEnv = "LDWRAP_LAYER_TEST_SCRIPT"
+	bindProbeEnv   = "LDWRAP_LAYER_TEST_BIND_ROOT"
 )
 
 func TestMain(m *testing.M) {
@@ -28,6 +30,18 @@ func TestMain(m *testing.M) {
 	}
 	if os.Getenv(nonRootEnv) != "" {
 		os.Exit(nonRootChild())
+	}
+	if root := os.Getenv(bindProbeEnv); root != "" {
+		// Run with root bind-mounted on itself (TestPrepareRefusesBindMount).
+		if s, err := Prepare(root); err == nil {
+			s.Remove()
+			fmt.Println("prepared")
+		} else if errors.Is(err, errMount) {
+			fmt.Println("refused")
+		} else {
+			fmt.Println(err)
+		}
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }

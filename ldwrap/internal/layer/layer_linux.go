@@ -51,6 +51,26 @@ func resolveRoot(root string) (string, error) {
 
 func nolog(string, ...interface{}) {}
 
+// sameMount says whether a and b are on one mount. One device is not
+// enough: rename(2) fails with EXDEV between two bind mounts of one
+// filesystem. Kernels before 5.8 do not say (no STATX_MNT_ID): the device
+// check alone stands there.
+func sameMount(a, b string) bool {
+	var x, y unix.Statx_t
+	for _, s := range []struct {
+		path string
+		stx  *unix.Statx_t
+	}{{a, &x}, {b, &y}} {
+		err := rawio.IgnoringEINTR(func() error {
+			return unix.Statx(unix.AT_FDCWD, s.path, unix.AT_SYMLINK_NOFOLLOW, unix.STATX_MNT_ID, s.stx)
+		})
+		if err != nil || s.stx.Mask&unix.STATX_MNT_ID == 0 {
+			return true
+		}
+	}
+	return x.Mnt_id == y.Mnt_id
+}
+
 // Prepare finishes or sweeps what a killed run on root left (as Recover),
 // then makes root's staging layer: Dir beside root, on its filesystem,
 // with upper/ and work/. upper/ gets root's mode, owner, xattrs (ACLs) and
@@ -80,7 +100,7 @@ func PrepareWith(root string, logf func(string, ...interface{})) (*Stage, error)
 	if err := rawio.Stat(filepath.Dir(real), &pst); err != nil {
 		return nil, &Error{"stage", real, err}
 	}
-	if pst.Dev != st.Dev {
+	if pst.Dev != st.Dev || !sameMount(real, filepath.Dir(real)) {
 		return nil, &Error{"stage", real, errMount}
 	}
 	dir := stageDir(real)
