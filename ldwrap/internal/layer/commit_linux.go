@@ -43,15 +43,25 @@ var afterOp func(i int)
 // name only (the others keep the old content, as after install(1)):
 // opts.Warnf says so.
 //
-// The operations are first written to a journal in the stage. A crash
-// (SIGKILL, power cut with opts.Durable) after that leaves every path old
-// or new, and the next Prepare or Recover on the root finishes the commit;
-// a crash before it leaves every path old. With opts.Durable or Ordered
-// the new files and the journal are made durable before the first rename
-// (one syncfs(2), as the engine does); with Durable the renames after.
+// The operations are first written to a journal in the stage. A kill
+// (SIGKILL) after that leaves every path old or new, and the next Prepare
+// or Recover on the root finishes the commit; a kill before it leaves
+// every path old, and the next run removes the stage.
+//
+// Durability: a kill loses nothing from the page cache, so the journal
+// needs no sync against one. A power cut is another matter: a rename made
+// durable before the journal would leave a commit nobody can finish. So
+// with opts.Durable or Ordered the one syncfs(2) that makes the new files
+// durable before the first rename (as the engine does) comes after the
+// journal is written, and covers it: no sync of its own. With Durable the
+// operations are made durable after, by a second syncfs; the removal of
+// the journal is not (a replay of a finished journal does nothing: every
+// operation checks the inode it expects). Without either, a power cut
+// may lose the journal, and some renames with it: each path is still old
+// or new, but the set may be part done.
 //
 // An error stops the commit where it is: the paths done are new, the rest
-// old; the journal is removed, so nothing finishes it later.
+// old. The journal is removed, so that no later run repeats the error.
 func (s *Stage) Commit(changes []Change, opts CommitOptions) error {
 	if s.lock < 0 {
 		return &Error{"commit", s.Root, errRemoved}

@@ -56,7 +56,8 @@ func needOverlay(t *testing.T) {
 	}
 }
 
-// overlayScript mounts the overlay of s in a private mount namespace, runs
+// overlayScript mounts the overlay of s (volatile, as ldwrap-run mounts it)
+// in a private mount namespace, runs
 // script with sh -e in the root (entered after the mount, by its path:
 // an inherited working directory would bypass the overlay), and unmounts.
 const overlayScript = `mount --make-rprivate / && mount -t overlay overlay -o "$1" "$2" || exit 125
@@ -65,7 +66,7 @@ cd / && umount "$2" || exit 125
 exit $st`
 
 func overlayCmd(s *Stage, script string, userxattr bool) *exec.Cmd {
-	return exec.Command("unshare", "-m", "sh", "-c", overlayScript, "sh", MountOptions(s.Root, s.Upper, s.Work, userxattr), s.Root, script)
+	return exec.Command("unshare", "-m", "sh", "-c", overlayScript, "sh", MountOptions(s.Root, s.Upper, s.Work, userxattr)+",volatile", s.Root, script)
 }
 
 // runInOverlay runs script in s's overlay, and fails the test if it fails.

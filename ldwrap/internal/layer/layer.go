@@ -7,6 +7,14 @@
 //
 // The mount, the namespaces and the command are the caller's; this package
 // touches only the stage and the real tree.
+//
+// Where the committed tree differs from what the bare command leaves, it
+// is in inode numbers, never in names, content or attributes: overlayfs
+// copies a real file up before any change, so a file moved (mv) or given
+// a second name (ln) inside the root is a new inode under both names, and
+// a real file's other hard links outside upper/ keep the old content; a
+// directory removed and made again keeps its inode. Directory times are
+// the commit's.
 package layer
 
 import (
@@ -119,15 +127,21 @@ func (s *Stage) Replaced() []rawio.Inode { return s.replaced }
 
 // MountOptions is the option string of the overlay mount of lower with
 // upper and work (mount -t overlay overlay -o OPTIONS lower). Changes
-// reads upper/ by these rules: no redirects (a renamed directory would be
-// an xattr pointing into the lower layer; "nofollow" rather than "off",
-// which userxattr refuses, and a rename of a real directory fails with
-// EXDEV, on which mv copies), no metacopy (a chmod would
-// leave a file without its data in upper/), no index (hard links broken
-// on copy-up as without overlay's inode index, and no xattr written on
-// the lower layer). userxattr is for a mount in an unprivileged user
-// namespace: the overlay's xattrs are then user.overlay.*. Commas, colons
-// and backslashes in the paths are escaped as overlayfs reads them.
+// reads upper/ by these rules:
+//
+//   - redirect_dir=nofollow: a renamed real directory would otherwise be
+//     an xattr pointing into the lower layer; without it the rename fails
+//     with EXDEV, on which mv copies. ("off" would follow redirects, and
+//     userxattr refuses it.)
+//   - metacopy=off: a chmod would otherwise leave a file without its data
+//     in upper/.
+//   - index=off: no xattr written on the lower layer; a copy-up breaks a
+//     real file's hard links (see Commit).
+//
+// userxattr is for a mount in an unprivileged user namespace: overlayfs's
+// xattrs are then user.overlay.*. The caller may add "volatile": a
+// durable Commit syncs upper/ itself before its first rename. Commas,
+// colons and backslashes in the paths are escaped as overlayfs reads them.
 func MountOptions(lower, upper, work string, userxattr bool) string {
 	s := "lowerdir=" + escapeOpt(lower) + ",upperdir=" + escapeOpt(upper) + ",workdir=" + escapeOpt(work) +
 		",redirect_dir=nofollow,metacopy=off,index=off"

@@ -27,7 +27,7 @@ func nonRootChild() int {
 		fmt.Println(err)
 		return 2
 	}
-	cmd := exec.Command("unshare", "-Urm", "sh", "-c", overlayScript, "sh", MountOptions(s.Root, s.Upper, s.Work, true), s.Root, os.Getenv(crashScriptEnv))
+	cmd := exec.Command("unshare", "-Urm", "sh", "-c", overlayScript, "sh", MountOptions(s.Root, s.Upper, s.Work, true)+",volatile", s.Root, os.Getenv(crashScriptEnv))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		fmt.Printf("in the overlay: %v: %s\n", err, out)
 		return 2
