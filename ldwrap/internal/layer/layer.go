@@ -9,12 +9,11 @@
 // touches only the stage and the real tree.
 //
 // Where the committed tree differs from what the bare command leaves, it
-// is in inode numbers, never in names, content or attributes: overlayfs
-// copies a real file up before any change, so a file moved (mv) or given
-// a second name (ln) inside the root is a new inode under both names, and
-// a real file's other hard links outside upper/ keep the old content; a
-// directory removed and made again keeps its inode. Directory times are
-// the commit's.
+// is in inodes: overlayfs copies a real file up before any change, so a
+// file moved (mv) or given a second name (ln) inside the root is a new
+// inode under its names, and a changed file's other hard links keep the
+// old content, as after install(1); a directory removed and made again
+// keeps its inode. Directory times are the commit's.
 package layer
 
 import (
