@@ -18,8 +18,8 @@ import (
 var errGone = errors.New("its new version is no longer in the staging layer")
 
 // afterOp, when a test sets it, is called after each operation a commit
-// applies, with its index, and before the journal is written (-2) and
-// after (-1): the crash tests stop the process there.
+// or a replay applies, with its index, and before a commit writes its
+// journal (-2) and after (-1): the crash tests stop the process there.
 var afterOp func(i int)
 
 // Commit applies changes (from Changes) to the real tree:
@@ -473,6 +473,9 @@ func (s *Stage) replay(j *journal) error {
 	for i, o := range j.ops {
 		if err := s.apply(i, o, j.prefix, true); err != nil {
 			return err
+		}
+		if afterOp != nil {
+			afterOp(i)
 		}
 	}
 	if j.durable {
