@@ -2,6 +2,7 @@ package layer
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -23,7 +24,7 @@ const (
 var (
 	errSlash   = errors.New("the root directory has no parent to stage beside")
 	errMount   = errors.New("a mount point: its staging layer would be on another filesystem")
-	errNotOurs = errors.New("the staging directory exists and is not this user's")
+	errNotOurs = errors.New("is not this user's staging directory")
 	errBusy    = errors.New("cannot lock the staging directory")
 	errRemoved = errors.New("the stage was removed")
 )
@@ -165,7 +166,7 @@ func lockStage(dir string, create bool, waiting func()) (int, error) {
 		case err == unix.ENOENT:
 			return -1, nil
 		case err == unix.ELOOP || err == unix.ENOTDIR:
-			return -1, errNotOurs
+			return -1, fmt.Errorf("%s %w", dir, errNotOurs)
 		case err != nil:
 			return -1, err
 		}
@@ -176,7 +177,7 @@ func lockStage(dir string, create bool, waiting func()) (int, error) {
 		}
 		if st.Uid != uint32(os.Geteuid()) {
 			unix.Close(fd)
-			return -1, errNotOurs
+			return -1, fmt.Errorf("%s %w", dir, errNotOurs)
 		}
 		err = flock(fd, unix.LOCK_EX|unix.LOCK_NB)
 		if err == unix.EWOULDBLOCK {

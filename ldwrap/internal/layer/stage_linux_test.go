@@ -226,3 +226,27 @@ func TestJournalRoundTrip(t *testing.T) {
 		t.Errorf("a journal naming ../d parses")
 	}
 }
+
+// A staging directory's name taken by another user's entry is refused,
+// and named; the entry is left alone.
+func TestPrepareRefusesAnotherUsersStage(t *testing.T) {
+	needRoot(t)
+	root := filepath.Join(t.TempDir(), "tree")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	planted := stageDir(root)
+	if err := os.Mkdir(planted, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(planted, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Prepare(root)
+	if err == nil || err.Error() != "stage "+root+": "+planted+" is not this user's staging directory" {
+		t.Errorf("Prepare: %v", err)
+	}
+	if _, err := os.Stat(planted); err != nil {
+		t.Errorf("the planted directory: %v", err)
+	}
+}
