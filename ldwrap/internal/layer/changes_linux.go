@@ -34,16 +34,16 @@ import (
 // overlayfs's own xattrs are left out of every comparison.
 func (s *Stage) Changes(userxattr bool) ([]Change, error) {
 	if s.lock < 0 {
-		return nil, &Error{"commit", s.Root, errRemoved}
+		return nil, fail("commit", s.Root, errRemoved)
 	}
 	s.prefix = overlayPrefix(userxattr)
 	w := &walker{s: s}
 	var u, r unix.Stat_t
 	if err := rawio.Lstat(s.Upper, &u); err != nil {
-		return nil, &Error{"read", s.Upper, err}
+		return nil, fail("read", s.Upper, err)
 	}
 	if err := rawio.Lstat(s.Root, &r); err != nil {
-		return nil, &Error{"read", s.Root, err}
+		return nil, fail("read", s.Root, err)
 	}
 	if err := w.dir("", &u, &r); err != nil {
 		return nil, err
@@ -76,7 +76,7 @@ func (w *walker) dir(rel string, u, r *unix.Stat_t) error {
 	}
 	names, err := rawio.ReadDirNames(up)
 	if err != nil {
-		return &Error{"read", up, err}
+		return fail("read", up, err)
 	}
 	inUpper := map[string]bool{}
 	for _, n := range names {
@@ -86,7 +86,7 @@ func (w *walker) dir(rel string, u, r *unix.Stat_t) error {
 	if err == nil && string(opaque) == "y" {
 		realNames, err := rawio.ReadDirNames(real)
 		if err != nil {
-			return &Error{"read", real, err}
+			return fail("read", real, err)
 		}
 		for _, n := range realNames {
 			if !inUpper[n] {
@@ -94,14 +94,14 @@ func (w *walker) dir(rel string, u, r *unix.Stat_t) error {
 			}
 		}
 	} else if err != nil && err != unix.ENODATA && !notSupported(err) {
-		return &Error{"read", up, err}
+		return fail("read", up, err)
 	}
 	sort.Strings(names)
 	for _, n := range names {
 		if !inUpper[n] {
 			var st unix.Stat_t
 			if err := rawio.Lstat(filepath.Join(real, n), &st); err != nil {
-				return &Error{"read", filepath.Join(real, n), err}
+				return fail("read", filepath.Join(real, n), err)
 			}
 			w.add(Removed, filepath.Join(rel, n), st.Ino, false)
 			continue
@@ -118,11 +118,11 @@ func (w *walker) entry(rel string) error {
 	up, real := filepath.Join(w.s.Upper, rel), filepath.Join(w.s.Root, rel)
 	var u, r unix.Stat_t
 	if err := rawio.Lstat(up, &u); err != nil {
-		return &Error{"read", up, err}
+		return fail("read", up, err)
 	}
 	err := rawio.Lstat(real, &r)
 	if err != nil && err != unix.ENOENT && err != unix.ENOTDIR {
-		return &Error{"read", real, err}
+		return fail("read", real, err)
 	}
 	present := err == nil
 	uDir, rDir := isDir(&u), present && isDir(&r)
@@ -161,13 +161,13 @@ func (w *walker) moved(rel string) error {
 	up := filepath.Join(w.s.Upper, rel)
 	names, err := rawio.ReadDirNames(up)
 	if err != nil {
-		return &Error{"read", up, err}
+		return fail("read", up, err)
 	}
 	sort.Strings(names)
 	for _, n := range names {
 		var st unix.Stat_t
 		if err := rawio.Lstat(filepath.Join(up, n), &st); err != nil {
-			return &Error{"read", filepath.Join(up, n), err}
+			return fail("read", filepath.Join(up, n), err)
 		}
 		switch {
 		case isWhiteout(&st):
@@ -201,11 +201,11 @@ func sameMeta(up, real string, u, r *unix.Stat_t, prefix string) (bool, error) {
 	}
 	ux, err := xattrs(up, prefix)
 	if err != nil {
-		return false, &Error{"read", up, err}
+		return false, fail("read", up, err)
 	}
 	rx, err := xattrs(real, "")
 	if err != nil {
-		return false, &Error{"read", real, err}
+		return false, fail("read", real, err)
 	}
 	return sameXattrs(ux, rx), nil
 }
@@ -223,22 +223,22 @@ func unchanged(up, real string, u, r *unix.Stat_t, prefix string) (bool, error) 
 	case unix.S_IFLNK:
 		a, err := rawio.Readlink(up)
 		if err != nil {
-			return false, &Error{"read", up, err}
+			return false, fail("read", up, err)
 		}
 		b, err := rawio.Readlink(real)
 		if err != nil {
-			return false, &Error{"read", real, err}
+			return false, fail("read", real, err)
 		}
 		return a == b, nil
 	case unix.S_IFREG:
 		fd, err := rawio.Open(up, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
 		if err != nil {
-			return false, &Error{"read", up, err}
+			return false, fail("read", up, err)
 		}
 		defer unix.Close(fd)
 		same, err := copyfile.SameContent(fd, real)
 		if err != nil {
-			return false, &Error{"compare", real, err}
+			return false, fail("compare", real, err)
 		}
 		return same, nil
 	}

@@ -64,7 +64,7 @@ var afterOp func(i int)
 // old. The journal is removed, so that no later run repeats the error.
 func (s *Stage) Commit(changes []Change, opts CommitOptions) error {
 	if s.lock < 0 {
-		return &Error{"commit", s.Root, errRemoved}
+		return fail("commit", s.Root, errRemoved)
 	}
 	logf, warnf := opts.Logf, opts.Warnf
 	if logf == nil {
@@ -87,10 +87,10 @@ func (s *Stage) Commit(changes []Change, opts CommitOptions) error {
 		case Added, Replaced, DirAdded:
 			var u unix.Stat_t
 			if err := rawio.Lstat(c.upper, &u); err != nil {
-				return &Error{"commit", c.Path, err}
+				return fail("commit", c.Path, err)
 			}
 			if err := stripOverlay(c.upper, s.prefix); err != nil {
-				return &Error{"commit", c.Path, err}
+				return fail("commit", c.Path, err)
 			}
 			if isRegular(&u) || isDir(&u) {
 				toSync = append(toSync, c.upper)
@@ -117,7 +117,7 @@ func (s *Stage) Commit(changes []Change, opts CommitOptions) error {
 		case MetaChanged:
 			var u unix.Stat_t
 			if err := rawio.Lstat(c.upper, &u); err != nil {
-				return &Error{"commit", c.Path, err}
+				return fail("commit", c.Path, err)
 			}
 			meta[rel] = op{opMeta, c.ino, u.Mode & 0o7777, rel}
 		}
@@ -135,7 +135,7 @@ func (s *Stage) Commit(changes []Change, opts CommitOptions) error {
 		afterOp(-2)
 	}
 	if err := writeJournal(s.Dir, j); err != nil {
-		return &Error{"write", jpath, err}
+		return fail("write", jpath, err)
 	}
 	if opts.Durable || opts.Ordered {
 		if err := s.syncNew(toSync); err != nil {
@@ -164,7 +164,7 @@ func (s *Stage) Commit(changes []Change, opts CommitOptions) error {
 		}
 	}
 	if err := rawio.Unlink(jpath); err != nil {
-		return &Error{"remove", jpath, err}
+		return fail("remove", jpath, err)
 	}
 	return nil
 }
@@ -192,7 +192,7 @@ func (s *Stage) widening(ops []op, meta map[string]op) ([]op, error) {
 		real, up := filepath.Join(s.Root, parent), filepath.Join(s.Upper, parent)
 		var r, u unix.Stat_t
 		if err := rawio.Lstat(real, &r); err != nil {
-			return nil, &Error{"commit", real, err}
+			return nil, fail("commit", real, err)
 		}
 		if r.Mode&0o300 != 0o300 {
 			widen = append(widen, op{opWiden, r.Ino, 0, parent})
@@ -202,7 +202,7 @@ func (s *Stage) widening(ops []op, meta map[string]op) ([]op, error) {
 		}
 		if rawio.Lstat(up, &u) == nil && u.Mode&0o300 != 0o300 {
 			if err := rawio.Chmod(up, (u.Mode|0o300)&0o7777); err != nil {
-				return nil, &Error{"commit", real, err}
+				return nil, fail("commit", real, err)
 			}
 		}
 	}
@@ -238,12 +238,12 @@ func (s *Stage) replacing(c Change, rel string, u *unix.Stat_t, opts CommitOptio
 	if isRegular(u) && opts.Skip != engine.AlwaysReplace && u.Size == r.Size && u.Mode == r.Mode && u.Uid == r.Uid && u.Gid == r.Gid {
 		fd, err := rawio.Open(c.upper, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err != nil {
-			return nil, false, &Error{"compare", c.Path, err}
+			return nil, false, fail("compare", c.Path, err)
 		}
 		same, err := copyfile.SameContent(fd, c.Path)
 		unix.Close(fd)
 		if err != nil {
-			return nil, false, &Error{"compare", c.Path, err}
+			return nil, false, fail("compare", c.Path, err)
 		}
 		if same {
 			if opts.Skip == engine.KeepAndTouch {
@@ -264,7 +264,7 @@ func (s *Stage) rel(path string) (string, error) {
 		return "", nil
 	}
 	if !strings.HasPrefix(path, s.Root+"/") {
-		return "", &Error{"commit", path, errors.New("not under " + s.Root)}
+		return "", fail("commit", path, errors.New("not under "+s.Root))
 	}
 	return path[len(s.Root)+1:], nil
 }
@@ -277,7 +277,7 @@ func (s *Stage) apply(i int, o op, prefix string, replay bool) error {
 	var r unix.Stat_t
 	err := rawio.Lstat(real, &r)
 	if err != nil && err != unix.ENOENT {
-		return &Error{"commit", real, err}
+		return fail("commit", real, err)
 	}
 	present := err == nil
 	if o.kind == opRename {
@@ -289,7 +289,7 @@ func (s *Stage) apply(i int, o op, prefix string, replay bool) error {
 			if replay {
 				return nil
 			}
-			return &Error{"commit", real, errGone}
+			return fail("commit", real, errGone)
 		}
 		if present && isDir(&r) != isDir(&u) {
 			err = s.exchange(i, up, real)
@@ -297,7 +297,7 @@ func (s *Stage) apply(i int, o op, prefix string, replay bool) error {
 			err = renameDir(up, real, &u)
 		}
 		if err != nil {
-			return &Error{"rename", real, err}
+			return fail("rename", real, err)
 		}
 		return nil
 	}
@@ -318,7 +318,7 @@ func (s *Stage) apply(i int, o op, prefix string, replay bool) error {
 		err = copyMeta(up, real, prefix, o.mode)
 	}
 	if err != nil {
-		return &Error{o.kind, real, err}
+		return fail(o.kind, real, err)
 	}
 	return nil
 }
@@ -414,17 +414,17 @@ func copyMeta(up, real, prefix string, mode uint32) error {
 func (s *Stage) syncNew(paths []string) error {
 	if ok, err := engine.SyncFS(s.lock); ok {
 		if err != nil {
-			return &Error{"sync", s.Dir, err}
+			return fail("sync", s.Dir, err)
 		}
 		return nil
 	}
 	for _, p := range append(paths, filepath.Join(s.Dir, journalName)) {
 		if err := syncPath(p); err != nil {
-			return &Error{"sync", p, err}
+			return fail("sync", p, err)
 		}
 	}
 	if err := engine.SyncDir(s.Dir); err != nil {
-		return &Error{"sync", s.Dir, err}
+		return fail("sync", s.Dir, err)
 	}
 	return nil
 }
@@ -434,7 +434,7 @@ func (s *Stage) syncNew(paths []string) error {
 func (s *Stage) syncApplied(ops []op) error {
 	if ok, err := engine.SyncFS(s.lock); ok {
 		if err != nil {
-			return &Error{"sync", s.Root, err}
+			return fail("sync", s.Root, err)
 		}
 		return nil
 	}
@@ -452,7 +452,7 @@ func (s *Stage) syncApplied(ops []op) error {
 	}
 	for _, d := range dirs {
 		if err := engine.SyncDir(d); err != nil && err != unix.ENOENT {
-			return &Error{"sync", d, err}
+			return fail("sync", d, err)
 		}
 	}
 	return nil

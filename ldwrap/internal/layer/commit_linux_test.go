@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
 )
 
 // The commit gives the tree the bare command gives: each script runs bare
@@ -88,9 +90,7 @@ func TestCommitDifferential(t *testing.T) {
 // reading the old content. A file only copied up keeps its inode.
 func TestReplaceIsNewInodeAndCopyUpKeepsIt(t *testing.T) {
 	needOverlay(t)
-	root := filepath.Join(t.TempDir(), "tree")
-	os.Mkdir(root, 0o755)
-	fixture(t, root)
+	root := fixtureRoot(t)
 	f, g := filepath.Join(root, "f"), filepath.Join(root, "g")
 	oldF, oldG := inode(t, f), inode(t, g)
 	held, err := os.Open(f)
@@ -98,19 +98,7 @@ func TestReplaceIsNewInodeAndCopyUpKeepsIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer held.Close()
-	s, err := Prepare(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Remove()
-	runInOverlay(t, s, `echo new > f && : >> g && chmod 644 g`, false)
-	changes, err := s.Changes(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Commit(changes, CommitOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	s := commitScript(t, root, `echo new > f && : >> g && chmod 644 g`, CommitOptions{})
 	if got := inode(t, f); got == oldF {
 		t.Errorf("f kept its inode %d", got)
 	}
@@ -134,22 +122,8 @@ func TestReplaceIsNewInodeAndCopyUpKeepsIt(t *testing.T) {
 // as holes, and the commit renames the copy.
 func TestSparseStaysSparse(t *testing.T) {
 	needOverlay(t)
-	root := filepath.Join(t.TempDir(), "tree")
-	os.Mkdir(root, 0o755)
-	fixture(t, root)
-	s, err := Prepare(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Remove()
-	runInOverlay(t, s, `echo z >> sparse`, false)
-	changes, err := s.Changes(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Commit(changes, CommitOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	root := fixtureRoot(t)
+	commitScript(t, root, `echo z >> sparse`, CommitOptions{})
 	var st unix.Stat_t
 	if err := unix.Stat(filepath.Join(root, "sparse"), &st); err != nil {
 		t.Fatal(err)
@@ -165,24 +139,10 @@ func TestSparseStaysSparse(t *testing.T) {
 // at the name the command wrote only, as a rename does: Warnf says so.
 func TestHardLinks(t *testing.T) {
 	needOverlay(t)
-	root := filepath.Join(t.TempDir(), "tree")
-	os.Mkdir(root, 0o755)
-	fixture(t, root)
-	s, err := Prepare(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Remove()
-	runInOverlay(t, s, `ln g g2 && echo more >> hl1`, false)
-	changes, err := s.Changes(false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := fixtureRoot(t)
 	var warnings []string
 	warnf := func(f string, a ...interface{}) { warnings = append(warnings, f) }
-	if err := s.Commit(changes, CommitOptions{Warnf: warnf}); err != nil {
-		t.Fatal(err)
-	}
+	commitScript(t, root, `ln g g2 && echo more >> hl1`, CommitOptions{Warnf: warnf})
 	if a, b := inode(t, filepath.Join(root, "g")), inode(t, filepath.Join(root, "g2")); a != b {
 		t.Errorf("g and g2 are inodes %d and %d", a, b)
 	}
@@ -198,24 +158,10 @@ func TestHardLinks(t *testing.T) {
 // inode.
 func TestSkipIdentical(t *testing.T) {
 	needOverlay(t)
-	root := filepath.Join(t.TempDir(), "tree")
-	os.Mkdir(root, 0o755)
-	fixture(t, root)
+	root := fixtureRoot(t)
 	f := filepath.Join(root, "f")
 	old := inode(t, f)
-	s, err := Prepare(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Remove()
-	runInOverlay(t, s, `cat f > f.tmp && cat f.tmp > f && rm f.tmp`, false)
-	changes, err := s.Changes(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Commit(changes, CommitOptions{Skip: 1}); err != nil {
-		t.Fatal(err)
-	}
+	commitScript(t, root, `cat f > f.tmp && cat f.tmp > f && rm f.tmp`, CommitOptions{Skip: engine.KeepAndTouch})
 	if got := inode(t, f); got != old {
 		t.Errorf("f is a new inode %d (was %d)", got, old)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,6 +48,35 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// stageAndCommit prepares root, runs script in its overlay (in an
+// unprivileged user namespace under userxattr), commits what it changed,
+// listed on listing when set, and removes the stage, as ldwrap-run does.
+func stageAndCommit(root, script string, userxattr bool, listing io.Writer) error {
+	s, err := Prepare(root)
+	if err != nil {
+		return err
+	}
+	defer s.Remove()
+	cmd := overlayCmd(s, script, userxattr)
+	if userxattr {
+		cmd = overlayCmdIn("-Urm", s, script, userxattr)
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("in the overlay: %v: %s", err, out)
+	}
+	changes, err := s.Changes(userxattr)
+	if err != nil {
+		return err
+	}
+	if listing != nil {
+		FormatChanges(listing, changes)
+	}
+	if err := s.Commit(changes, CommitOptions{Durable: true}); err != nil {
+		return err
+	}
+	return s.Remove()
+}
+
 // crashChild prepares the root, runs the script in its overlay and
 // commits, printing "paused" where it was told to stop, or "done" when the
 // commit had no such point. With recoverAtEnv set, it recovers the root
@@ -74,25 +104,7 @@ func crashChild(at string) int {
 		fmt.Println("done")
 		return 0
 	}
-	s, err := Prepare(root)
-	if err != nil {
-		fmt.Println(err)
-		return 2
-	}
-	if out, err := overlayCmd(s, os.Getenv(crashScriptEnv), false).CombinedOutput(); err != nil {
-		fmt.Printf("in the overlay: %v: %s\n", err, out)
-		return 2
-	}
-	changes, err := s.Changes(false)
-	if err != nil {
-		fmt.Println(err)
-		return 2
-	}
-	if err := s.Commit(changes, CommitOptions{Durable: true}); err != nil {
-		fmt.Println(err)
-		return 2
-	}
-	if err := s.Remove(); err != nil {
+	if err := stageAndCommit(root, os.Getenv(crashScriptEnv), false, nil); err != nil {
 		fmt.Println(err)
 		return 2
 	}

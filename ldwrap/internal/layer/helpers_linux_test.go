@@ -66,7 +66,13 @@ cd / && umount "$2" || exit 125
 exit $st`
 
 func overlayCmd(s *Stage, script string, userxattr bool) *exec.Cmd {
-	return exec.Command("unshare", "-m", "sh", "-c", overlayScript, "sh", MountOptions(s.Root, s.Upper, s.Work, userxattr)+",volatile", s.Root, script)
+	return overlayCmdIn("-m", s, script, userxattr)
+}
+
+// overlayCmdIn is overlayCmd with the namespaces of unshare's flags: -Urm
+// for a user's mount.
+func overlayCmdIn(flags string, s *Stage, script string, userxattr bool) *exec.Cmd {
+	return exec.Command("unshare", flags, "sh", "-c", overlayScript, "sh", MountOptions(s.Root, s.Upper, s.Work, userxattr)+",volatile", s.Root, script)
 }
 
 // runInOverlay runs script in s's overlay, and fails the test if it fails.
@@ -75,6 +81,37 @@ func runInOverlay(t *testing.T, s *Stage, script string, userxattr bool) {
 	if out, err := overlayCmd(s, script, userxattr).CombinedOutput(); err != nil {
 		t.Fatalf("in the overlay: %s: %v\n%s", script, err, out)
 	}
+}
+
+// commitScript runs script in the overlay of a new stage of root, and
+// commits what it changed.
+func commitScript(t *testing.T, root, script string, opts CommitOptions) *Stage {
+	t.Helper()
+	s, err := Prepare(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Remove() })
+	runInOverlay(t, s, script, false)
+	changes, err := s.Changes(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(changes, opts); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// fixtureRoot is a fixture in a new directory.
+func fixtureRoot(t *testing.T) string {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "tree")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fixture(t, root)
+	return root
 }
 
 // runBare runs script with sh -e in dir, the control.

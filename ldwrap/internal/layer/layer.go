@@ -21,26 +21,21 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/stale"
 )
 
 // ErrUnsupported is what every operation answers where there is no
 // overlayfs: the caller runs in argument mode instead.
 var ErrUnsupported = errors.New("namespace mode needs Linux overlayfs")
 
-// Error is a failure of the layer, with the path it concerns; its message
-// fits the one-line form "ldwrap: <what> <path>: <cause>".
-type Error struct {
-	Op   string
-	Path string
-	Err  error
-}
+// Error is a failure of the layer, with the path it concerns, as the
+// engine's are: "<what> <path>: <cause>".
+type Error = engine.Error
 
-func (e *Error) Error() string { return e.Op + " " + e.Path + ": " + rawio.Cause(e.Err).Error() }
-func (e *Error) Unwrap() error { return e.Err }
+func fail(op, path string, err error) *Error { return &Error{Op: op, Path: path, Err: err} }
 
 // Stage is the staging layer of one root. Upper and Work are what the
 // overlay mount takes (MountOptions); Dir holds them, beside Root on its
@@ -170,25 +165,8 @@ func FormatChanges(w io.Writer, changes []Change) {
 	for _, c := range changes {
 		b.WriteString(c.Kind.String())
 		b.WriteByte(' ')
-		b.WriteString(escape(c.Path))
+		b.WriteString(stale.EscapePath(c.Path))
 		b.WriteByte('\n')
 	}
 	io.WriteString(w, b.String())
-}
-
-// escape is ldwrap-stale's escaping of a path (stale/format.go).
-func escape(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		c := s[i]
-		if (r == utf8.RuneError && n == 1) || c < 0x20 || c == 0x7f || c == '\\' {
-			fmt.Fprintf(&b, `\x%02x`, c)
-			i++
-			continue
-		}
-		b.WriteString(s[i : i+n])
-		i += n
-	}
-	return b.String()
 }

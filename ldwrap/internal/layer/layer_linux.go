@@ -38,14 +38,14 @@ func stageDir(root string) string {
 func resolveRoot(root string) (string, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
-		return "", &Error{"stage", root, err}
+		return "", fail("stage", root, err)
 	}
 	real, err := filepath.EvalSymlinks(abs)
 	if err != nil {
-		return "", &Error{"stage", root, rawio.Cause(err)}
+		return "", fail("stage", root, rawio.Cause(err))
 	}
 	if real == "/" {
-		return "", &Error{"stage", root, errSlash}
+		return "", fail("stage", root, errSlash)
 	}
 	return real, nil
 }
@@ -93,21 +93,21 @@ func PrepareWith(root string, logf func(string, ...interface{})) (*Stage, error)
 	}
 	var st, pst unix.Stat_t
 	if err := rawio.Stat(real, &st); err != nil {
-		return nil, &Error{"stage", real, err}
+		return nil, fail("stage", real, err)
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
-		return nil, &Error{"stage", real, unix.ENOTDIR}
+		return nil, fail("stage", real, unix.ENOTDIR)
 	}
 	if err := rawio.Stat(filepath.Dir(real), &pst); err != nil {
-		return nil, &Error{"stage", real, err}
+		return nil, fail("stage", real, err)
 	}
 	if pst.Dev != st.Dev || !sameMount(real, filepath.Dir(real)) {
-		return nil, &Error{"stage", real, errMount}
+		return nil, fail("stage", real, errMount)
 	}
 	dir := stageDir(real)
 	fd, err := lockStage(dir, true, func() { logf("waiting for another run on %s", real) })
 	if err != nil {
-		return nil, &Error{"stage", real, err}
+		return nil, fail("stage", real, err)
 	}
 	s := &Stage{Root: real, Dir: dir, Upper: filepath.Join(dir, "upper"), Work: filepath.Join(dir, "work"), lock: fd}
 	if err := s.recover(logf); err != nil {
@@ -116,7 +116,7 @@ func PrepareWith(root string, logf func(string, ...interface{})) (*Stage, error)
 	}
 	if err := s.makeLayer(&st); err != nil {
 		s.Remove()
-		return nil, &Error{"stage", real, err}
+		return nil, fail("stage", real, err)
 	}
 	return s, nil
 }
@@ -133,7 +133,7 @@ func Recover(root string) error {
 	fd, err := lockStage(dir, false, func() {})
 	if err != nil || fd < 0 {
 		if err != nil {
-			err = &Error{"recover", real, err}
+			err = fail("recover", real, err)
 		}
 		return err
 	}
@@ -216,11 +216,11 @@ func stillNamed(fd int, path string) bool {
 func (s *Stage) recover(logf func(string, ...interface{})) error {
 	j, err := readJournal(s.Dir)
 	if err != nil {
-		return &Error{"recover", s.Root, err}
+		return fail("recover", s.Root, err)
 	}
 	if j != nil {
 		if j.root != s.Root {
-			return &Error{"recover", s.Root, errors.New("the journal in " + s.Dir + " is for " + j.root)}
+			return fail("recover", s.Root, errors.New("the journal in "+s.Dir+" is for "+j.root))
 		}
 		logf("%s: finishing the commit a killed run left", s.Root)
 		if err := s.replay(j); err != nil {
@@ -229,17 +229,17 @@ func (s *Stage) recover(logf func(string, ...interface{})) error {
 	}
 	names, err := rawio.ReadDirNames(s.Dir)
 	if err != nil {
-		return &Error{"recover", s.Root, err}
+		return fail("recover", s.Root, err)
 	}
 	if len(names) > 0 && j == nil {
 		logf("%s: removed the uncommitted layer of a killed run", s.Root)
 	}
 	if err := rawio.Unlink(filepath.Join(s.Dir, journalName)); err != nil && err != unix.ENOENT {
-		return &Error{"recover", s.Root, err}
+		return fail("recover", s.Root, err)
 	}
 	for _, name := range names {
 		if err := removeAll(filepath.Join(s.Dir, name)); err != nil {
-			return &Error{"remove", filepath.Join(s.Dir, name), err}
+			return fail("remove", filepath.Join(s.Dir, name), err)
 		}
 	}
 	return nil
@@ -279,7 +279,7 @@ func (s *Stage) Remove() error {
 	err := removeAll(s.Dir)
 	s.release()
 	if err != nil {
-		return &Error{"remove", s.Dir, err}
+		return fail("remove", s.Dir, err)
 	}
 	return nil
 }

@@ -22,27 +22,7 @@ const (
 // runs the script in an overlay mounted with userxattr in an unprivileged
 // user namespace (unshare -Urm), and commits as nobody.
 func nonRootChild() int {
-	s, err := Prepare(os.Getenv(crashRootEnv))
-	if err != nil {
-		fmt.Println(err)
-		return 2
-	}
-	cmd := exec.Command("unshare", "-Urm", "sh", "-c", overlayScript, "sh", MountOptions(s.Root, s.Upper, s.Work, true)+",volatile", s.Root, os.Getenv(crashScriptEnv))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Printf("in the overlay: %v: %s\n", err, out)
-		return 2
-	}
-	changes, err := s.Changes(true)
-	if err != nil {
-		fmt.Println(err)
-		return 2
-	}
-	FormatChanges(os.Stdout, changes)
-	if err := s.Commit(changes, CommitOptions{Durable: true}); err != nil {
-		fmt.Println(err)
-		return 2
-	}
-	if err := s.Remove(); err != nil {
+	if err := stageAndCommit(os.Getenv(crashRootEnv), os.Getenv(crashScriptEnv), true, os.Stdout); err != nil {
 		fmt.Println(err)
 		return 2
 	}
