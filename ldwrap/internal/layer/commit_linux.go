@@ -103,11 +103,11 @@ func (s *Stage) Commit(changes []Change, opts CommitOptions) error {
 				if err != nil {
 					return err
 				}
+				if keep && o != nil {
+					places = append(places, *o)
+				}
 				if keep {
 					logf("%s: identical; kept the old file", c.Path)
-					if o != nil {
-						places = append(places, *o)
-					}
 					continue
 				}
 			}
@@ -181,6 +181,9 @@ func (s *Stage) widening(ops []op, meta map[string]op) ([]op, error) {
 	var widen []op
 	seen := map[string]bool{}
 	for _, o := range ops {
+		if o.kind != opRename && o.kind != opTrash {
+			continue
+		}
 		parent := filepath.Dir(o.rel)
 		if parent == "." {
 			parent = ""
@@ -224,7 +227,7 @@ func metaOps(meta map[string]op) []op {
 	return ops
 }
 
-var verbs = map[string]string{opRename: "committed", opTouch: "identical; kept the old file, touched", opTrash: "removed", opMeta: "mode, owner and xattrs committed"}
+var verbs = map[string]string{opRename: "committed", opTouch: "touched", opTrash: "removed", opMeta: "mode, owner and xattrs committed"}
 
 // replacing looks at the real file c replaces: under LDWRAP_SKIP_IDENTICAL
 // an identical one is kept (keep, with a touch op or none); a replaced
@@ -318,10 +321,13 @@ func (s *Stage) apply(i int, o op, prefix string, replay bool) error {
 		err = copyMeta(up, real, prefix, o.mode)
 	}
 	if err != nil {
-		return fail(o.kind, real, err)
+		return fail(doing[o.kind], real, err)
 	}
 	return nil
 }
+
+// doing names an operation in an error message.
+var doing = map[string]string{opTouch: "touch", opTrash: "remove", opWiden: "open up", opMeta: "set the attributes of"}
 
 // renameDir renames from (u) to to. A user's directory without write
 // permission cannot move to another parent (its ".." changes): it gets
