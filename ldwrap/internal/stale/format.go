@@ -57,6 +57,11 @@ func UninspectedMessage(res Result) string {
 	return s
 }
 
+// EscapePath is path as ldwrap's listings write it: a newline, another
+// control character, DEL, a backslash or a byte that is not UTF-8 as \xNN
+// (ldwrap-run --dry-run's, too).
+func EscapePath(path string) string { return escape(path, "") }
+
 // escape writes control characters, DEL, backslashes, invalid UTF-8 and
 // the bytes of extra as \xNN.
 func escape(s, extra string) string {
