@@ -4,4 +4,4 @@ package main
 
 import "github.com/ldwrap/ldwrap/ldwrap/internal/cli"
 
-func main() { cli.Wrap("ldwrap-c++") }
+func main() { cli.Main("ldwrap-c++") }

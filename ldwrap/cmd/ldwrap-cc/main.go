@@ -7,4 +7,4 @@ package main
 
 import "github.com/ldwrap/ldwrap/ldwrap/internal/cli"
 
-func main() { cli.Wrap("ldwrap-cc") }
+func main() { cli.Main("ldwrap-cc") }

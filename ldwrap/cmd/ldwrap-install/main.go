@@ -6,4 +6,4 @@ package main
 
 import "github.com/ldwrap/ldwrap/ldwrap/internal/cli"
 
-func main() { cli.Install() }
+func main() { cli.Main("ldwrap-install") }

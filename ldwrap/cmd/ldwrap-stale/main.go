@@ -4,4 +4,4 @@ package main
 
 import "github.com/ldwrap/ldwrap/ldwrap/internal/cli"
 
-func main() { cli.Stale() }
+func main() { cli.Main("ldwrap-stale") }

@@ -8,6 +8,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"syscall"
@@ -38,16 +39,38 @@ const (
 	maxDepth = 8
 )
 
-// fatalf prints one "ldwrap: <what> <path>: <cause>" line and exits.
-func fatalf(code int, format string, args ...interface{}) {
-	fmt.Fprintf(os.Stderr, "ldwrap: "+format+"\n", args...)
-	os.Exit(code)
+// stderr receives ldwrap's own messages; the tests read them there.
+var stderr io.Writer = os.Stderr
+
+// failf prints one "ldwrap: <what> <path>: <cause>" line and returns code,
+// the exit status to end with.
+func failf(code int, format string, args ...interface{}) int {
+	fmt.Fprintf(stderr, "ldwrap: "+format+"\n", args...)
+	return code
 }
 
-// usageError is fatalf for a command line the command cannot take: what
-// is the offending part ("option -x"), cause what is wrong with it.
-func usageError(command, what, cause string) {
-	fatalf(exitCannotRun, "%s: %s (see %s --help)", what, cause, command)
+// fatalf is failf, then exit.
+func fatalf(code int, format string, args ...interface{}) {
+	os.Exit(failf(code, format, args...))
+}
+
+// A usageError is a command line a command cannot take.
+type usageError struct {
+	what  string // the offending part: "option -x"
+	cause string // what is wrong with it: "unknown"
+}
+
+func (e *usageError) Error() string { return e.what + ": " + e.cause }
+
+// failUsage reports err, a command line that command cannot take, and
+// returns the exit status.
+func failUsage(command string, err error) int {
+	return failf(exitCannotRun, "%v (see %s --help)", err, command)
+}
+
+// exitUsage is failUsage, then exit.
+func exitUsage(command string, err error) {
+	os.Exit(failUsage(command, err))
 }
 
 // answerInfo answers --help and --version, the same way for every command:
@@ -121,26 +144,29 @@ func optionsFromEnv(durable bool) (engine.Options, error) {
 	return o, nil
 }
 
-// run carries out s and exits the process: with the tool's status, by the
-// tool's (or a forwarded) signal, or with 126/127 for ldwrap's own
-// failures. A pass-through plan execs the tool untouched.
-func run(s step.Step) {
-	checkDepth()
+// runStep carries out s and returns the exit status: the tool's, or
+// 126/127 for ldwrap's own failures. A pass-through plan execs the tool
+// untouched (execTool); a tool killed by a signal, or a signal forwarded
+// to it, kills ldwrap the same way (die).
+func runStep(s step.Step) int {
+	if code := enterDepth(); code != 0 {
+		return code
+	}
 	if in := step.OutputIsInput(s.Plan); in != "" {
 		s.Plan = cmdline.Plan{Pass: in + " is an input and an output: the tool's own check decides"}
 	}
 	if s.Plan.Pass != "" {
 		if !s.Plan.Quiet {
 			if strict {
-				fatalf(exitCannotRun, "stage %s: would pass through untouched (%s); not run, as LDWRAP_STRICT=1 asks", s.Tool.Words[0], s.Plan.Pass)
+				return failf(exitCannotRun, "stage %s: would pass through untouched (%s); not run, as LDWRAP_STRICT=1 asks", s.Tool.Words[0], s.Plan.Pass)
 			}
 			logf("passing through untouched: %s", s.Plan.Pass)
 		}
-		execTool(s.Tool, s.Args)
+		return execTool(s.Tool, s.Args)
 	}
 	opts, err := optionsFromEnv(s.Options.Durable)
 	if err != nil {
-		fatalf(exitCannotRun, "config: %v", err)
+		return failf(exitCannotRun, "config: %v", err)
 	}
 	opts.StageAbove = s.Options.StageAbove
 	s.Options, s.Forward, s.RelayStderr, s.Strict = opts, true, true, strict
@@ -152,21 +178,21 @@ func run(s step.Step) {
 		for _, e := range s.EnvOutputs {
 			os.Setenv(e.Name, e.Output)
 		}
-		execTool(s.Tool, s.Args)
+		return execTool(s.Tool, s.Args)
 	}
 	if err != nil {
 		if step.Untouchable(err) {
-			fatalf(exitCannotRun, "%v; not run, as LDWRAP_STRICT=1 asks", err)
+			return failf(exitCannotRun, "%v; not run, as LDWRAP_STRICT=1 asks", err)
 		}
-		fatalf(exitCodeOf(err), "%v", err)
+		return failf(exitCodeOf(err), "%v", err)
 	}
 	if staleReport {
 		reportStale(out.Replaced)
 	}
 	if !out.Success() {
-		exitLike(out.Status, out.Signal)
+		return exitLike(out.Status, out.Signal)
 	}
-	os.Exit(0)
+	return 0
 }
 
 // reportStale names, after a replacement, the processes that still use an
@@ -187,10 +213,12 @@ func exitCodeOf(err error) int {
 }
 
 // execTool replaces ldwrap with the tool: a pass-through costs one execve
-// and keeps the tool's exit status and signals exact by construction.
-// Signals the parent left ignored are ignored again first, so the tool
-// inherits them as it would without ldwrap.
-func execTool(t toolpath.Tool, args []string) {
+// and keeps the tool's exit status and signals exact by construction. It
+// returns only when the exec failed, with the exit status for that. The
+// tests replace it.
+var execTool = func(t toolpath.Tool, args []string) int {
+	// Signals the parent left ignored are ignored again first, so the
+	// tool inherits them as it would without ldwrap.
 	sigign.Keep()
 	argv := append(append([]string(nil), t.Words...), args...)
 	err := syscall.Exec(t.Path, argv, os.Environ())
@@ -198,26 +226,48 @@ func execTool(t toolpath.Tool, args []string) {
 	if errors.Is(err, syscall.ENOENT) {
 		code = exitNotFound
 	}
-	fatalf(code, "run %s: %v", t.Path, err)
+	return failf(code, "run %s: %v", t.Path, err)
 }
 
-func checkDepth() {
+// die kills ldwrap with a signal; the tests replace it.
+var die = dieOf
+
+// enterDepth counts this ldwrap into depthVar for the processes it
+// starts, or returns 126 when too many are nested already.
+func enterDepth() int {
 	n, _ := strconv.Atoi(os.Getenv(depthVar))
 	if n >= maxDepth {
-		fatalf(exitCannotRun, "run %s: ldwrap nested %d deep; is a copy of ldwrap installed as the real tool, or do two wrapper directories call each other?", os.Args[0], n)
+		return failf(exitCannotRun, "run %s: ldwrap nested %d deep; is a copy of ldwrap installed as the real tool, or do two wrapper directories call each other?", os.Args[0], n)
 	}
 	os.Setenv(depthVar, strconv.Itoa(n+1))
+	return 0
 }
 
-// exitLike ends ldwrap the way the tool ended, so make and ninja see what
-// they would have seen: the same exit code, or death by the same signal.
-// When ldwrap itself received sig, it dies of sig.
-func exitLike(status syscall.WaitStatus, sig syscall.Signal) {
+// exitLike returns the exit status the tool ended with, so make and ninja
+// see what they would have seen; a tool killed by a signal kills ldwrap
+// with the same signal. When ldwrap itself received sig, it dies of sig.
+// (die returns only in the tests: the status is then a shell's, 128+sig.)
+func exitLike(status syscall.WaitStatus, sig syscall.Signal) int {
 	if sig == 0 && status.Signaled() {
 		sig = status.Signal()
 	}
 	if sig != 0 {
-		dieOf(sig)
+		die(sig)
+		return 128 + int(sig)
 	}
-	os.Exit(status.ExitStatus())
+	return status.ExitStatus()
+}
+
+// Main is the command name: every command's main calls it.
+func Main(name string) {
+	switch name {
+	case "ldwrap-run":
+		runCommand()
+	case "ldwrap-install":
+		Install()
+	case "ldwrap-stale":
+		Stale()
+	default:
+		Wrap(name)
+	}
 }

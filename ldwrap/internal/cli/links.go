@@ -24,7 +24,7 @@ func linkerCommands(args []string) {
 		return
 	}
 	if len(args) != 2 {
-		usageError("ldwrap", "option --install-links", "wants one directory")
+		exitUsage("ldwrap", &usageError{"option --install-links", "wants one directory"})
 	}
 	made, removed, err := installLinks(args[1], toolpath.Default())
 	if err != nil {

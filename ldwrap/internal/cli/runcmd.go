@@ -32,8 +32,8 @@ output (a depfile) are committed with it.
 Example: ldwrap-run -o bin/app -- go build -o bin/app ./cmd/app
 `
 
-// runOptions is an ldwrap-run command line.
-type runOptions struct {
+// runCmdLine is an ldwrap-run command line.
+type runCmdLine struct {
 	outputs    []string
 	envOutputs []step.EnvOutput
 	stdout     string
@@ -42,18 +42,18 @@ type runOptions struct {
 	info       string   // --help or --version, seen before the command
 }
 
-// parseRun reads ldwrap-run's options up to the command. A problem is
-// returned as what and cause for usageError.
-func parseRun(args []string) (o runOptions, what, cause string) {
+// parseRun reads ldwrap-run's options up to the command. A problem is a
+// *usageError.
+func parseRun(args []string) (o runCmdLine, err error) {
 	for len(args) > 0 {
 		a := args[0]
 		switch a {
 		case "--":
 			o.argv = args[1:]
-			return o, "", ""
+			return o, nil
 		case "--help", "--version":
 			o.info = a
-			return o, "", ""
+			return o, nil
 		case "--fresh":
 			o.plan.Fresh, args = true, args[1:]
 			continue
@@ -70,10 +70,10 @@ func parseRun(args []string) (o runOptions, what, cause string) {
 		case strings.HasPrefix(a, "-o") && len(a) > 2:
 			v, args = a[2:], args[1:]
 		case strings.HasPrefix(a, "-"):
-			return o, "option " + a, "unknown"
+			return o, &usageError{"option " + a, "unknown"}
 		default:
 			o.argv = args
-			return o, "", ""
+			return o, nil
 		}
 		switch {
 		case strings.HasPrefix(a, "--stdout"):
@@ -81,26 +81,26 @@ func parseRun(args []string) (o runOptions, what, cause string) {
 		case strings.HasPrefix(a, "--env"):
 			i := strings.IndexByte(v, '=')
 			if i <= 0 || i == len(v)-1 {
-				return o, "option --env " + v, "want NAME=OUTPUT"
+				return o, &usageError{"option --env " + v, "want NAME=OUTPUT"}
 			}
 			o.envOutputs = append(o.envOutputs, step.EnvOutput{Name: v[:i], Output: v[i+1:]})
 		default:
 			o.outputs = append(o.outputs, v)
 		}
 	}
-	return o, "", ""
+	return o, nil
 }
 
-// Run is ldwrap-run.
-func Run() {
+// runCommand is ldwrap-run.
+func runCommand() {
 	step.ServeRelay()
-	o, what, cause := parseRun(os.Args[1:])
+	o, err := parseRun(os.Args[1:])
 	answerInfo("ldwrap-run", runUsage, o.info)
 	switch {
-	case what != "":
-		usageError("ldwrap-run", what, cause)
+	case err != nil:
+		exitUsage("ldwrap-run", err)
 	case len(o.argv) == 0:
-		usageError("ldwrap-run", "command", "missing")
+		exitUsage("ldwrap-run", &usageError{"command", "missing"})
 	}
 	plan, err := cmdline.PlanRun(o.outputs, o.argv[1:], o.plan)
 	if err != nil {
@@ -112,6 +112,6 @@ func Run() {
 	}
 	// Staged above the outputs' directories: a command that lists one
 	// (tar -cf dist.tar .) must not find the staging there.
-	run(step.Step{Tool: tool, Args: o.argv[1:], Plan: plan, Stdout: o.stdout,
-		EnvOutputs: o.envOutputs, SeedEnvOutputs: !o.plan.Fresh, Options: engine.Options{StageAbove: true}})
+	os.Exit(runStep(step.Step{Tool: tool, Args: o.argv[1:], Plan: plan, Stdout: o.stdout,
+		EnvOutputs: o.envOutputs, SeedEnvOutputs: !o.plan.Fresh, Options: engine.Options{StageAbove: true}}))
 }

@@ -9,8 +9,8 @@ import (
 )
 
 func TestParseRun(t *testing.T) {
-	o, what, _ := parseRun([]string{"-o", "a", "--output=b", "-oc", "--stdout", "d", "--env=N=e", "--fresh", "--", "gen", "-o", "x"})
-	assert.Empty(t, what)
+	o, err := parseRun([]string{"-o", "a", "--output=b", "-oc", "--stdout", "d", "--env=N=e", "--fresh", "--", "gen", "-o", "x"})
+	assert.NoError(t, err)
 	assert.Equal(t, []string{"a", "b", "c"}, o.outputs)
 	assert.Equal(t, "d", o.stdout)
 	assert.Equal(t, []step.EnvOutput{{Name: "N", Output: "e"}}, o.envOutputs)
@@ -18,19 +18,20 @@ func TestParseRun(t *testing.T) {
 	assert.False(t, o.plan.InText)
 	assert.Equal(t, []string{"gen", "-o", "x"}, o.argv)
 
-	o, _, _ = parseRun([]string{"-o", "a", "gen"}) // the command starts at the first non-option
+	o, _ = parseRun([]string{"-o", "a", "gen"}) // the command starts at the first non-option
 	assert.Equal(t, []string{"gen"}, o.argv)
-	o, _, _ = parseRun([]string{"-o", "a", "--help"})
+	o, _ = parseRun([]string{"-o", "a", "--help"})
 	assert.Equal(t, "--help", o.info)
-	o, _, _ = parseRun([]string{"--in-text", "-o", "a", "sh"})
+	o, _ = parseRun([]string{"--in-text", "-o", "a", "sh"})
 	assert.True(t, o.plan.InText)
 
-	for args, want := range map[string][2]string{
-		"-x":        {"option -x", "unknown"},
-		"--env=bad": {"option --env bad", "want NAME=OUTPUT"},
-		"--env==x":  {"option --env =x", "want NAME=OUTPUT"},
+	for args, want := range map[string]string{
+		"-x":        "option -x: unknown",
+		"--env=bad": "option --env bad: want NAME=OUTPUT",
+		"--env==x":  "option --env =x: want NAME=OUTPUT",
 	} {
-		_, what, cause := parseRun([]string{args, "gen"})
-		assert.Equal(t, want, [2]string{what, cause}, args)
+		_, err := parseRun([]string{args, "gen"})
+		assert.IsType(t, &usageError{}, err, args)
+		assert.EqualError(t, err, want, args)
 	}
 }

@@ -325,7 +325,7 @@ func Wrap(own string) {
 		kind := cmdline.LinkerNamed(inv.tool.Path, resolveLinks(inv.tool.Path), runtime.GOOS == "darwin", inv.args)
 		s.Plan = cmdline.PlanLinker(kind, inv.args, nil)
 	}
-	run(s)
+	os.Exit(runStep(s))
 }
 
 const wrapUsage = `usage: ldwrap-cc [COMPILER] [compiler arguments...]
