@@ -39,7 +39,7 @@ func (t *Txn) prepare(o *Output) (*pending, error) {
 // check finds o's new file and its target's current entry (nil if none),
 // and refuses a target that may not be replaced.
 func (t *Txn) check(o *Output) (*pending, os.FileInfo, error) {
-	regular := true // an unnamed file is one
+	regular, replaces := true, true // an unnamed file is a regular one
 	if o.unnamed == nil {
 		newInfo, err := os.Lstat(o.Temp)
 		if os.IsNotExist(err) {
@@ -50,18 +50,20 @@ func (t *Txn) check(o *Output) (*pending, os.FileInfo, error) {
 			return nil, nil, &Error{"commit", o.Target, err}
 		}
 		regular = newInfo.Mode().IsRegular()
+		replaces = regular || newInfo.Mode()&os.ModeSymlink != 0
 	}
+	p := &pending{o: o, regular: regular, replaces: replaces}
 	old, err := os.Lstat(o.Target)
 	if os.IsNotExist(err) {
-		return &pending{o: o, regular: regular}, nil, nil
+		return p, nil, nil
 	}
 	if err != nil {
 		return nil, nil, &Error{"commit", o.Target, err}
 	}
-	if err := t.replaceable(old, regular); err != nil {
+	if err := t.replaceable(old, replaces); err != nil {
 		return nil, nil, &Error{"commit", o.Target, err}
 	}
-	return &pending{o: o, regular: regular}, old, nil
+	return p, old, nil
 }
 
 // setAttrs gives the new file its mode, owner and xattrs before the rename:

@@ -14,6 +14,10 @@ import (
 type pending struct {
 	o       *Output
 	regular bool // the new file is a regular file (not a directory or link the tool made)
+	// replaces: the new entry may take the place of an old one, as a
+	// regular file or a symlink does (ln -sf, ldwrap --install-links); a
+	// directory the tool made does not.
+	replaces bool
 }
 
 // replace renames p's new file over its target with rename(2).
@@ -30,11 +34,11 @@ type pending struct {
 // The target is checked just before: only what replaceable allows is
 // replaced. A directory that appears in between makes rename(2) fail
 // (EISDIR); another regular file is replaced (the last writer wins, as
-// with two bare links). A new entry that is not a regular file (a
-// directory the tool made) is only moved where nothing is.
+// with two bare links). A directory the tool made is only moved where
+// nothing is.
 func (t *Txn) replace(p *pending) (replaced bool, err error) {
 	from, to := p.o.Temp, p.o.Target
-	if !p.regular {
+	if !p.replaces {
 		return false, renameNoReplace(from, to)
 	}
 	old, err := os.Lstat(to)
@@ -44,7 +48,7 @@ func (t *Txn) replace(p *pending) (replaced bool, err error) {
 	case err != nil:
 		return false, err
 	default:
-		if err := t.replaceable(old, true); err != nil {
+		if err := t.replaceable(old, p.replaces); err != nil {
 			return false, err
 		}
 	}
@@ -88,14 +92,13 @@ func renameNoReplace(from, to string) error {
 // (and under ReplaceSpecial a fifo, a socket or any symlink). Anything
 // else (a directory, a fifo, a symlink that appeared under FollowLink) was
 // not there when the step was staged, or is not ours to remove. A new
-// entry that is not a regular file (a directory the tool made) never
-// replaces anything.
-func (t *Txn) replaceable(old os.FileInfo, newRegular bool) error {
+// directory (one the tool made) never replaces anything.
+func (t *Txn) replaceable(old os.FileInfo, newReplaces bool) error {
 	m := old.Mode()
 	switch {
 	case m.IsDir():
 		return unix.EISDIR
-	case !newRegular:
+	case !newReplaces:
 		return unix.EEXIST
 	case m.IsRegular():
 		return nil

@@ -164,3 +164,37 @@ func TestReplaceSpecial(t *testing.T) {
 		assert.ErrorIs(t, err, ErrSpecial, "a device node is never replaced")
 	}
 }
+
+// A symlink the tool made replaces the old entry as a new file does (ln
+// -sf through ldwrap-run; ldwrap --install-links): the old file or link
+// is replaced, never a directory. A directory the tool made replaces
+// nothing.
+func TestCommitNewSymlinkReplaces(t *testing.T) {
+	dir := t.TempDir()
+	for _, old := range []string{"file", "link"} {
+		target := filepath.Join(dir, old)
+		if old == "file" {
+			write(t, target, "old")
+		} else {
+			require.NoError(t, os.Symlink("elsewhere", target))
+		}
+		txn := New(Options{})
+		o, err := txn.Stage(target)
+		require.NoError(t, err)
+		require.NoError(t, os.Symlink("new", o.Temp))
+		require.NoError(t, txn.Commit(), old)
+		dest, err := os.Readlink(target)
+		require.NoError(t, err, old)
+		assert.Equal(t, "new", dest, old)
+	}
+	target := filepath.Join(dir, "file")
+	require.NoError(t, os.Remove(target))
+	write(t, target, "old")
+	txn := New(Options{})
+	o, err := txn.Stage(target)
+	require.NoError(t, err)
+	require.NoError(t, os.Mkdir(o.Temp, 0o755))
+	assert.ErrorIs(t, txn.Commit(), unix.EEXIST, "a new directory replaces nothing")
+	assert.Equal(t, "old", read(t, target))
+	assert.ElementsMatch(t, []string{"file", "link"}, entries(t, dir))
+}
