@@ -69,7 +69,7 @@ func TestBazelProject(t *testing.T) {
 	assert.Contains(t, out, fmt.Sprintf("%d (ldwrap-run) executable %s\n", running.Process.Pid, filepath.Join(dest, "ldwrap-run")))
 	release.Close()
 	require.NoError(t, running.Wait(), "the running copy finishes normally")
-	for _, c := range []string{"ldwrap", "ldwrap-cc", "ldwrap-c++", "ldwrap-install", "ldwrap-run", "ldwrap-stale"} {
+	for _, c := range commandNames {
 		fi, err := os.Stat(filepath.Join(dest, c))
 		require.NoError(t, err)
 		assert.Equal(t, os.FileMode(0o755), fi.Mode().Perm(), c)
@@ -289,7 +289,7 @@ func TestBzlmodProject(t *testing.T) {
 	assert.Contains(t, out, fmt.Sprintf("%d (ldwrap-run) executable %s/ldwrap-run\n", running.Process.Pid, dest))
 	release.Close()
 	require.NoError(t, running.Wait(), "the running copy finishes normally")
-	for _, c := range []string{"ldwrap", "ldwrap-cc", "ldwrap-c++", "ldwrap-install", "ldwrap-run", "ldwrap-stale"} {
+	for _, c := range commandNames {
 		// Bazel 7's rules_go builds with cgo on here (gcc is in the chroot):
 		// no package the commands import uses it, so they link static anyway.
 		assert.Empty(t, dynamicLoader(t, g.host(dest+"/"+c)), "%s: static, importing no cgo package", c)

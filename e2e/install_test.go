@@ -279,7 +279,7 @@ func TestMageInstallWhileRunning(t *testing.T) {
 	assert.NotEqual(t, before, inode(t, filepath.Join(gobin, "ldwrap-run")), "replaced, not rewritten")
 	release.Close()
 	require.NoError(t, running.Wait(), "the running ldwrap finishes normally")
-	for _, c := range []string{"ldwrap", "ldwrap-cc", "ldwrap-c++", "ldwrap-install", "ldwrap-run", "ldwrap-stale"} {
+	for _, c := range commandNames {
 		fi, err := os.Stat(filepath.Join(gobin, c))
 		require.NoError(t, err)
 		assert.Equal(t, os.FileMode(0o755), fi.Mode().Perm(), c)

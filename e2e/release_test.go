@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ldwrap/ldwrap/internal/commands"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -37,8 +38,15 @@ import (
 // the Bazel registry (TestBzlmodConsumer) and mage install
 // (TestMageInstallWhileRunning).
 
-// commandNames are the binaries every way of installing ldwrap gives.
-var commandNames = []string{"ldwrap", "ldwrap-c++", "ldwrap-cc", "ldwrap-install", "ldwrap-run", "ldwrap-stale"}
+// commandNames are the binaries every way of installing ldwrap gives:
+// the table's, sorted.
+var commandNames = func() []string {
+	var names []string
+	for _, c := range commands.All {
+		names = append(names, c.Name)
+	}
+	return names
+}()
 
 // writtenVersion is ldwrap's version as VERSION writes it ("0.1.0").
 func writtenVersion(t testing.TB) string {
@@ -65,12 +73,8 @@ func TestVersionInStep(t *testing.T) {
 		}
 	}
 	assert.Regexp(t, `(?m)^## \[`+regexp.QuoteMeta(v)+`\] - \d{4}-\d{2}-\d{2}$`, string(readFile(t, filepath.Join(repoRoot(), "CHANGELOG.md"))))
-	for _, c := range commandNames {
-		flag := "--version"
-		if c == "ldwrap-cc" || c == "ldwrap-c++" {
-			flag = "--ldwrap-version" // --version goes to the compiler
-		}
-		assert.Equal(t, c+" "+v+"\n", run(t, bin, nil, ldwrap(c), flag), c)
+	for _, c := range commands.All {
+		assert.Equal(t, c.Name+" "+v+"\n", run(t, bin, nil, ldwrap(c.Name), c.VersionFlag()), c.Name)
 	}
 	assert.Equal(t, "ldwrap "+v+"\n", run(t, bin, nil, ldwrap("ldwrap"), "--ldwrap-version"))
 }
@@ -241,14 +245,10 @@ func TestGoInstallFromProxy(t *testing.T) {
 		got = append(got, e.Name())
 	}
 	assert.Equal(t, commandNames, got)
-	for _, c := range commandNames {
-		p := filepath.Join(gopath, "bin", c)
-		assert.Empty(t, dynamicLoader(t, p), "%s: static with cgo on", c)
-		flag := "--version"
-		if c == "ldwrap-cc" || c == "ldwrap-c++" {
-			flag = "--ldwrap-version"
-		}
-		assert.Equal(t, c+" "+strings.TrimPrefix(v, "v")+"\n", run(t, empty, nil, p, flag))
+	for _, c := range commands.All {
+		p := filepath.Join(gopath, "bin", c.Name)
+		assert.Empty(t, dynamicLoader(t, p), "%s: static with cgo on", c.Name)
+		assert.Equal(t, c.Name+" "+strings.TrimPrefix(v, "v")+"\n", run(t, empty, nil, p, c.VersionFlag()))
 	}
 	assert.Regexp(t, `(?m)^\s+mod\s+github.com/ldwrap/ldwrap\s+`+regexp.QuoteMeta(v)+`\s`,
 		run(t, empty, nil, "go", "version", "-m", filepath.Join(gopath, "bin", "ldwrap-run")))
@@ -410,13 +410,16 @@ func TestReleaseArchives(t *testing.T) {
 			}
 			sort.Strings(got)
 			wantFiles := []string{top + "/", top + "/CHANGELOG.md", top + "/LICENSE", top + "/README.md", top + "/bin/"}
-			for _, c := range commandNames {
-				wantFiles = append(wantFiles, top+"/bin/"+c)
+			sections := map[string]bool{}
+			for _, c := range commands.All {
+				wantFiles = append(wantFiles, top+"/bin/"+c.Name, top+"/share/man/"+c.ManPage())
+				sections[top+"/share/man/"+filepath.Dir(c.ManPage())+"/"] = true
 			}
-			wantFiles = append(wantFiles, top+"/share/", top+"/share/man/", top+"/share/man/man1/",
-				top+"/share/man/man1/ldwrap-c++.1", top+"/share/man/man1/ldwrap-cc.1", top+"/share/man/man1/ldwrap-install.1",
-				top+"/share/man/man1/ldwrap-run.1", top+"/share/man/man1/ldwrap.1", top+"/share/man/man8/",
-				top+"/share/man/man8/ldwrap-stale.8", top+"/third_party/", top+"/third_party/go/", top+"/third_party/go/LICENSE")
+			for s := range sections {
+				wantFiles = append(wantFiles, s)
+			}
+			wantFiles = append(wantFiles, top+"/share/", top+"/share/man/", top+"/third_party/", top+"/third_party/go/", top+"/third_party/go/LICENSE")
+			sort.Strings(wantFiles)
 			assert.Equal(t, wantFiles, got, top)
 			for _, f := range []string{"LICENSE", "README.md", "CHANGELOG.md"} {
 				assert.Equal(t, string(readFile(t, filepath.Join(repoRoot(), f))), string(files[top+"/"+f].data), f)
@@ -476,24 +479,15 @@ func readArchive(t *testing.T, path string) map[string]archived {
 	return files
 }
 
-// manPageOf is each man page, by the command line that prints its text.
-var manPageOf = map[string][]string{
-	"ldwrap":         {"ldwrap", "--help"},
-	"ldwrap-cc":      {"ldwrap-cc", "--ldwrap-help"},
-	"ldwrap-c++":     {"ldwrap-c++", "--ldwrap-help"},
-	"ldwrap-run":     {"ldwrap-run", "--help"},
-	"ldwrap-install": {"ldwrap-install", "--help"},
-	"ldwrap-stale":   {"ldwrap-stale", "--help"},
-}
-
-// assertManPagesMatchHelp: each page man finds (under env) says, word for word, what the command's
-// usage text says; the control compares two pages that differ.
+// assertManPagesMatchHelp: the page man finds (under env) for each
+// command says, word for word, what the command's usage text says; the
+// control compares two pages that differ.
 func assertManPagesMatchHelp(t *testing.T, env []string) {
 	t.Helper()
-	for page, argv := range manPageOf {
-		help := strings.Fields(run(t, bin, nil, append([]string{ldwrap(argv[0])}, argv[1:]...)...))
+	for _, c := range commands.All {
+		help := strings.Fields(run(t, bin, nil, ldwrap(c.Name), c.HelpFlag()))
 		require.Equal(t, "usage:", help[0])
-		assert.Equal(t, help[1:], manWords(t, env, page), "man %s against %s", page, strings.Join(argv, " "))
+		assert.Equal(t, help[1:], manWords(t, env, c.Name), "man %s against %s %s", c.Name, c.Name, c.HelpFlag())
 	}
 	assert.NotEqual(t, manWords(t, env, "ldwrap-run"), strings.Fields(run(t, bin, nil, ldwrap("ldwrap-stale"), "--help"))[1:],
 		"control: the comparison tells two pages apart")

@@ -9,13 +9,15 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ldwrap/ldwrap/internal/commands"
 	"github.com/ldwrap/ldwrap/ldwrap"
 )
 
-// The BUILD.bazel files under ldwrap/ follow from the Go sources: Gen
-// writes them (what gazelle would, without gazelle in either Bazel stack),
-// and GenCheck, run by Check, fails when one is out of date, so that a
-// renamed or added file cannot break only the Bazel build.
+// The BUILD.bazel files of the Go packages follow from the Go sources, and
+// the root one from the table of commands: Gen writes them (what gazelle
+// would, without gazelle in either Bazel stack), and GenCheck, run by
+// Check, fails when one is out of date, so that a renamed or added file
+// or command cannot break only the Bazel build.
 
 const modulePath = "github.com/ldwrap/ldwrap"
 
@@ -39,7 +41,7 @@ type goPackage struct {
 	Imports, TestImports, XTestImports []string
 }
 
-// Gen writes the BUILD.bazel files under ldwrap/ from the Go sources (needs Go only; 5 s).
+// Gen writes the BUILD.bazel files from the Go sources and the table of commands (needs Go only; 5 s).
 func Gen() error {
 	files, err := buildFiles()
 	if err != nil {
@@ -57,7 +59,7 @@ func Gen() error {
 	return nil
 }
 
-// GenCheck fails if a BUILD.bazel file under ldwrap/ is not what gen writes (needs Go only; 5 s).
+// GenCheck fails if a BUILD.bazel file is not what gen writes (needs Go only; 5 s).
 func GenCheck() error {
 	files, err := buildFiles()
 	if err != nil {
@@ -77,7 +79,7 @@ func GenCheck() error {
 }
 
 func listPackages(goos string) (map[string]goPackage, error) {
-	listed, err := goList[goPackage]("go", []string{"GOOS=" + goos, "CGO_ENABLED=0"}, "-json", "./ldwrap/...")
+	listed, err := goList[goPackage]("go", []string{"GOOS=" + goos, "CGO_ENABLED=0"}, "-json", "./ldwrap/...", "./internal/commands")
 	if err != nil {
 		return nil, fmt.Errorf("for %s: %w", goos, err)
 	}
@@ -101,7 +103,7 @@ func buildFiles() (map[string]string, error) {
 			paths[p] = true
 		}
 	}
-	files := map[string]string{}
+	files := map[string]string{"BUILD.bazel": rootBuildFile()}
 	for ip := range paths {
 		var merged []goPackage
 		for _, l := range lists {
@@ -117,6 +119,23 @@ func buildFiles() (map[string]string, error) {
 		files[filepath.Join(rel, "BUILD.bazel")] = content
 	}
 	return files, nil
+}
+
+// rootBuildFile is the root BUILD.bazel: the install target of every
+// command in the table.
+func rootBuildFile() string {
+	srcs := stringSet{}
+	for _, c := range commands.All {
+		srcs.add("//ldwrap/cmd/" + c.Name)
+	}
+	return `load("//rules:defs.bzl", "atomic_install")
+
+# bazel run //:install -- DIR installs the ldwrap commands into DIR atomically.
+atomic_install(
+    name = "install",
+    srcs = ` + srcs.starlark("        ") + `,
+)
+`
 }
 
 func label(imp string) string {

@@ -107,7 +107,7 @@ func Build() error {
 // Install installs the ldwrap commands into GOBIN or GOPATH/bin with ldwrap's own engine, safe over running copies, and their man pages into ../share/man beside, where man finds them through PATH (needs Go only; 20 s).
 func Install() error {
 	atomicmage.Binaries = map[string]string{}
-	for _, c := range commands {
+	for _, c := range commandNames() {
 		atomicmage.Binaries[c] = "./ldwrap/cmd/" + c
 	}
 	for k, v := range static { // go build, run by atomicmage, inherits it

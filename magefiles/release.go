@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ldwrap/ldwrap/internal/commands"
 	"github.com/magefile/mage/sh"
 )
 
@@ -34,8 +35,15 @@ import (
 // (ldwrap/internal/cli/version.go).
 const versionFile = "ldwrap/internal/cli/VERSION"
 
-// commands are the binaries every way of installing ldwrap gives.
-var commands = []string{"ldwrap", "ldwrap-c++", "ldwrap-cc", "ldwrap-install", "ldwrap-run", "ldwrap-stale"}
+// commandNames are the binaries every way of installing ldwrap gives,
+// sorted: the table's.
+func commandNames() []string {
+	var names []string
+	for _, c := range commands.All {
+		names = append(names, c.Name)
+	}
+	return names
+}
 
 // releasePlatforms: Linux is where ldwrap runs and is tested; the macOS and
 // FreeBSD builds are compiled, their code paths tested on Linux (README,
@@ -181,17 +189,23 @@ type manPage struct {
 	seeAlso []string
 }
 
-var manPageList = []manPage{
-	{"ldwrap", 1, "run a linker so that its output replaces the target atomically",
-		[]string{"--help"}, nil, []string{"ld(1)", "ldwrap-cc(1)", "ldwrap-run(1)", "ldwrap-install(1)", "ldwrap-stale(8)"}},
-	{"ldwrap-cc", 1, "run a C or C++ compiler so that its outputs replace their targets atomically",
-		[]string{"--ldwrap-help"}, []string{"ldwrap-c++"}, []string{"gcc(1)", "ccache(1)", "ldwrap(1)", "ldwrap-run(1)", "ldwrap-stale(8)"}},
-	{"ldwrap-run", 1, "run a command and replace its outputs atomically if it succeeds",
-		[]string{"--help"}, nil, []string{"ldwrap(1)", "ldwrap-cc(1)", "ldwrap-install(1)", "ldwrap-stale(8)"}},
-	{"ldwrap-install", 1, "copy files and set attributes, replacing each destination atomically",
-		[]string{"--help"}, nil, []string{"install(1)", "ldwrap-run(1)", "ldwrap-stale(8)"}},
-	{"ldwrap-stale", 8, "list the processes that still use an old version of a replaced file",
-		[]string{"--help"}, nil, []string{"ldwrap(1)", "ldwrap-install(1)", "needrestart(1)", "lsof(8)"}},
+// manPageList is a page for each command in the table that has one of
+// its own, with the commands that share it as its aliases.
+func manPageList() []manPage {
+	var pages []manPage
+	for _, c := range commands.All {
+		if c.Page != "" {
+			continue
+		}
+		p := manPage{c.Name, c.Section, c.Summary, []string{c.HelpFlag()}, nil, c.SeeAlso}
+		for _, a := range commands.All {
+			if a.Page == c.Name {
+				p.aliases = append(p.aliases, a.Name)
+			}
+		}
+		pages = append(pages, p)
+	}
+	return pages
 }
 
 // manPagesT are man pages by path under a man directory
@@ -202,7 +216,7 @@ type manPagesT struct{ pages, links map[string]string }
 // manPages runs each command in bin for its usage text and renders it.
 func manPages(bin, version string, date time.Time) (manPagesT, error) {
 	pages, links := map[string]string{}, map[string]string{}
-	for _, p := range manPageList {
+	for _, p := range manPageList() {
 		cmd := exec.Command(filepath.Join(bin, p.name), p.help...)
 		cmd.Env = append(os.Environ(), "LDWRAP_VERBOSE=", "LC_ALL=C")
 		help, err := cmd.Output()
@@ -327,7 +341,7 @@ type tarEntry struct {
 // sorted names, root's owner, the release's date.
 func writeArchive(path, top, bin string, pages manPagesT, docs map[string][]byte, goLicense []byte, date time.Time) error {
 	var entries []tarEntry
-	for _, c := range commands {
+	for _, c := range commandNames() {
 		b, err := os.ReadFile(filepath.Join(bin, c))
 		if err != nil {
 			return err
@@ -425,7 +439,7 @@ func writeDeb(tree, out, version, arch, bin string, pages manPagesT, goLicense [
 	}
 	files := map[string][]byte{}
 	modes := map[string]os.FileMode{}
-	for _, c := range commands {
+	for _, c := range commandNames() {
 		b, err := os.ReadFile(filepath.Join(bin, c))
 		if err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/ldwrap/ldwrap/internal/commands"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
@@ -258,16 +259,20 @@ func exitLike(status syscall.WaitStatus, sig syscall.Signal) int {
 	return status.ExitStatus()
 }
 
-// Main is the command name: every command's main calls it.
+// Main is the command called name in commands.All: every command's main
+// calls it.
 func Main(name string) {
-	switch name {
-	case "ldwrap-run":
+	c, ok := commands.Named(name)
+	switch {
+	case !ok:
+		fatalf(exitCannotRun, "run %s: not in the table of commands", name)
+	case c.Model.Wraps():
+		os.Exit(wrap(c, os.Args[0], os.Args[1:]))
+	case c.Model == commands.Run:
 		runCommand()
-	case "ldwrap-install":
-		Install()
-	case "ldwrap-stale":
-		Stale()
-	default:
-		Wrap(name)
+	case c.Model == commands.Install:
+		os.Exit(runInstall(os.Args[1:], os.Stdout, os.Stderr))
+	case c.Model == commands.Stale:
+		staleCommand()
 	}
 }

@@ -64,11 +64,6 @@ and LDWRAP_STALE=1 apply as to the other commands. Exit status: 0, or 1 on
 any failure, as install(1).
 `
 
-// Install is ldwrap-install.
-func Install() {
-	os.Exit(runInstall(os.Args[1:], os.Stdout, os.Stderr))
-}
-
 // installer is one ldwrap-install run: its messages and what it made.
 // It speaks as GNU install does, under the name it was run as (GNU's
 // program_name is its argv[0]): "PROG: cannot stat 'x': No such file or

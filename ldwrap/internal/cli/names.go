@@ -1,6 +1,11 @@
 package cli
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/ldwrap/ldwrap/internal/commands"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
+)
 
 // The name tests below are written out rather than compiled from regular
 // expressions: package regexp's compile at init cost every call of every
@@ -8,29 +13,94 @@ import "strings"
 // string comparisons decide. names_test.go holds the expressions they
 // replace and checks the two agree on generated names.
 
-// isCompilerName says whether name is a C or C++ driver's, as Debian's
-// update-ccache-symlinks links them: cc, c++, gcc, g++, clang, clang++,
-// c89-gcc, c99-gcc, with a version after (gcc-12, clang-14.0) or a target
+// compilerFamily is what a compiler's name says of the driver's family.
+type compilerFamily int
+
+const (
+	anyFamily   compilerFamily = iota // cc, c++: whichever the system installed
+	gccFamily                         // GCC's driver
+	clangFamily                       // clang's
+)
+
+// compilerBases are the names of the C and C++ drivers, as Debian's
+// update-ccache-symlinks links them, and the family each name says.
+var compilerBases = []struct {
+	name   string
+	family compilerFamily
+}{
+	{"cc", anyFamily}, {"c++", anyFamily},
+	{"gcc", gccFamily}, {"g++", gccFamily}, {"c89-gcc", gccFamily}, {"c99-gcc", gccFamily},
+	{"clang", clangFamily}, {"clang++", clangFamily},
+}
+
+func isCompilerBase(s string) bool {
+	for _, b := range compilerBases {
+		if b.name == s {
+			return true
+		}
+	}
+	return false
+}
+
+// familyIn is the family of a compiler's file name: the first family,
+// clang's before GCC's, one of whose names it contains (clang-14,
+// x86_64-linux-gnu-gcc-12, arm-none-eabi-g++), or anyFamily.
+func familyIn(name string) compilerFamily {
+	for _, f := range []compilerFamily{clangFamily, gccFamily} {
+		for _, b := range compilerBases {
+			if b.family == f && strings.Contains(name, b.name) {
+				return f
+			}
+		}
+	}
+	return anyFamily
+}
+
+// modelOfName is the argument model of a tool run under name, when name
+// is a compiler's or a linker's.
+func modelOfName(name string) (commands.Model, bool) {
+	switch {
+	case isCompilerName(name):
+		return commands.Driver, true
+	case isLinkerName(name):
+		return commands.Linker, true
+	}
+	return 0, false
+}
+
+// wrapperOf is the first wrapper command of model m (ldwrap for the
+// linker's).
+func wrapperOf(m commands.Model) (commands.Command, bool) {
+	for _, c := range commands.All {
+		if c.Model == m {
+			return c, true
+		}
+	}
+	return commands.Command{}, false
+}
+
+// isCompilerName says whether name is a C or C++ driver's: one of
+// compilerBases, with a version after (gcc-12, clang-14.0) or a target
 // triplet before (x86_64-linux-gnu-gcc-12).
 func isCompilerName(name string) bool {
 	return matchTriplet(name, func(rest string) bool {
-		if compilerBases[rest] {
+		if isCompilerBase(rest) {
 			return true
 		}
 		i := strings.LastIndexByte(rest, '-')
-		return i > 0 && compilerBases[rest[:i]] && isVersion(rest[i+1:])
+		return i > 0 && isCompilerBase(rest[:i]) && isVersion(rest[i+1:])
 	})
 }
 
-var compilerBases = map[string]bool{"cc": true, "c++": true, "gcc": true, "g++": true, "clang": true, "clang++": true, "c89-gcc": true, "c99-gcc": true}
-
-// isLinkerName says whether name is a linker's: ld, ld.bfd, ld.gold,
-// ld.lld, ld.mold, ld64.lld, lld, mold, or one of them after a triplet.
+// isLinkerName says whether name is a linker's: one of
+// cmdline.LinkerNames (ld, ld.bfd, lld, mold ...) or any other ld.NAME,
+// alone or after a triplet.
 func isLinkerName(name string) bool {
 	return matchTriplet(name, func(rest string) bool {
-		switch rest {
-		case "ld", "ld64.lld", "lld", "mold":
-			return true
+		for _, n := range cmdline.LinkerNames() {
+			if rest == n {
+				return true
+			}
 		}
 		return strings.HasPrefix(rest, "ld.") && len(rest) > 3 && allBytes(rest[3:], isLower)
 	})

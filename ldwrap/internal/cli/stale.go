@@ -38,8 +38,8 @@ Exit status: 0 none, 1 some, 2 error, 3 none found but some processes
 could not be inspected (one is enough, as root too).
 `
 
-// Stale is ldwrap-stale.
-func Stale() {
+// staleCommand is ldwrap-stale.
+func staleCommand() {
 	args := os.Args[1:]
 	format := ""
 options:

@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 
+	"github.com/ldwrap/ldwrap/internal/commands"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/step"
@@ -25,21 +27,13 @@ import (
 //
 // The name decides between the driver's argument model and the linker's.
 
-// mode is which argument model reads the tool's arguments.
-type mode int
-
-const (
-	driverMode mode = iota
-	linkerMode
-)
-
 // invocation is what the front end decided.
 type invocation struct {
-	mode mode
-	tool toolpath.Tool
-	args []string // the tool's own arguments
+	model commands.Model // the argument model that reads args
+	tool  toolpath.Tool
+	args  []string // the tool's own arguments
 	// compiler is the word that names the compiler ("clang", "cc"), for
-	// its family; "" in linker mode.
+	// its family; "" for the other models.
 	compiler string
 	// childPATH, when set, is PATH for the tool without ldwrap's own
 	// masquerade directories.
@@ -47,34 +41,31 @@ type invocation struct {
 	how       string // for verbose mode
 }
 
-// ownNames are the wrappers' own names, and the mode each has by default.
-var ownNames = map[string]mode{"ldwrap": linkerMode, "ldwrap-cc": driverMode, "ldwrap-c++": driverMode}
-
-// defaultSpec is the tool a wrapper runs by its own name: the variable
-// that names it, and its default.
-func defaultSpec(own string, getenv func(string) string) string {
-	v, def := "LDWRAP_LD", "ld"
-	switch own {
-	case "ldwrap-cc":
-		v, def = "LDWRAP_CC", "cc"
-	case "ldwrap-c++":
-		v, def = "LDWRAP_CXX", "c++"
-	}
-	if s := getenv(v); s != "" {
-		return s
-	}
-	return def
+// wrapperNamed returns the wrapper command called name (ldwrap,
+// ldwrap-cc ...).
+func wrapperNamed(name string) (commands.Command, bool) {
+	c, ok := commands.Named(name)
+	return c, ok && c.Model.Wraps()
 }
 
-// choose decides the tool and the mode for a wrapper built as own, run as
-// argv0 with args.
+// defaultSpec is the tool wrapper c runs by its own name: $Env, else its
+// default.
+func defaultSpec(c commands.Command, getenv func(string) string) string {
+	if s := getenv(c.Env); s != "" {
+		return s
+	}
+	return c.Default
+}
+
+// choose decides the tool and the argument model for a wrapper built as
+// own, run as argv0 with args.
 func choose(own, argv0 string, args []string, f toolpath.Finder, getenv func(string) string) (invocation, error) {
 	name := filepath.Base(argv0)
-	if _, isOwn := ownNames[name]; !isOwn {
+	c, isOwn := wrapperNamed(name)
+	if !isOwn {
 		return masquerade(own, name, argv0, args, f, getenv)
 	}
-	m := ownNames[name]
-	if m == driverMode && len(args) > 0 {
+	if c.Model == commands.Driver && len(args) > 0 {
 		switch kind, t, err := compilerWord(args[0], f); {
 		case err != nil:
 			return invocation{}, err
@@ -86,10 +77,10 @@ func choose(own, argv0 string, args []string, f toolpath.Finder, getenv func(str
 			return prefix(t, args), nil
 		}
 	}
-	spec := defaultSpec(name, getenv)
+	spec := defaultSpec(c, getenv)
 	t, err := f.Spec(spec)
-	inv := invocation{mode: m, tool: t, args: args, how: spec}
-	if m == driverMode {
+	inv := invocation{model: c.Model, tool: t, args: args, how: spec}
+	if c.Model == commands.Driver {
 		inv.compiler = lastCompilerWord(t.Words)
 	}
 	return inv, err
@@ -100,22 +91,21 @@ func choose(own, argv0 string, args []string, f toolpath.Finder, getenv func(str
 // set, as ldwrap always has; a compiler's name is never overridden, so
 // that a link named clang never runs gcc.
 func masquerade(own, name, argv0 string, args []string, f toolpath.Finder, getenv func(string) string) (invocation, error) {
-	m := ownNames[own]
-	switch {
-	case isCompilerName(name):
-		m = driverMode
-	case isLinkerName(name):
-		m = linkerMode
+	c, _ := wrapperNamed(own)
+	m, ok := modelOfName(name)
+	if !ok {
+		m = c.Model
 	}
-	if m == linkerMode {
-		if spec := getenv("LDWRAP_LD"); spec != "" {
+	if m == commands.Linker {
+		ld, _ := wrapperOf(commands.Linker)
+		if spec := getenv(ld.Env); spec != "" {
 			t, err := f.Spec(spec)
-			return invocation{mode: m, tool: t, args: args, how: "$LDWRAP_LD"}, err
+			return invocation{model: m, tool: t, args: args, how: "$" + ld.Env}, err
 		}
 	}
 	t, childPATH, err := f.After(name, argv0)
-	inv := invocation{mode: m, tool: t, args: args, childPATH: childPATH, how: "run as " + name}
-	if m == driverMode {
+	inv := invocation{model: m, tool: t, args: args, childPATH: childPATH, how: "run as " + name}
+	if m == commands.Driver {
 		inv.compiler = name
 	}
 	return inv, err
@@ -131,7 +121,7 @@ func prefix(t toolpath.Tool, args []string) invocation {
 		t.Words = append(t.Words, rest[0])
 		compiler, rest = rest[0], rest[1:]
 	}
-	return invocation{mode: driverMode, tool: t, args: rest, compiler: compiler, how: "prefix " + strings.Join(t.Words, " ")}
+	return invocation{model: commands.Driver, tool: t, args: rest, compiler: compiler, how: "prefix " + strings.Join(t.Words, " ")}
 }
 
 // wordKind is what the first argument of ldwrap-cc or ldwrap-c++ is.
@@ -190,7 +180,7 @@ func compilerWord(word string, f toolpath.Finder) (wordKind, toolpath.Tool, erro
 }
 
 func isOwnName(name string) bool {
-	_, ok := ownNames[name]
+	_, ok := wrapperNamed(name)
 	return ok
 }
 
@@ -236,13 +226,11 @@ func driverFamily(inv invocation, f toolpath.Finder) cmdline.Driver {
 	// On macOS, or named for an Apple triple (arm64-apple-darwin23-clang),
 	// the driver links with ld64.
 	d.Darwin = runtime.GOOS == "darwin" || strings.Contains(base, "-apple-")
-	switch {
-	case strings.Contains(base, "clang"):
-		d.Clang = true
-	case strings.Contains(base, "gcc") || strings.Contains(base, "g++"):
-	default:
-		d.Clang = strings.Contains(filepath.Base(resolveCompiler(inv.compiler, f)), "clang")
+	family := familyIn(base)
+	if family == anyFamily {
+		family = familyIn(filepath.Base(resolveCompiler(inv.compiler, f)))
 	}
+	d.Clang = family == clangFamily
 	return d
 }
 
@@ -292,56 +280,82 @@ const stepStack = 24 << 10
 
 var stackIndex = 0 // a variable, so that the frame stays
 
-// Wrap is ldwrap, ldwrap-cc and ldwrap-c++ (own is which binary this is).
-func Wrap(own string) {
+// wrap is a wrapper command (own), run as argv0 with args.
+func wrap(own commands.Command, argv0 string, args []string) int {
 	step.ServeRelay()
 	growStack()
-	args := os.Args[1:]
-	name := filepath.Base(os.Args[0])
+	name := filepath.Base(argv0)
 	if len(args) == 1 {
 		switch args[0] {
 		case "--ldwrap-help":
-			answerInfo(own, wrapUsage, "--help")
+			fmt.Print(wrapUsage())
+			return 0
 		case "--ldwrap-version":
-			answerInfo(own, wrapUsage, "--version")
+			fmt.Printf("%s %s\n", own.Name, Version)
+			return 0
 		}
 	}
-	if name == "ldwrap" && len(args) > 0 {
-		linkerCommands(args)
+	if c, _ := wrapperNamed(name); c.Model == commands.Linker && len(args) > 0 {
+		if code, done := linkerCommands(c, args); done {
+			return code
+		}
 	}
 	f := toolpath.Default()
-	inv, err := choose(own, os.Args[0], args, f, os.Getenv)
+	inv, err := choose(own.Name, argv0, args, f, os.Getenv)
 	if err != nil {
-		fatalf(exitCodeOf(err), "%v", err)
+		return failf(exitCodeOf(err), "%v", err)
 	}
 	logf("%s: runs %s (%s)", name, inv.tool.Path, inv.how)
 	if inv.childPATH != "" {
 		os.Setenv("PATH", inv.childPATH)
 	}
 	s := step.Step{Tool: inv.tool, Args: inv.args}
-	if inv.mode == driverMode {
+	switch inv.model {
+	case commands.Driver:
 		s.Plan = driverFamily(inv, f).Plan(inv.args, nil)
-	} else {
+	case commands.Linker:
 		kind := cmdline.LinkerNamed(inv.tool.Path, resolveLinks(inv.tool.Path), runtime.GOOS == "darwin", inv.args)
 		s.Plan = cmdline.PlanLinker(kind, inv.args, nil)
 	}
-	os.Exit(runStep(s))
+	return runStep(s)
 }
 
-const wrapUsage = `usage: ldwrap-cc [COMPILER] [compiler arguments...]
-       ldwrap-c++ [COMPILER] [compiler arguments...]
-       ldwrap [linker arguments...]
-       ldwrap --install-links DIR
+// modelSynopsis is what a wrapper's usage line shows after its name.
+var modelSynopsis = map[commands.Model]string{
+	commands.Linker: "[linker arguments...]",
+	commands.Driver: "[COMPILER] [compiler arguments...]",
+}
 
+// wrapUsage is the wrappers' usage text: --ldwrap-help, and ldwrap --help.
+// It is made when asked for, not at every start.
+func wrapUsage() string {
+	var b strings.Builder
+	margin := "usage: "
+	var byName []string
+	for _, c := range commands.All {
+		if c.Model.Wraps() {
+			fmt.Fprintf(&b, "%s%s %s\n", margin, c.Name, modelSynopsis[c.Model])
+			margin = "       "
+			byName = append(byName, fmt.Sprintf("  %-26s$%s (default %s)\n", c.Name+" ARGS", c.Env, c.Default))
+		}
+	}
+	fmt.Fprintf(&b, "%sldwrap --install-links DIR\n", margin)
+	b.WriteString(wrapUsageTools)
+	b.WriteString(strings.Join(byName, ""))
+	b.WriteString(wrapUsageRule)
+	return b.String()
+}
+
+const wrapUsageTools = `
 Each runs the real compiler or linker with its outputs redirected into a
 private directory beside them, and renames each over its target only when
 the step succeeds: running programs keep the old file, and a failed or
 killed step leaves the old outputs byte-identical.
 
 The tool, the ways ccache is used:
-  ldwrap-cc ARGS            $LDWRAP_CC (default cc); ldwrap-c++: $LDWRAP_CXX (c++);
-                            ldwrap: $LDWRAP_LD (default ld)
-  ldwrap-cc gcc ARGS        the compiler named first (a path, or a command on
+`
+
+const wrapUsageRule = `  ldwrap-cc gcc ARGS        the compiler named first (a path, or a command on
                             PATH; ldwrap-cc ccache gcc ARGS too)
   gcc ARGS (a link named gcc, clang-14, ld.gold ... to ldwrap)
                             the next executable of that name on PATH after

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ldwrap/ldwrap/internal/commands"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath/toolpathtest"
 )
@@ -63,36 +64,36 @@ func TestChooseTool(t *testing.T) {
 		tool  string // relative to the world, or an error's text
 		words string
 		rest  string
-		mode  mode
+		model commands.Model
 		clang bool
 	}{
 		// By its own name: $LDWRAP_CC, else cc.
-		{"ldwrap-cc", []string{"-c", "a.c"}, nil, "bin/cc", "cc", "-c a.c", driverMode, false},
-		{"ldwrap-cc", []string{"-c", "a.c"}, map[string]string{"LDWRAP_CC": "ccache clang"}, "bin/ccache", "ccache clang", "-c a.c", driverMode, true},
-		{"ldwrap", []string{"a.o"}, nil, "bin/ld", "ld", "a.o", linkerMode, false},
+		{"ldwrap-cc", []string{"-c", "a.c"}, nil, "bin/cc", "cc", "-c a.c", commands.Driver, false},
+		{"ldwrap-cc", []string{"-c", "a.c"}, map[string]string{"LDWRAP_CC": "ccache clang"}, "bin/ccache", "ccache clang", "-c a.c", commands.Driver, true},
+		{"ldwrap", []string{"a.o"}, nil, "bin/ld", "ld", "a.o", commands.Linker, false},
 		// Prefix: the first argument names the compiler (cwd/clang is a
 		// data file: it does not count).
-		{"ldwrap-cc", []string{"clang", "-c", "a.c"}, nil, "ccache/clang", "clang", "-c a.c", driverMode, true},
-		{"ldwrap-cc", []string{"ccache", "clang-14", "-c", "a.c"}, nil, "bin/ccache", "ccache clang-14", "-c a.c", driverMode, true},
-		{"ldwrap-cc", []string{"./mytool", "-c", "a.c"}, nil, "./mytool", "./mytool", "-c a.c", driverMode, false},
+		{"ldwrap-cc", []string{"clang", "-c", "a.c"}, nil, "ccache/clang", "clang", "-c a.c", commands.Driver, true},
+		{"ldwrap-cc", []string{"ccache", "clang-14", "-c", "a.c"}, nil, "bin/ccache", "ccache clang-14", "-c a.c", commands.Driver, true},
+		{"ldwrap-cc", []string{"./mytool", "-c", "a.c"}, nil, "./mytool", "./mytool", "-c a.c", commands.Driver, false},
 		// A source named like a command is a source; a file here that
 		// cannot run is an input when its name is no compiler's, whatever
 		// PATH has; a compiler's name is the compiler, whatever is here.
-		{"ldwrap-cc", []string{"a.c", "-o", "p"}, nil, "bin/cc", "cc", "a.c -o p", driverMode, false},
-		{"ldwrap-cc", []string{"date", "-o", "p"}, nil, "bin/cc", "cc", "date -o p", driverMode, false},
-		{"ldwrap-cc", []string{"gcc", "-o", "p"}, nil, "bin/gcc", "gcc", "-o p", driverMode, false},
+		{"ldwrap-cc", []string{"a.c", "-o", "p"}, nil, "bin/cc", "cc", "a.c -o p", commands.Driver, false},
+		{"ldwrap-cc", []string{"date", "-o", "p"}, nil, "bin/cc", "cc", "date -o p", commands.Driver, false},
+		{"ldwrap-cc", []string{"gcc", "-o", "p"}, nil, "bin/gcc", "gcc", "-o p", commands.Driver, false},
 		// ldwrap's own command first is skipped (CMake's launcher with
 		// CC=ldwrap-cc), by name or path, and read as that command.
-		{"ldwrap-cc", []string{"ldwrap-cc", "gcc", "-c", "a.c"}, nil, "bin/gcc", "gcc", "-c a.c", driverMode, false},
-		{"ldwrap-cc", []string{filepath.Join(w.root, "links", "ldwrap-cc"), "-c", "a.c"}, nil, "bin/cc", "cc", "-c a.c", driverMode, false},
-		{"ldwrap-cc", []string{"ldwrap-cc", filepath.Join(w.root, "links", "ldwrap-cc"), "-c", "a.c"}, nil, "bin/cc", "cc", "-c a.c", driverMode, false},
-		{"ldwrap-cc", []string{filepath.Join(w.root, "other", "ldwrap-c++"), "-c", "a.cc"}, nil, "bin/c++", "c++", "-c a.cc", driverMode, false},
-		{"ldwrap-cc", []string{filepath.Join(w.root, "links", "gcc"), "-c", "a.c"}, nil, "bin/gcc", "gcc", "-c a.c", driverMode, false},
+		{"ldwrap-cc", []string{"ldwrap-cc", "gcc", "-c", "a.c"}, nil, "bin/gcc", "gcc", "-c a.c", commands.Driver, false},
+		{"ldwrap-cc", []string{filepath.Join(w.root, "links", "ldwrap-cc"), "-c", "a.c"}, nil, "bin/cc", "cc", "-c a.c", commands.Driver, false},
+		{"ldwrap-cc", []string{"ldwrap-cc", filepath.Join(w.root, "links", "ldwrap-cc"), "-c", "a.c"}, nil, "bin/cc", "cc", "-c a.c", commands.Driver, false},
+		{"ldwrap-cc", []string{filepath.Join(w.root, "other", "ldwrap-c++"), "-c", "a.cc"}, nil, "bin/c++", "c++", "-c a.cc", commands.Driver, false},
+		{"ldwrap-cc", []string{filepath.Join(w.root, "links", "gcc"), "-c", "a.c"}, nil, "bin/gcc", "gcc", "-c a.c", commands.Driver, false},
 		// Masquerade: the next of that name after ldwrap's directory.
-		{filepath.Join(w.root, "links", "clang"), []string{"-c", "a.c"}, map[string]string{"LDWRAP_CC": "gcc"}, "ccache/clang", "clang", "-c a.c", driverMode, true},
-		{"clang-14", []string{"-c", "a.c"}, nil, "bin/clang-14", "clang-14", "-c a.c", driverMode, true},
-		{"gcc", []string{"-c", "a.c"}, nil, "bin/gcc", "gcc", "-c a.c", driverMode, false},
-		{"ld.gold", []string{"a.o"}, nil, "bin/ld.gold", "ld.gold", "a.o", linkerMode, false},
+		{filepath.Join(w.root, "links", "clang"), []string{"-c", "a.c"}, map[string]string{"LDWRAP_CC": "gcc"}, "ccache/clang", "clang", "-c a.c", commands.Driver, true},
+		{"clang-14", []string{"-c", "a.c"}, nil, "bin/clang-14", "clang-14", "-c a.c", commands.Driver, true},
+		{"gcc", []string{"-c", "a.c"}, nil, "bin/gcc", "gcc", "-c a.c", commands.Driver, false},
+		{"ld.gold", []string{"a.o"}, nil, "bin/ld.gold", "ld.gold", "a.o", commands.Linker, false},
 	} {
 		env := func(k string) string { return c.env[k] }
 		inv, err := choose(ownOf(c.argv0), c.argv0, c.args, w.f, env)
@@ -101,8 +102,8 @@ func TestChooseTool(t *testing.T) {
 		assert.Equal(t, c.tool, w.rel(inv.tool.Path), name)
 		assert.Equal(t, c.words, strings.Join(inv.tool.Words, " "), name)
 		assert.Equal(t, c.rest, strings.Join(inv.args, " "), name)
-		assert.Equal(t, c.mode, inv.mode, name)
-		if c.mode == driverMode {
+		assert.Equal(t, c.model, inv.model, name)
+		if c.model == commands.Driver {
 			assert.Equal(t, c.clang, driverFamily(inv, w.f).Clang, "%s: clang?", name)
 		}
 	}
@@ -141,7 +142,7 @@ func TestChooseToolErrors(t *testing.T) {
 // ownOf is which binary a test's argv0 stands for: its own name, or for a
 // masquerade link, ldwrap.
 func ownOf(argv0 string) string {
-	if _, ok := ownNames[filepath.Base(argv0)]; ok {
+	if _, ok := wrapperNamed(filepath.Base(argv0)); ok {
 		return filepath.Base(argv0)
 	}
 	return "ldwrap"
@@ -165,6 +166,6 @@ func TestHelpStatesPrefixRule(t *testing.T) {
 	for _, part := range []string{"The prefix rule", "an option (-c) or a response file (@args)", "an input's suffix (a.c",
 		"ldwrap's own command", "a path (with a slash) is the compiler (./gcc runs the gcc here)", "exits 127, one not executable 126",
 		"whatever file of that name is here", "not\n    executable, else the command on PATH", "8 nested calls"} {
-		assert.Contains(t, wrapUsage, part)
+		assert.Contains(t, wrapUsage(), part)
 	}
 }

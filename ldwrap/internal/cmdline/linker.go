@@ -18,9 +18,45 @@ const (
 	LD64
 )
 
-func (l Linker) String() string {
-	return [...]string{"ld.bfd", "ld.gold", "ld.lld", "mold", "ld64"}[l]
+// linkerFamilies are the families, each with its name, the names its
+// linker is run by, and the word that tells it in a file name or a
+// -fuse-ld value. gcc -B DIR -fuse-ld=gold runs DIR/ld.gold: the names
+// "ld" and "ld.*" are those gcc looks for. LinkerOf tries the words in
+// this order, so that ld64.lld is ld64's, not lld's; a name with none of
+// them is GNU ld's.
+var linkerFamilies = [...]struct {
+	family Linker
+	name   string
+	names  []string
+	word   string
+}{
+	{LD64, "ld64", []string{"ld64.lld"}, "ld64"},
+	{Gold, "ld.gold", []string{"ld.gold"}, "gold"},
+	{LLD, "ld.lld", []string{"ld.lld", "lld"}, "lld"},
+	{Mold, "mold", []string{"ld.mold", "mold"}, "mold"},
+	{BFD, "ld.bfd", []string{"ld", "ld.bfd"}, ""},
 }
+
+func (l Linker) String() string {
+	for _, f := range linkerFamilies {
+		if f.family == l {
+			return f.name
+		}
+	}
+	return "linker"
+}
+
+// linkerNames lists every name of linkerFamilies once.
+var linkerNames = func() []string {
+	var names []string
+	for _, f := range linkerFamilies {
+		names = append(names, f.names...)
+	}
+	return names
+}()
+
+// LinkerNames are the names a linker of a known family is run by.
+func LinkerNames() []string { return linkerNames }
 
 // LinkerNamed chooses the family of the linker run under the file name
 // name (its argv[0]) that ends, through its symlinks, at resolved. lld
@@ -54,15 +90,10 @@ func LinkerNamed(name, resolved string, darwin bool, argv []string) Linker {
 // -fuse-ld value. Anything unrecognised is taken for GNU ld (bfd).
 func LinkerOf(name string) Linker {
 	base := filepath.Base(name)
-	switch {
-	case strings.Contains(base, "ld64"):
-		return LD64
-	case strings.Contains(base, "gold"):
-		return Gold
-	case strings.Contains(base, "lld"):
-		return LLD
-	case strings.Contains(base, "mold"):
-		return Mold
+	for _, f := range linkerFamilies {
+		if f.word != "" && strings.Contains(base, f.word) {
+			return f.family
+		}
 	}
 	return BFD
 }
