@@ -226,6 +226,9 @@ func TestMasquerade(t *testing.T) {
 		objects[name] = readFile(t, filepath.Join(dir, "x.o"))
 	}
 	assert.NotEqual(t, objects["gcc"], objects["clang"], "control: gcc's and clang's objects differ, so the comparison above tells the compilers apart")
+	// --version and --help are the compiler's, as bare: only ldwrap's own
+	// names answer them.
+	assert.Equal(t, run(t, dir, nil, "gcc", "--version"), run(t, dir, []string{pathEnv}, viaShell("gcc", "--version")...))
 
 	t.Run("a link named after a missing compiler exits 127", func(t *testing.T) {
 		require.NoError(t, os.Symlink(ldwrap("ldwrap-cc"), filepath.Join(links, "gcc-99")))

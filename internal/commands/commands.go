@@ -10,17 +10,17 @@ package commands
 type Model int
 
 const (
-	Linker  Model = iota // a linker's arguments: ldwrap
-	Driver               // a C or C++ compiler driver's: ldwrap-cc, ldwrap-c++
-	Run                  // ldwrap-run's options, then any command
-	Install              // GNU install's
-	Stale                // ldwrap-stale's, which runs no tool
+	Linker  Model = iota + 1 // a linker's arguments: ldwrap (0 is no model)
+	Driver                   // a C or C++ compiler driver's: ldwrap-cc, ldwrap-c++
+	Run                      // ldwrap-run's options, then any command
+	Install                  // GNU install's
+	Stale                    // ldwrap-stale's, which runs no tool
 )
 
 // Wraps says whether the model stands in front of a tool: such a command
 // runs $Env (else Default) by its own name, and a link named after the
 // tool (gcc, ld.gold) runs the next tool of that name on PATH.
-func (m Model) Wraps() bool { return m <= Driver }
+func (m Model) Wraps() bool { return m >= Linker && m <= Driver }
 
 // A Command is one of ldwrap's commands.
 type Command struct {

@@ -295,7 +295,7 @@ func wrap(own commands.Command, argv0 string, args []string) int {
 			return 0
 		}
 	}
-	if c, _ := wrapperNamed(name); c.Model == commands.Linker && len(args) > 0 {
+	if c, ok := wrapperNamed(name); ok && c.Model == commands.Linker && len(args) > 0 {
 		if code, done := linkerCommands(c, args); done {
 			return code
 		}
