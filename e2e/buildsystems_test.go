@@ -79,12 +79,12 @@ func committed(log string) []string {
 }
 
 // CMake with -DCMAKE_C_COMPILER_LAUNCHER and -DCMAKE_C_LINKER_LAUNCHER
-// (CMake runs "ldwrap-cc /usr/bin/cc ARGS"), under Ninja and Makefiles:
-// every object and depfile, the shared library and the program are
-// committed through ldwrap, and all products equal a plain build's. The static library is
-// made by ar, which CMake runs without a launcher. The same with
-// CC=ldwrap-cc as well, as the README allows: CMake then runs "ldwrap-cc
-// /path/to/ldwrap-cc ARGS", and each output is still committed once.
+// (CMake runs "ldwrap-cc /usr/bin/cc ARGS") and -DCMAKE_AR=ldwrap-ar,
+// under Ninja and Makefiles: every object and depfile, the shared and the
+// static library and the program are committed through ldwrap, and all
+// products equal a plain build's. The same with CC=ldwrap-cc as well, as
+// the README allows: CMake then runs "ldwrap-cc /path/to/ldwrap-cc ARGS",
+// and each output is still committed once.
 func TestCMakeLaunchers(t *testing.T) {
 	t.Parallel() // see "Parallel tests" in helpers_test.go
 	need(t, "cmake", "ninja", "make", "gcc")
@@ -119,13 +119,14 @@ func TestCMakeLaunchers(t *testing.T) {
 					if cc != "" {
 						env = []string{"CC=" + cc}
 					}
-					conf := configure(env, "-DCMAKE_C_COMPILER_LAUNCHER="+ldwrap("ldwrap-cc"), "-DCMAKE_C_LINKER_LAUNCHER="+ldwrap("ldwrap-cc"))
+					conf := configure(env, "-DCMAKE_C_COMPILER_LAUNCHER="+ldwrap("ldwrap-cc"), "-DCMAKE_C_LINKER_LAUNCHER="+ldwrap("ldwrap-cc"),
+						"-DCMAKE_AR="+ldwrap("ldwrap-ar"))
 					if cc != "" {
 						assert.Contains(t, conf, "Check for working C compiler: "+cc)
 					}
 					return build([]string{"LDWRAP_VERBOSE=1"})
 				})
-				assert.Equal(t, []string{"libutil.so", "main.c.o", "main.c.o.d", "prog", "stat.c.o", "stat.c.o.d", "util.c.o", "util.c.o.d"}, committed(out), out)
+				assert.Equal(t, []string{"libstat.a", "libutil.so", "main.c.o", "main.c.o.d", "prog", "stat.c.o", "stat.c.o.d", "util.c.o", "util.c.o.d"}, committed(out), out)
 				run(t, b, nil, "./prog")
 			})
 		}
@@ -157,9 +158,10 @@ func TestMeson(t *testing.T) {
 	run(t, filepath.Join(dir, "b"), nil, "./prog")
 }
 
-// Autotools with libtool, configured with CC="ldwrap-cc gcc": configure's
-// compiler checks pass through ldwrap-cc, libtool's shared library and
-// the program are committed, and the products equal a plain build's.
+// Autotools with libtool, configured with CC="ldwrap-cc gcc" and
+// AR=ldwrap-ar: configure's compiler checks pass through ldwrap-cc,
+// libtool's shared library, the static library and the program are
+// committed, and the products equal a plain build's.
 func TestAutotools(t *testing.T) {
 	t.Parallel() // see "Parallel tests" in helpers_test.go
 	need(t, "autoreconf", "automake", "libtoolize", "make", "gcc")
@@ -181,12 +183,12 @@ func TestAutotools(t *testing.T) {
 		run(t, dir, nil, "./configure", "CC=gcc")
 		return run(t, dir, nil, "make", "-j2")
 	}, func() string {
-		conf := run(t, dir, nil, "./configure", "CC="+ldwrap("ldwrap-cc")+" gcc")
+		conf := run(t, dir, nil, "./configure", "CC="+ldwrap("ldwrap-cc")+" gcc", "AR="+ldwrap("ldwrap-ar"))
 		assert.Contains(t, conf, "checking whether the C compiler works... yes")
 		return run(t, dir, []string{"LDWRAP_VERBOSE=1"}, "make", "-j2")
 	})
 	got := committed(out)
-	for _, want := range []string{"libutil.so.0.0.0", "main.o", "prog", "stat.o", "util.o"} {
+	for _, want := range []string{"libstat.a", "libutil.so.0.0.0", "main.o", "prog", "stat.o", "util.o"} {
 		assert.Contains(t, got, want, out)
 	}
 	run(t, dir, nil, "./prog")

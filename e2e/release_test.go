@@ -163,7 +163,7 @@ func exportRepo(t testing.TB, dir string) {
 // (a file-based one, made here from the repository as version VERSION,
 // with the modules the build needs from the local module cache) into an
 // empty GOPATH, with nothing else reachable, with the C compiler present
-// and so cgo on, as on most machines. Six static binaries come out, and
+// and so cgo on, as on most machines. The static binaries come out, and
 // say the module's version. A control: a program importing os/user links
 // dynamically with cgo on.
 func TestGoInstallFromProxy(t *testing.T) {

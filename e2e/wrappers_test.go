@@ -245,13 +245,13 @@ func TestMasquerade(t *testing.T) {
 // update-ccache-symlinks does, and run again refreshes the set: a new
 // compiler gets a link, a removed one loses it, other files stay.
 func TestInstallLinksRefresh(t *testing.T) {
-	need(t, "gcc", "clang")
+	need(t, "gcc", "clang", "ar", "gcc-ar", "llvm-ar")
 	links := filepath.Join(t.TempDir(), "links")
 	extra := t.TempDir()
 	pathEnv := "PATH=" + extra + ":" + os.Getenv("PATH")
 	installLinks(t, links, []string{pathEnv})
 	got := dirNames(t, links)
-	want := []string{"cc", "c++", "gcc", "g++", "clang", "clang++", "ld", "ld.bfd", "ld.gold", "ld.lld", "ld.mold"}
+	want := []string{"cc", "c++", "gcc", "g++", "clang", "clang++", "ld", "ld.bfd", "ld.gold", "ld.lld", "ld.mold", "ar", "gcc-ar", "llvm-ar"}
 	want = append(want, versioned(t)...)
 	for _, n := range want {
 		assert.Contains(t, got, n)

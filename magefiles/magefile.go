@@ -25,7 +25,8 @@ import (
 // the compilers, the four linkers, the build systems and compiler
 // launchers, the restart checkers ldwrap-stale is compared with, nginx (a
 // service for needrestart to name), LLVM's dsymutil and llvm-dwarfdump
-// (with lld's ld64.lld, the Mach-O tests' toolchain), the Go 1.19 SDK
+// (with lld's ld64.lld, the Mach-O tests' toolchain), the three ars
+// ldwrap-ar is compared with (GNU's, gcc-ar, llvm-ar), the Go 1.19 SDK
 // that checks the code still builds for rules_go v0.34, lintian, which
 // checks the .deb, and man-db, which reads the man pages.
 var debianPackages = map[string]string{
@@ -37,7 +38,7 @@ var debianPackages = map[string]string{
 	"cmake": "cmake", "ninja": "ninja-build", "meson": "meson", "autoreconf": "autoconf",
 	"automake": "automake", "libtoolize": "libtool",
 	"ccache": "ccache", "sccache": "sccache", "distccd": "distcc", "iceccd": "icecc",
-	"dsymutil": "llvm", "llvm-dwarfdump": "llvm",
+	"dsymutil": "llvm", "llvm-dwarfdump": "llvm", "ar": "binutils", "gcc-ar": "gcc", "llvm-ar": "llvm",
 	go119: "golang-1.19-go",
 }
 
@@ -243,7 +244,7 @@ func Fuzz() error {
 	if d == "" {
 		d = "30s"
 	}
-	for _, f := range []string{"FuzzPlan", "FuzzSplitResponse", "FuzzParseInstall", "FuzzPlanRun"} {
+	for _, f := range []string{"FuzzPlan", "FuzzSplitResponse", "FuzzParseInstall", "FuzzPlanRun", "FuzzPlanAr"} {
 		if err := sh.RunV("go", "test", "-run=^$", "-fuzz=^"+f+"$", "-fuzztime="+d, "./ldwrap/internal/cmdline/"); err != nil {
 			return err
 		}

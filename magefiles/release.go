@@ -415,9 +415,9 @@ const debDescription = `atomic outputs for linkers, compilers, install and build
  .
  The commands: ldwrap, in front of ld.bfd, gold, lld or mold; ldwrap-cc
  and ldwrap-c++, in front of a compiler driver, the ways ccache is used
- (CC=ldwrap-cc); ldwrap-install, a drop-in for GNU install; ldwrap-run,
- for any other step; ldwrap-stale, which lists the processes that still
- use an old version of a replaced file.`
+ (CC=ldwrap-cc); ldwrap-ar, in front of ar; ldwrap-install, a drop-in for
+ GNU install; ldwrap-run, for any other step; ldwrap-stale, which lists
+ the processes that still use an old version of a replaced file.`
 
 // debLintianOverrides: lintian takes a static executable for a mistake
 // unless the package's source build-depends on golang-go, which it cannot

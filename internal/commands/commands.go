@@ -10,17 +10,18 @@ package commands
 type Model int
 
 const (
-	Linker  Model = iota + 1 // a linker's arguments: ldwrap (0 is no model)
-	Driver                   // a C or C++ compiler driver's: ldwrap-cc, ldwrap-c++
-	Run                      // ldwrap-run's options, then any command
-	Install                  // GNU install's
-	Stale                    // ldwrap-stale's, which runs no tool
+	Linker   Model = iota + 1 // a linker's arguments: ldwrap (0 is no model)
+	Driver                    // a C or C++ compiler driver's: ldwrap-cc, ldwrap-c++
+	Archiver                  // ar's: ldwrap-ar
+	Run                       // ldwrap-run's options, then any command
+	Install                   // GNU install's
+	Stale                     // ldwrap-stale's, which runs no tool
 )
 
 // Wraps says whether the model stands in front of a tool: such a command
 // runs $Env (else Default) by its own name, and a link named after the
-// tool (gcc, ld.gold) runs the next tool of that name on PATH.
-func (m Model) Wraps() bool { return m >= Linker && m <= Driver }
+// tool (gcc, ld.gold, ar) runs the next tool of that name on PATH.
+func (m Model) Wraps() bool { return m >= Linker && m <= Archiver }
 
 // A Command is one of ldwrap's commands.
 type Command struct {
@@ -43,10 +44,13 @@ var All = []Command{
 	{Name: "ldwrap", Model: Linker, Env: "LDWRAP_LD", Default: "ld", Section: 1,
 		Summary: "run a linker so that its output replaces the target atomically",
 		SeeAlso: []string{"ld(1)", "ldwrap-cc(1)", "ldwrap-run(1)", "ldwrap-install(1)", "ldwrap-stale(8)"}},
+	{Name: "ldwrap-ar", Model: Archiver, Env: "LDWRAP_AR", Default: "ar", Section: 1,
+		Summary: "run ar so that the archive it changes replaces the old one atomically",
+		SeeAlso: []string{"ar(1)", "ldwrap(1)", "ldwrap-cc(1)", "ldwrap-run(1)", "ldwrap-stale(8)"}},
 	{Name: "ldwrap-c++", Model: Driver, Env: "LDWRAP_CXX", Default: "c++", Page: "ldwrap-cc", Section: 1},
 	{Name: "ldwrap-cc", Model: Driver, Env: "LDWRAP_CC", Default: "cc", Section: 1,
 		Summary: "run a C or C++ compiler so that its outputs replace their targets atomically",
-		SeeAlso: []string{"gcc(1)", "ccache(1)", "ldwrap(1)", "ldwrap-run(1)", "ldwrap-stale(8)"}},
+		SeeAlso: []string{"gcc(1)", "ccache(1)", "ldwrap(1)", "ldwrap-ar(1)", "ldwrap-run(1)", "ldwrap-stale(8)"}},
 	{Name: "ldwrap-install", Model: Install, Section: 1,
 		Summary: "copy files and set attributes, replacing each destination atomically",
 		SeeAlso: []string{"install(1)", "ldwrap-run(1)", "ldwrap-stale(8)"}},
@@ -69,14 +73,14 @@ func Named(name string) (Command, bool) {
 }
 
 // HelpFlag and VersionFlag are the options that print the command's own
-// usage text and version. A wrapper of a compiler driver passes --help and
-// --version to the tool, as build systems expect, and answers
-// --ldwrap-help and --ldwrap-version itself.
+// usage text and version. A wrapper of a compiler driver or of ar passes
+// --help and --version to the tool, as build systems expect (Meson asks
+// ar --version), and answers --ldwrap-help and --ldwrap-version itself.
 func (c Command) HelpFlag() string    { return c.ownFlag("help") }
 func (c Command) VersionFlag() string { return c.ownFlag("version") }
 
 func (c Command) ownFlag(name string) string {
-	if c.Model == Driver {
+	if c.Model == Driver || c.Model == Archiver {
 		return "--ldwrap-" + name
 	}
 	return "--" + name

@@ -62,7 +62,8 @@ func gccLinkerNames() []string {
 // installLinks makes dir a masquerade directory, as Debian's
 // update-ccache-symlinks makes /usr/lib/ccache: a symlink to this ldwrap
 // for each of gccLinkerNames, and for each tool on PATH that a model
-// reads by name (cc, gcc-12, x86_64-linux-gnu-g++-12, clang-14 ...). Run
+// reads by name (cc, gcc-12, x86_64-linux-gnu-g++-12, clang-14, ar,
+// llvm-ar-14 ...). Run
 // again, it adds the tools installed since and removes its links to those
 // gone; other files in dir are left alone. The links are staged and
 // committed by the engine, as a step's outputs are: each replaced
@@ -120,8 +121,8 @@ func installLinks(dir string, f toolpath.Finder) (made, removed []string, err er
 }
 
 // foundOnPath says whether name is one of the tools whose links
-// installLinks makes for what it finds on PATH: the compilers.
-func foundOnPath(name string) bool { return isCompilerName(name) }
+// installLinks makes for what it finds on PATH: the compilers and ar.
+func foundOnPath(name string) bool { return isCompilerName(name) || isArchiverName(name) }
 
 // toolsOnPath lists the tools in PATH's directories that foundOnPath
 // names (not in dir, and not ldwrap's own links elsewhere).

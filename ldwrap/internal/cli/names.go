@@ -56,14 +56,37 @@ func familyIn(name string) compilerFamily {
 	return anyFamily
 }
 
+// archiverBases are the names of ar: GNU's, gcc's wrapper that loads
+// the LTO plugin, LLVM's.
+var archiverBases = []string{"ar", "gcc-ar", "llvm-ar"}
+
+// isArchiverName says whether name is ar's: one of archiverBases, with a
+// version after (gcc-ar-12, llvm-ar-14) or a target triplet before
+// (x86_64-linux-gnu-ar).
+func isArchiverName(name string) bool {
+	return matchTriplet(name, func(rest string) bool {
+		if i := strings.LastIndexByte(rest, '-'); i > 0 && isVersion(rest[i+1:]) {
+			rest = rest[:i]
+		}
+		for _, b := range archiverBases {
+			if rest == b {
+				return true
+			}
+		}
+		return false
+	})
+}
+
 // modelOfName is the argument model of a tool run under name, when name
-// is a compiler's or a linker's.
+// is a compiler's, a linker's or ar's.
 func modelOfName(name string) (commands.Model, bool) {
 	switch {
 	case isCompilerName(name):
 		return commands.Driver, true
 	case isLinkerName(name):
 		return commands.Linker, true
+	case isArchiverName(name):
+		return commands.Archiver, true
 	}
 	return 0, false
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,18 +15,19 @@ import (
 	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
 )
 
-// The wrappers (ldwrap, ldwrap-cc, ldwrap-c++) are one front end, used
-// every way ccache is:
+// The wrappers (ldwrap, ldwrap-cc, ldwrap-c++, ldwrap-ar: the commands
+// whose model Wraps) are one front end, used every way ccache is:
 //
 //   - by its own name: CC=ldwrap-cc runs $LDWRAP_CC (default cc), ldwrap
-//     runs $LDWRAP_LD (default ld);
+//     runs $LDWRAP_LD (default ld): the table's Env and Default;
 //   - prefix: ldwrap-cc gcc ..., ldwrap-cc /usr/bin/cc ... (what CMake's
 //     launchers run), ldwrap-cc ccache gcc ...: see compilerWord for the
-//     exact rule;
-//   - masquerade: a link named gcc, clang-14 or ld.gold runs the next
+//     exact rule. ldwrap-ar has none: ar's first word is its operation,
+//     and "ar" is one (r with the a modifier);
+//   - masquerade: a link named gcc, clang-14, ld.gold or ar runs the next
 //     executable of that name on PATH after its own directory.
 //
-// The name decides between the driver's argument model and the linker's.
+// The name decides the argument model: the driver's, the linker's or ar's.
 
 // invocation is what the front end decided.
 type invocation struct {
@@ -316,14 +318,30 @@ func wrap(own commands.Command, argv0 string, args []string) int {
 	case commands.Linker:
 		kind := cmdline.LinkerNamed(inv.tool.Path, resolveLinks(inv.tool.Path), runtime.GOOS == "darwin", inv.args)
 		s.Plan = cmdline.PlanLinker(kind, inv.args, nil)
+	case commands.Archiver:
+		s.Plan = cmdline.PlanAr(inv.args, nil, isThinArchive)
 	}
 	return runStep(s)
 }
 
 // modelSynopsis is what a wrapper's usage line shows after its name.
 var modelSynopsis = map[commands.Model]string{
-	commands.Linker: "[linker arguments...]",
-	commands.Driver: "[COMPILER] [compiler arguments...]",
+	commands.Linker:   "[linker arguments...]",
+	commands.Driver:   "[COMPILER] [compiler arguments...]",
+	commands.Archiver: "[ar arguments...]",
+}
+
+// isThinArchive says whether the file at path is a thin archive, by its
+// magic number.
+func isThinArchive(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	magic := make([]byte, 8)
+	n, _ := io.ReadFull(f, magic)
+	return string(magic[:n]) == "!<thin>\n"
 }
 
 // wrapUsage is the wrappers' usage text: --ldwrap-help, and ldwrap --help.
@@ -347,8 +365,8 @@ func wrapUsage() string {
 }
 
 const wrapUsageTools = `
-Each runs the real compiler or linker with its outputs redirected into a
-private directory beside them, and renames each over its target only when
+Each runs the real compiler, linker or ar with its outputs redirected into
+a private directory beside them, and renames each over its target only when
 the step succeeds: running programs keep the old file, and a failed or
 killed step leaves the old outputs byte-identical.
 
@@ -357,10 +375,10 @@ The tool, the ways ccache is used:
 
 const wrapUsageRule = `  ldwrap-cc gcc ARGS        the compiler named first (a path, or a command on
                             PATH; ldwrap-cc ccache gcc ARGS too)
-  gcc ARGS (a link named gcc, clang-14, ld.gold ... to ldwrap)
+  gcc ARGS (a link named gcc, clang-14, ld.gold, ar ... to ldwrap)
                             the next executable of that name on PATH after
                             the link's directory; ldwrap --install-links DIR
-                            makes such links for every compiler and linker
+                            makes such links for every compiler, linker and ar
 
 The prefix rule: the first argument of ldwrap-cc or ldwrap-c++ names the
 compiler unless it is the compiler's own:
@@ -374,11 +392,16 @@ compiler unless it is the compiler's own:
   - another name is an input if a file of that name here is not
     executable, else the command on PATH, else it exits 127.
 A link named clang never runs gcc, and wrappers that call each other stop
-after 8 nested calls.
+after 8 nested calls. ldwrap-ar takes no tool first: ar's first word is its
+operation (-DCMAKE_AR=$(command -v ldwrap-ar), AR=ldwrap-ar).
+
+ldwrap-ar stages the archive as a copy of the old one, which ar updates (r,
+q, d, m, s); t, p and x run untouched, and so does a thin archive (T,
+--thin, or an existing one), whose members are named relative to it.
 
 ldwrap never runs itself. --ldwrap-help and --ldwrap-version answer for
-ldwrap itself (--help and --version go to the compiler, as build systems
-expect); "ldwrap --help" and "ldwrap --version" too.
+ldwrap itself (--help and --version go to the compiler or ar, as build
+systems expect); "ldwrap --help" and "ldwrap --version" too.
 
 Environment: LDWRAP_VERBOSE=1, LDWRAP_DURABLE=1|order, LDWRAP_SYMLINKS=follow,
 LDWRAP_KEEP_ATTRS=1, LDWRAP_SKIP_IDENTICAL=touch|restat, LDWRAP_STALE=1,

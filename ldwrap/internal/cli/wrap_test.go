@@ -56,6 +56,7 @@ func TestChooseTool(t *testing.T) {
 		"cwd/gcc":      "file", "cwd/mytool": "exe", "cwd/a.c": "file",
 		"cwd/clang": "file", "cwd/date": "file", "bin/date": "exe", "bin/c++": "exe",
 		"links/ldwrap-cc": "self", "other/ldwrap-c++": "exe",
+		"bin/ar": "exe", "bin/llvm-ar-14": "exe", "links/llvm-ar-14": "self",
 	})
 	for _, c := range []struct {
 		argv0 string
@@ -94,6 +95,11 @@ func TestChooseTool(t *testing.T) {
 		{"clang-14", []string{"-c", "a.c"}, nil, "bin/clang-14", "clang-14", "-c a.c", commands.Driver, true},
 		{"gcc", []string{"-c", "a.c"}, nil, "bin/gcc", "gcc", "-c a.c", commands.Driver, false},
 		{"ld.gold", []string{"a.o"}, nil, "bin/ld.gold", "ld.gold", "a.o", commands.Linker, false},
+		// ar: $LDWRAP_AR, else ar; no prefix form ("ar" is r with a);
+		// a link named after one, the next of that name.
+		{"ldwrap-ar", []string{"qc", "lib.a", "a.o"}, nil, "bin/ar", "ar", "qc lib.a a.o", commands.Archiver, false},
+		{"ldwrap-ar", []string{"ar", "b.o", "lib.a", "a.o"}, map[string]string{"LDWRAP_AR": "llvm-ar-14"}, "bin/llvm-ar-14", "llvm-ar-14", "ar b.o lib.a a.o", commands.Archiver, false},
+		{filepath.Join(w.root, "links", "llvm-ar-14"), []string{"t", "lib.a"}, map[string]string{"LDWRAP_AR": "ar"}, "bin/llvm-ar-14", "llvm-ar-14", "t lib.a", commands.Archiver, false},
 	} {
 		env := func(k string) string { return c.env[k] }
 		inv, err := choose(ownOf(c.argv0), c.argv0, c.args, w.f, env)
@@ -157,6 +163,14 @@ func TestNames(t *testing.T) {
 	}
 	for _, n := range []string{"ld", "ld.bfd", "ld.gold", "ld.lld", "ld.mold", "mold", "x86_64-linux-gnu-ld", "x86_64-linux-gnu-ld.gold"} {
 		assert.True(t, isLinkerName(n), n)
+	}
+	for _, n := range []string{"ar", "gcc-ar", "llvm-ar", "gcc-ar-12", "llvm-ar-14", "x86_64-linux-gnu-ar", "x86_64-linux-gnu-gcc-ar-12"} {
+		assert.True(t, isArchiverName(n), n)
+		m, _ := modelOfName(n)
+		assert.Equal(t, commands.Archiver, m, n)
+	}
+	for _, n := range []string{"tar", "eu-ar", "ar-x", "ranlib", "gcc-ranlib", "llvm-ar-", "gp-archive"} {
+		assert.False(t, isArchiverName(n), n)
 	}
 }
 

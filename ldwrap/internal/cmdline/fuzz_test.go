@@ -112,3 +112,30 @@ func FuzzPlanRun(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPlanAr: no command line panics; a staged one stages one argument of
+// its own, seeded, and changes no other.
+func FuzzPlanAr(f *testing.F) {
+	f.Add("rcs lib.a a.o b.o")
+	f.Add("--plugin /p.so -r -c lib.a -v a.o")
+	f.Add("rb a.o lib.a b.o")
+	f.Fuzz(func(t *testing.T, line string) {
+		argv := strings.Split(line, " ")
+		r := PlanAr(argv, func(string) ([]byte, error) { return []byte(line), nil }, nil)
+		if r.Pass != "" {
+			return
+		}
+		if len(r.Edits) != 1 || !r.Edits[0].Seed || r.Edits[0].Top < 0 || argv[r.Edits[0].Top] != r.Edits[0].Target {
+			t.Fatalf("%q: edits %+v", line, r.Edits)
+		}
+		got, err := r.Apply(argv, fakeStage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, a := range argv {
+			if got[i] != a && i != r.Edits[0].Top {
+				t.Fatalf("%q: argument %q became %q", line, a, got[i])
+			}
+		}
+	})
+}
