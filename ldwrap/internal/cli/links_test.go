@@ -41,7 +41,7 @@ func TestInstallLinksConcurrently(t *testing.T) {
 		for _, err := range errs {
 			require.NoError(t, err, "round %d", round)
 		}
-		require.Equal(t, want, dirEntries(t, dir), "round %d", round)
+		require.Equal(t, want, entries(t, dir), "round %d", round)
 		for _, n := range want {
 			dest, err := os.Readlink(filepath.Join(dir, n))
 			require.NoError(t, err)

@@ -70,7 +70,7 @@ func TestRunStep(t *testing.T) {
 		assert.Equal(t, 0, runStep(shStep(t, dir, `echo new > "$1"`)))
 		assert.Equal(t, "new\n", readString(t, filepath.Join(dir, "out")))
 		assert.Empty(t, w.msgs.String())
-		assert.Equal(t, []string{"out"}, dirEntries(t, dir), "nothing left beside it")
+		assert.Equal(t, []string{"out"}, entries(t, dir), "nothing left beside it")
 	})
 	t.Run("failure keeps the old output", func(t *testing.T) {
 		w, dir := newStepWorld(t), t.TempDir()
@@ -78,13 +78,13 @@ func TestRunStep(t *testing.T) {
 		assert.Equal(t, 3, runStep(shStep(t, dir, `echo new > "$1"; exit 3`)))
 		assert.Equal(t, "old", readString(t, filepath.Join(dir, "out")))
 		assert.Empty(t, w.msgs.String())
-		assert.Equal(t, []string{"out"}, dirEntries(t, dir))
+		assert.Equal(t, []string{"out"}, entries(t, dir))
 	})
 	t.Run("a tool killed by a signal kills ldwrap with it", func(t *testing.T) {
 		w, dir := newStepWorld(t), t.TempDir()
 		assert.Equal(t, 128+int(syscall.SIGTERM), runStep(shStep(t, dir, `echo new > "$1"; kill -TERM $$`)))
 		assert.Equal(t, syscall.SIGTERM, w.died)
-		assert.Empty(t, dirEntries(t, dir), "nothing committed")
+		assert.Empty(t, entries(t, dir), "nothing committed")
 	})
 	t.Run("pass-through execs the tool", func(t *testing.T) {
 		w, dir := newStepWorld(t), t.TempDir()
@@ -92,7 +92,7 @@ func TestRunStep(t *testing.T) {
 		s.Plan = cmdline.Plan{Pass: "a reason"}
 		assert.Equal(t, 42, runStep(s))
 		assert.Equal(t, append([]string{"sh"}, s.Args...), w.execed)
-		assert.Empty(t, dirEntries(t, dir), "the test's exec runs nothing")
+		assert.Empty(t, entries(t, dir), "the test's exec runs nothing")
 	})
 	t.Run("an output that is an input passes through", func(t *testing.T) {
 		w, dir := newStepWorld(t), t.TempDir()
@@ -128,7 +128,7 @@ func TestRunStep(t *testing.T) {
 		t.Setenv("LDWRAP_SYMLINKS", "sideways")
 		assert.Equal(t, exitCannotRun, runStep(shStep(t, dir, `echo new > "$1"`)))
 		assert.Equal(t, "ldwrap: config: LDWRAP_SYMLINKS=sideways: want replace or follow\n", w.msgs.String())
-		assert.Empty(t, dirEntries(t, dir))
+		assert.Empty(t, entries(t, dir))
 	})
 	t.Run("a tool that is not there exits 127", func(t *testing.T) {
 		w, dir := newStepWorld(t), t.TempDir()
@@ -136,29 +136,15 @@ func TestRunStep(t *testing.T) {
 		s.Tool = toolpath.Tool{Path: filepath.Join(dir, "no-such-tool"), Words: []string{"no-such-tool"}}
 		assert.Equal(t, exitNotFound, runStep(s))
 		assert.Contains(t, w.msgs.String(), "no-such-tool")
-		assert.Empty(t, dirEntries(t, dir))
+		assert.Empty(t, entries(t, dir))
 	})
 	t.Run("nested too deep", func(t *testing.T) {
 		w, dir := newStepWorld(t), t.TempDir()
 		t.Setenv(depthVar, "8")
 		assert.Equal(t, exitCannotRun, runStep(shStep(t, dir, `echo new > "$1"`)))
 		assert.Contains(t, w.msgs.String(), "ldwrap nested 8 deep")
-		assert.Empty(t, dirEntries(t, dir))
+		assert.Empty(t, entries(t, dir))
 	})
-}
-
-func dirEntries(t *testing.T, dir string) []string {
-	t.Helper()
-	ents, err := os.ReadDir(dir)
-	if os.IsNotExist(err) {
-		return nil
-	}
-	require.NoError(t, err)
-	var names []string
-	for _, e := range ents {
-		names = append(names, e.Name())
-	}
-	return names
 }
 
 // The usage error names the part of the command line, what is wrong with
