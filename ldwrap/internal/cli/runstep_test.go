@@ -63,7 +63,7 @@ func readString(t *testing.T, p string) string {
 
 // runStep returns the tool's status and commits only on success; ldwrap's
 // own failures are 126 with one line; a pass-through becomes the tool.
-func TestRunStep(t *testing.T) {
+func TestRunStepStatus(t *testing.T) {
 	t.Run("success commits", func(t *testing.T) {
 		w, dir := newStepWorld(t), t.TempDir()
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "out"), []byte("old"), 0o644))
