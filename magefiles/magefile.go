@@ -5,6 +5,7 @@ package main
 
 import (
 	"fmt"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -172,17 +173,32 @@ func installManPages(bin, dir string) error {
 	}
 	for _, f := range sortedKeys(pages.links) {
 		path, target := filepath.Join(dir, f), pages.links[f]
-		tmp := path + ".ldwrap-new"
-		os.Remove(tmp)
-		if err := os.Symlink(target, tmp); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, path); err != nil {
+		if err := replaceSymlink(target, path); err != nil {
 			return err
 		}
 		fmt.Println("installed", path)
 	}
 	return nil
+}
+
+// replaceSymlink makes path a symlink to target by a rename over it, from
+// a name of its own (two installs at once each have theirs).
+func replaceSymlink(target, path string) error {
+	for {
+		tmp := fmt.Sprintf("%s.ldwrap-new.%d", path, rand.Int63())
+		err := os.Symlink(target, tmp)
+		if os.IsExist(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			os.Remove(tmp)
+			return err
+		}
+		return nil
+	}
 }
 
 // Vet119 type-checks everything Bazel 4.2.3 builds, and the e2e tests, against Go 1.19: its language and its standard library (needs deps; 10 s).
