@@ -186,20 +186,14 @@ func (t *Txn) stagingFor(dir, base string) (*stagingDir, error) {
 			return sd, nil
 		}
 	}
-	var sd *stagingDir
-	var err error
+	home := dir
 	if above, ok := t.aboveDir(dir); ok {
-		sd, err = createStaging(above, base, t.logf)
-		if err != nil {
-			t.logf("%s: staging in %s instead of above it: %v", base, dir, err)
-		}
+		home = above
 	}
-	if sd == nil {
-		if sd, err = createStaging(dir, base, t.logf); err != nil {
-			return nil, err
-		}
+	sd, err := createStaging(dir, home, base, t.logf)
+	if err != nil {
+		return nil, err
 	}
-	sd.dir = dir
 	t.stages = append(t.stages, sd)
 	return sd, nil
 }
