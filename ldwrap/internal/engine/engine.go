@@ -87,6 +87,19 @@ var ErrSpecial = errors.New("not a regular file")
 // commands run the tool untouched instead.
 var ErrNoDirectory = errors.New("no such file or directory")
 
+// ErrInPlace is returned by Seed and Redirect for a target that no staged
+// file can stand for: one this process may not read, or whose owner or
+// group it may not give a new file (another user's). The tool writes it
+// in place, as it would without ldwrap, not atomically.
+var ErrInPlace = errors.New("cannot be staged as it is")
+
+// inPlace is ErrInPlace with the system's cause.
+type inPlace struct{ cause error }
+
+func (e inPlace) Error() string        { return e.cause.Error() }
+func (e inPlace) Unwrap() error        { return e.cause }
+func (e inPlace) Is(target error) bool { return target == ErrInPlace }
+
 // noDirectory is ErrNoDirectory with the system's cause: ENOENT, or ENOTDIR
 // for a file where the directory should be.
 type noDirectory struct{ cause unix.Errno }
