@@ -52,9 +52,16 @@ func (t *Txn) Commit() error {
 			return err
 		}
 	}
-	for _, p := range todo {
-		if err := t.apply(p); err != nil {
-			return err
+	// Removals last: a file the tool moved away is in place before the
+	// old one goes.
+	for _, removals := range []bool{false, true} {
+		for _, p := range todo {
+			if p.removing != removals {
+				continue
+			}
+			if err := t.apply(p); err != nil {
+				return err
+			}
 		}
 	}
 	if t.opts.Durable {
@@ -161,6 +168,13 @@ func (t *Txn) sideEntries(sd *stagingDir, temp, target string, sides []*Output) 
 // apply renames one prepared file into place, giving an unnamed file its
 // name first.
 func (t *Txn) apply(p *pending) error {
+	if p.removing {
+		if err := t.remove(p); err != nil {
+			return &Error{"remove", p.o.Target, err}
+		}
+		t.logf("%s: removed, as the command removed it", p.o.Target)
+		return nil
+	}
 	if p.o.unnamed != nil {
 		if err := t.link(p.o); err != nil {
 			return &Error{"link", p.o.Target, err}
