@@ -6,6 +6,10 @@ package engine
 // attributes, and a file's is copied, or not, apart from them.
 const accessACL = ""
 
+// inheritDefaultACL has nothing to copy where ACLs are no extended
+// attributes.
+func inheritDefaultACL(string, int) error { return nil }
+
 // dropAccessACL has nothing to remove where ACLs are no extended
 // attributes.
 func (fileRef) dropAccessACL() error { return nil }

@@ -199,30 +199,49 @@ func (t *Txn) stagingFor(dir, base string) (*stagingDir, error) {
 			return sd, nil
 		}
 	}
-	home := dir
-	if above, ok := t.aboveDir(dir); ok {
-		home = above
+	var sd *stagingDir
+	if above, dirStat, ok := t.aboveDir(dir); ok {
+		// Staged above, the tool runs before the rename into dir could
+		// fail: one this process may not make (dir not writable) leaves
+		// the old file to the tool, as below.
+		if err := rawio.IgnoringEINTR(func() error { return unix.Faccessat(unix.AT_FDCWD, dir, unix.W_OK, unix.AT_EACCESS) }); rawio.IsDenied(err) {
+			return nil, inPlace{err}
+		}
+		var err error
+		if sd, err = createStaging(above, base, t.logf); err == nil {
+			if err = sd.inherit(dir, dirStat); err != nil {
+				sd.remove()
+				sd = nil
+			}
+		}
+		if err != nil {
+			t.logf("%s: staging in %s instead of above it: %v", base, dir, err)
+		}
 	}
-	sd, err := createStaging(dir, home, base, t.logf)
-	if err != nil {
-		return nil, err
+	if sd == nil {
+		var err error
+		if sd, err = createStaging(dir, base, t.logf); err != nil {
+			return nil, err
+		}
 	}
+	sd.dir = dir
 	t.stages = append(t.stages, sd)
 	return sd, nil
 }
 
 // aboveDir is where StageAbove stages the outputs of dir: its parent, when
-// that is on the same filesystem (a rename cannot cross one).
-func (t *Txn) aboveDir(dir string) (string, bool) {
+// that is on the same filesystem (a rename cannot cross one). It gives
+// dir's stat too.
+func (t *Txn) aboveDir(dir string) (string, *unix.Stat_t, bool) {
 	if !t.opts.StageAbove {
-		return "", false
+		return "", nil, false
 	}
 	parent := dir + "/.." // not Join: a symlinked dir's parent is where it leads
 	var a, b unix.Stat_t
 	if rawio.Stat(dir, &a) != nil || rawio.Stat(parent, &b) != nil || a.Dev != b.Dev || a.Ino == b.Ino {
-		return "", false // another filesystem, or dir is the root
+		return "", nil, false // another filesystem, or dir is the root
 	}
-	return parent, true
+	return parent, &a, true
 }
 
 // Drop removes one staged output (the caller could not produce it): its

@@ -120,7 +120,9 @@ func TestSeedRemovedOrReplacedByTool(t *testing.T) {
 			}
 			return os.Symlink("elsewhere", temp)
 		}, func(t *testing.T, target string) {
-			assert.Equal(t, "elsewhere", readlink(t, target))
+			dest, err := os.Readlink(target)
+			require.NoError(t, err)
+			assert.Equal(t, "elsewhere", dest)
 		}},
 		{"directory", func(temp string) error {
 			if err := os.Remove(temp); err != nil {

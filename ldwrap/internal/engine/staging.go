@@ -28,9 +28,10 @@ const (
 )
 
 type stagingDir struct {
-	dir  string // the targets' directory
-	path string // the staging directory
-	lock int    // a descriptor of it holding LOCK_EX while it is ours; -1 once released
+	dir  string      // the targets' directory
+	path string      // the staging directory
+	lock int         // a descriptor of it holding LOCK_EX while it is ours; -1 once released
+	made unix.Stat_t // its stat once made and locked
 }
 
 func stagingKey(base string) string {
@@ -82,20 +83,13 @@ func stagingName(dir, base, suffix string) string {
 	return filepath.Join(dir, stagingPrefix+stagingKey(base)+"."+suffix)
 }
 
-// createStaging makes and locks a staging directory for base, an output
-// in dir, and puts it in home: dir, or under StageAbove dir's parent. Its
-// mode is 0700: mkdir(2) never follows a symlink, so another user cannot
-// plant or read anything in it, even in a sticky world-writable
-// directory. It keeps each output's basename, so names that a tool
-// derives from its output (depfiles, .dwo, .su) are right. The lock dies
-// with the process: that is how a sweep tells a leftover of a killed run
-// from the directory of a live parallel one.
-//
-// It is always made in dir, then moved home: a directory takes from the
-// one it is made in what the files made in it take (the default ACL, and
-// a setgid directory's group and bit), and keeps it when moved. The files
-// the tool makes in it then get what they would get in dir, without
-// ldwrap, at no cost over making it home.
+// createStaging makes and locks a staging directory for base in dir, mode
+// 0700: mkdir(2) never follows a symlink, so another user cannot plant or
+// read anything in it, even in a sticky world-writable directory. It keeps
+// each output's basename, so names that a tool derives from its output
+// (depfiles, .dwo, .su) are right. The lock dies with the process: that
+// is how a sweep tells a leftover of a killed run from the directory of a
+// live parallel one.
 //
 // It is made under a random name, locked, and only then renamed to the
 // first name, never over anything: a directory under the first name is
@@ -109,7 +103,7 @@ func stagingName(dir, base, suffix string) string {
 // owned by us. A sweeper that slips in between the creator's mkdir and
 // flock removes an empty directory; the creator sees the path gone and
 // starts over.
-func createStaging(dir, home, base string, logf func(string, ...interface{})) (*stagingDir, error) {
+func createStaging(dir, base string, logf func(string, ...interface{})) (*stagingDir, error) {
 	for attempt := 0; attempt < 100; attempt++ {
 		suffix, err := randomSuffix()
 		if err != nil {
@@ -140,65 +134,22 @@ func createStaging(dir, home, base string, logf func(string, ...interface{})) (*
 			os.Remove(path)
 			return nil, err
 		}
-		if !stillNamedFD(fd, path) {
+		sd := &stagingDir{dir: dir, path: path, lock: fd}
+		if !stillNamedFD(fd, path, &sd.made) {
 			unix.Close(fd)
 			continue
 		}
-		sd := &stagingDir{dir: dir, path: path, lock: fd}
-		if home != dir && !sd.moveHome(home, base, suffix, logf) {
-			home = dir
-		}
-		if home == dir {
-			sd.takeFirstName(dir, base, logf)
-		}
+		sd.takeFirstName(base, logf)
 		return sd, nil
 	}
 	return nil, errors.New("cannot create a unique staging directory")
 }
 
-// moveHome moves the locked staging directory from its targets' directory
-// to home, under base's first name where it is free (after a sweep of
-// base's leftovers if need be), else under its random name. It reports
-// false, leaving it where it is, where it cannot be moved there.
-func (sd *stagingDir) moveHome(home, base, suffix string, logf func(string, ...interface{})) bool {
-	first := stagingName(home, base, firstSuffix)
-tries:
-	for try := 0; try < 2; try++ {
-		switch err := sys.renameNoReplace(sd.path, first); err {
-		case nil:
-			sd.path = first
-			return true
-		case unix.EEXIST, unix.ENOTEMPTY:
-			if try == 0 {
-				sweep(home, base, logf)   // may free the first name
-				sweep(sd.dir, base, logf) // a run killed before its move
-			}
-		case errNotSupported:
-			// No rename refuses to replace a directory: no run takes the
-			// first name, so every run sweeps, as in takeFirstName.
-			sweepIfSubdirs(home, base, logf)
-			break tries
-		default:
-			logf("%s: staging in %s instead of %s: %v", base, sd.dir, home, err)
-			return false
-		}
-	}
-	// The first name is a live run's (or the system has no rename that
-	// refuses to replace a directory): the random name, where nothing is.
-	to := stagingName(home, base, suffix)
-	if err := renameNoReplace(sd.path, to); err != nil {
-		logf("%s: staging in %s instead of %s: %v", base, sd.dir, home, err)
-		return false
-	}
-	sd.path = to
-	return true
-}
-
-// takeFirstName renames the locked staging directory to base's first name
-// in dir, where it was made, sweeping base's leftovers if that is taken.
-// Where it is a live run's, the random name stays.
-func (sd *stagingDir) takeFirstName(dir, base string, logf func(string, ...interface{})) {
-	first := stagingName(dir, base, firstSuffix)
+// takeFirstName renames the locked staging directory to base's first name,
+// sweeping base's leftovers if that is taken. Where it is a live run's, the
+// random name stays.
+func (sd *stagingDir) takeFirstName(base string, logf func(string, ...interface{})) {
+	first := stagingName(sd.dir, base, firstSuffix)
 	for try := 0; try < 2; try++ {
 		switch err := sys.renameNoReplace(sd.path, first); err {
 		case nil:
@@ -206,14 +157,14 @@ func (sd *stagingDir) takeFirstName(dir, base string, logf func(string, ...inter
 			return
 		case unix.EEXIST, unix.ENOTEMPTY:
 			if try == 0 {
-				sweep(dir, base, logf) // may free the first name
+				sweep(sd.dir, base, logf) // may free the first name
 			}
 		default:
 			// Nothing can be renamed there without replacing (no
 			// RENAME_NOREPLACE, or no such call for directories): nothing
 			// will be found at the first name, so sweep now, as every run
 			// here will.
-			sweepIfSubdirs(dir, base, logf)
+			sweepIfSubdirs(sd.dir, base, logf)
 			return
 		}
 	}
@@ -233,10 +184,11 @@ func isSymlinkRefused(err error) bool {
 	return false
 }
 
-// stillNamedFD reports whether path still names the file open as fd.
-func stillNamedFD(fd int, path string) bool {
-	var a, b unix.Stat_t
-	if rawio.Fstat(fd, &a) != nil || rawio.Lstat(path, &b) != nil {
+// stillNamedFD reports whether path still names the file open as fd,
+// whose stat it puts in a.
+func stillNamedFD(fd int, path string, a *unix.Stat_t) bool {
+	var b unix.Stat_t
+	if rawio.Fstat(fd, a) != nil || rawio.Lstat(path, &b) != nil {
 		return false
 	}
 	return a.Dev == b.Dev && a.Ino == b.Ino && a.Nlink > 0
@@ -318,7 +270,7 @@ func sweepEntry(path string, logf func(string, ...interface{})) bool {
 	if flock(fd, unix.LOCK_EX|unix.LOCK_NB) != nil { // a live run holds it
 		return false
 	}
-	if !stillNamedFD(fd, path) {
+	if !stillNamedFD(fd, path, &st) {
 		return false
 	}
 	if kind == unix.S_IFDIR {

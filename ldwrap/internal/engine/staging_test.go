@@ -96,10 +96,9 @@ func TestStageAbove(t *testing.T) {
 	assert.Equal(t, "dep", read(t, filepath.Join(dir, "dist.d")))
 	assert.Equal(t, []string{"out"}, entries(t, parent))
 
-	// Made in the target's directory, then moved: it takes what that
-	// directory gives the files made in it (here a setgid directory's bit;
-	// its group and default ACL come the same way), not what the parent
-	// gives.
+	// It takes what the target's directory gives what is made in it (here
+	// a setgid directory's bit; its group and default ACL come the same
+	// way), not what the parent gives.
 	require.NoError(t, os.Chmod(dir, 0o755|os.ModeSetgid))
 	txn = New(Options{StageAbove: true})
 	o, err = txn.Stage(filepath.Join(dir, "new"))
@@ -112,7 +111,7 @@ func TestStageAbove(t *testing.T) {
 
 	// The root has no parent: staged beside the target, as usual.
 	txn = New(Options{StageAbove: true})
-	_, ok := txn.aboveDir("/")
+	_, _, ok := txn.aboveDir("/")
 	assert.False(t, ok)
 }
 
