@@ -67,14 +67,15 @@ func (t *Txn) Redirect(target string) (*Output, int, error) {
 		if err = o.takeAttrs(fd, &old); err != nil {
 			unix.Close(fd)
 			t.Drop(o)
-			err = &Error{"keep attributes of", target, err}
+			err = &Error{"keep the owner and mode of", target, err}
 		}
 	}
+	var e *Error
 	var errno syscall.Errno
-	if err != nil && errors.As(err, &errno) && (rawio.IsDenied(errno) || errno == unix.EROFS) {
+	if errors.As(err, &e) && errors.As(e.Err, &errno) && (rawio.IsDenied(errno) || errno == unix.EROFS) {
 		// Another user's file, or a directory this process may not
 		// write: the shell's > writes the old file all the same.
-		return nil, -1, &Error{"stage", target, inPlace{errno}}
+		e.Err = inPlace{errno}
 	}
 	if err != nil {
 		return nil, -1, err
