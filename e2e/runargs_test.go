@@ -83,6 +83,8 @@ var argsCases = []argsCase{
 	{name: "--stdout /dev/null as nobody", nobody: true,
 		bare: sh(`echo secret > /dev/null`), run: []string{"--stdout", "/dev/null", "--", "echo", "secret"}},
 
+	{name: "side directory behind a symlink", setup: all(file("real.d/keep", "kept\n", 0o644), symlink("real.d", "out.d")),
+		bare: sh(`echo new > out; mkdir -p out.d; echo dep > out.d/f`), run: shRun("-o", "out", `echo new > "$1"; mkdir -p "$1.d"; echo dep > "$1.d/f"`, "out")},
 	{name: "output replaced by a symlink", setup: file("out", "old\n", 0o644),
 		bare: sh(`rm -f out; ln -s src out`), run: shRun("-o", "out", `rm -f "$1"; ln -s src "$1"`, "out")},
 	{name: "output replaced by ln -sf", setup: file("out", "old\n", 0o644),
@@ -233,10 +235,13 @@ func all(fs ...func(string, int) error) func(string, int) error {
 	}
 }
 
-// file makes a file of uid's.
+// file makes a file of uid's, and its directory.
 func file(name, content string, mode os.FileMode) func(string, int) error {
 	return func(dir string, uid int) error {
 		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
 		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
 			return err
 		}
