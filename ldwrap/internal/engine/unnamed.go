@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 
@@ -62,7 +61,7 @@ func (t *Txn) Redirect(target string) (*Output, int, error) {
 	if err := rawio.Stat(target, &old); err != nil || uint32(old.Mode)&unix.S_IFMT != unix.S_IFREG {
 		return t.create(target, staged, 0o666)
 	}
-	o, fd, err := t.create(target, staged, uint32(old.Mode)&0o777)
+	o, fd, err := t.create(target, staged, uint32(old.Mode)&(unix.S_IRWXU|unix.S_IRWXG|unix.S_IRWXO))
 	if err == nil {
 		if err = o.takeAttrs(fd, &old); err != nil {
 			unix.Close(fd)
@@ -71,7 +70,7 @@ func (t *Txn) Redirect(target string) (*Output, int, error) {
 		}
 	}
 	var e *Error
-	var errno syscall.Errno
+	var errno unix.Errno
 	if errors.As(err, &e) && errors.As(e.Err, &errno) && (rawio.IsDenied(errno) || errno == unix.EROFS) {
 		// Another user's file, or a directory this process may not
 		// write: the shell's > writes the old file all the same.
@@ -93,7 +92,7 @@ func (o *Output) takeAttrs(fd int, old *unix.Stat_t) error {
 	if err := copyXattrs(o.Target, f); err != nil {
 		return err
 	}
-	if err := rawio.Fchmod(fd, uint32(old.Mode)&0o7777); err != nil {
+	if err := rawio.Fchmod(fd, uint32(old.Mode)&rawio.ModeBits); err != nil {
 		return err
 	}
 	if u := o.unnamed; u != nil {
