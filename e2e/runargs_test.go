@@ -63,6 +63,9 @@ var argsCases = []argsCase{
 	{name: "append to root's file as nobody", setup: all(file("out", "old\n", 0o666), chown("out", 0)), nobody: true,
 		bare: sh(`echo more >> out`), run: shRun("-o", "out", `echo more >> "$1"`, "out")},
 
+	{name: "replace root's read-only file as nobody", setup: all(file("out", "old\n", 0o644), chown("out", 0)), nobody: true,
+		bare: sh(`cat out > t && echo more >> t && mv t out`), run: shRun("-o", "out", `cat "$1" > t && echo more >> t && mv t "$1"`, "out")},
+
 	{name: "--stdout keeps the mode", setup: file("s", "old\n", 0o600),
 		bare: sh(`echo secret > s`), run: []string{"--stdout", "s", "--", "echo", "secret"}},
 	{name: "--stdout keeps the owner and setuid", setup: all(file("s", "old\n", 0o4755), chown("s", 1)),
@@ -111,8 +114,9 @@ var _ = portableToo(TestRunArgsModeAsBare)
 // Each of argsCases bare and through ldwrap-run's argument mode, in twin
 // directories: the same status, streams and tree (describeTree). Every
 // case succeeds bare; each failed before issue 32's fixes but the two
-// --stdout /dev/null ones and "append under a default ACL to a file
-// without one", which guard the fixes.
+// --stdout /dev/null ones, "append under a default ACL to a file without
+// one" and "replace root's read-only file as nobody", which guard the
+// fixes.
 func TestRunArgsModeAsBare(t *testing.T) {
 	t.Parallel() // see "Parallel tests" in helpers_test.go
 	need(t, "root", "setpriv")

@@ -186,6 +186,11 @@ func (t *Txn) stageIn(target string, side bool) (*Output, error) {
 	dir, base := splitTarget(target)
 	sd, err := t.stagingFor(dir, base)
 	if err != nil {
+		if (rawio.IsDenied(err) || err == unix.EROFS) && access(target, unix.W_OK) == nil {
+			// A directory this process may not write, holding an old
+			// file it may: the tool writes that in place, as bare.
+			err = inPlace{err}
+		}
 		return nil, &Error{"stage", target, err}
 	}
 	o := &Output{Target: target, Temp: filepath.Join(sd.path, base), Uid: -1, Gid: -1, stage: sd, side: side}
@@ -201,11 +206,10 @@ func (t *Txn) stagingFor(dir, base string) (*stagingDir, error) {
 	}
 	var sd *stagingDir
 	if above, dirStat, ok := t.aboveDir(dir); ok {
-		// Staged above, the tool runs before the rename into dir could
-		// fail: one this process may not make (dir not writable) leaves
-		// the old file to the tool, as below.
-		if err := rawio.IgnoringEINTR(func() error { return unix.Faccessat(unix.AT_FDCWD, dir, unix.W_OK, unix.AT_EACCESS) }); rawio.IsDenied(err) {
-			return nil, inPlace{err}
+		// Staged above, the rename into dir would fail only after the
+		// tool ran: fail now where it would, as below.
+		if err := access(dir, unix.W_OK); rawio.IsDenied(err) {
+			return nil, err
 		}
 		var err error
 		if sd, err = createStaging(above, base, t.logf); err == nil {

@@ -37,8 +37,8 @@ func (t *Txn) Seed(o *Output) error {
 	if err == unix.ENOENT {
 		return nil
 	}
-	if rawio.IsDenied(err) {
-		return &Error{"copy old content of", o.Target, inPlace{err}}
+	if rawio.IsDenied(err) && access(o.Target, unix.W_OK) == nil {
+		return &Error{"copy old content of", o.Target, inPlace{err}} // 0200: appended to bare
 	}
 	if err != nil {
 		return &Error{"copy old content of", o.Target, err}
@@ -66,10 +66,15 @@ func seedCopy(path, target string, in int, old *unix.Stat_t) (*seedState, error)
 		return nil, err
 	}
 	defer unix.Close(out)
-	if err := rawio.Fchown(out, int(old.Uid), int(old.Gid)); err != nil {
-		if rawio.IsDenied(err) {
-			err = inPlace{err}
+	if err := rawio.Fchown(out, int(old.Uid), int(old.Gid)); rawio.IsDenied(err) {
+		// Another user's file (or group) that this process may write
+		// keeps its owner bare, written in place. One it may not write
+		// a tool can only replace bare, with a file of this process's,
+		// as the copy is.
+		if access(target, unix.W_OK) == nil {
+			return nil, inPlace{err}
 		}
+	} else if err != nil {
 		return nil, err
 	}
 	if err := copyfile.Contents(out, in, old); err != nil {

@@ -111,14 +111,8 @@ func createStaging(dir, base string, logf func(string, ...interface{})) (*stagin
 		}
 		path := stagingName(dir, base, suffix)
 		if err := rawio.Mkdir(path, 0o700); err != nil {
-			switch {
-			case err == unix.EEXIST:
+			if err == unix.EEXIST {
 				continue
-			case rawio.IsDenied(err) || err == unix.EROFS:
-				// Nothing can be renamed into dir either: what the tool
-				// can write there (an old file it may write) it writes
-				// in place, as without ldwrap.
-				return nil, inPlace{err}
 			}
 			return nil, err
 		}

@@ -133,6 +133,13 @@ func mayFollow(link string) error {
 	return fmt.Errorf("%w: a symlink owned by uid %d in a sticky world-writable directory is not followed (as fs.protected_symlinks)", unix.EACCES, l.Uid)
 }
 
+// access is faccessat(2) of path with this process's effective ids, as
+// open(2) checks them: whether it may read or write the file (through a
+// symlink).
+func access(path string, mode uint32) error {
+	return rawio.IgnoringEINTR(func() error { return unix.Faccessat(unix.AT_FDCWD, path, mode, unix.AT_EACCESS) })
+}
+
 func isDir(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.IsDir()
