@@ -50,8 +50,17 @@ type outcome struct {
 }
 
 func runIn(t *testing.T, dir string, argv ...string) outcome {
+	out := streamsOf(dir, nil, argv...)
+	out.tree = snapshot(t, dir)
+	return out
+}
+
+// streamsOf runs argv in dir with extra environment, and returns its
+// status and output streams.
+func streamsOf(dir string, env []string, argv ...string) outcome {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
@@ -61,7 +70,7 @@ func runIn(t *testing.T, dir string, argv ...string) outcome {
 	} else if err != nil {
 		code = -1000
 	}
-	return outcome{code, o.String(), e.String(), snapshot(t, dir)}
+	return outcome{code: code, stdout: o.String(), stderr: e.String()}
 }
 
 // sameAsBare runs argv bare in tw.bare and under ldwrap-run (with

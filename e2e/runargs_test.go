@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -145,19 +144,7 @@ func runArgsCase(t *testing.T, c argsCase) {
 		if c.nobody {
 			argv = asNobody(argv...)
 		}
-		cmd := exec.Command(argv[0], argv[1:]...)
-		cmd.Dir = filepath.Join(dir, c.cwd)
-		cmd.Env = append(os.Environ(), argsMode, "LC_ALL=C")
-		var o, e strings.Builder
-		cmd.Stdout, cmd.Stderr = &o, &e
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			code = -1000
-		}
-		return outcome{code: code, stdout: o.String(), stderr: e.String()}
+		return streamsOf(filepath.Join(dir, c.cwd), []string{argsMode, "LC_ALL=C"}, argv...)
 	}
 	bare := step(tw.bare, c.bare)
 	require.Equal(t, 0, bare.code, "the bare step: %s", bare.stderr)

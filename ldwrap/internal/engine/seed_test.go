@@ -136,13 +136,7 @@ func TestSeedRemovedOrReplacedByTool(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			dir := t.TempDir()
-			target := filepath.Join(dir, "out")
-			write(t, target, "old")
-			txn := New(Options{})
-			o, err := txn.Stage(target)
-			require.NoError(t, err)
-			require.NoError(t, txn.Seed(o))
+			dir, target, txn, o := seededOld(t)
 			require.NoError(t, c.tool(o.Temp))
 			require.NoError(t, txn.Commit())
 			c.want(t, target)
@@ -151,18 +145,24 @@ func TestSeedRemovedOrReplacedByTool(t *testing.T) {
 	}
 
 	// Replaced by someone else during the step: that file stays.
-	dir := t.TempDir()
-	target := filepath.Join(dir, "out")
-	write(t, target, "old")
-	txn := New(Options{})
-	o, err := txn.Stage(target)
-	require.NoError(t, err)
-	require.NoError(t, txn.Seed(o))
+	_, target, txn, o := seededOld(t)
 	require.NoError(t, os.Remove(o.Temp))
 	write(t, target+".new", "another's")
 	require.NoError(t, os.Rename(target+".new", target))
 	require.NoError(t, txn.Commit())
 	assert.Equal(t, "another's", read(t, target))
+}
+
+// seededOld stages dir/out, whose old content is "old", as a seeded copy.
+func seededOld(t *testing.T) (dir, target string, txn *Txn, o *Output) {
+	dir = t.TempDir()
+	target = filepath.Join(dir, "out")
+	write(t, target, "old")
+	txn = New(Options{})
+	o, err := txn.Stage(target)
+	require.NoError(t, err)
+	require.NoError(t, txn.Seed(o))
+	return dir, target, txn, o
 }
 
 // The seed keeps the old file's holes: a 1 GiB file of 4 KiB of data
