@@ -113,9 +113,9 @@ var _ = portableToo(TestRunArgsModeAsBare)
 // Each of argsCases bare and through ldwrap-run's argument mode, in twin
 // directories: the same status, streams and tree (describeTree). Every
 // case succeeds bare; each failed before issue 32's fixes but the two
-// --stdout /dev/null ones, "append under a default ACL to a file without
-// one" and "replace root's read-only file as nobody", which guard the
-// fixes.
+// --stdout /dev/null ones, the two symlink ones (a54b037 fixed those),
+// "append under a default ACL to a file without one" and "replace root's
+// read-only file as nobody", which guard the fixes.
 func TestRunArgsModeAsBare(t *testing.T) {
 	t.Parallel() // see "Parallel tests" in helpers_test.go
 	need(t, "root", "setpriv")
