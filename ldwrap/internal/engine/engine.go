@@ -87,10 +87,11 @@ var ErrSpecial = errors.New("not a regular file")
 // commands run the tool untouched instead.
 var ErrNoDirectory = errors.New("no such file or directory")
 
-// ErrInPlace is returned by Seed and Redirect for a target that no staged
-// file can stand for: one this process may not read, or whose owner or
-// group it may not give a new file (another user's). The tool writes it
-// in place, as it would without ldwrap, not atomically.
+// ErrInPlace is returned by Stage, Seed and Redirect for an old file that
+// no staged file can stand for, where the tool could write it without
+// ldwrap: one this process may write but not read, or whose owner or
+// group it may not give a new file (another user's), or in a directory it
+// may not write. The tool writes it in place, as bare, not atomically.
 var ErrInPlace = errors.New("cannot be staged as it is")
 
 // inPlace is ErrInPlace with the system's cause.
