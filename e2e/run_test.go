@@ -50,8 +50,17 @@ type outcome struct {
 }
 
 func runIn(t *testing.T, dir string, argv ...string) outcome {
+	out := streamsOf(dir, nil, argv...)
+	out.tree = snapshot(t, dir)
+	return out
+}
+
+// streamsOf runs argv in dir with extra environment, and returns its
+// status and output streams.
+func streamsOf(dir string, env []string, argv ...string) outcome {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
@@ -61,26 +70,28 @@ func runIn(t *testing.T, dir string, argv ...string) outcome {
 	} else if err != nil {
 		code = -1000
 	}
-	return outcome{code, o.String(), e.String(), snapshot(t, dir)}
+	return outcome{code: code, stdout: o.String(), stderr: e.String()}
 }
 
 // sameAsBare runs argv bare in tw.bare and under ldwrap-run (with
 // ldwrapArgs before "--") in tw.wrapped, and asserts that both did the
-// same: status, standard output and error, and every file's bytes; except
-// that where the command fails, ldwrap leaves every file as it was (what
-// it is for), where the bare command leaves what it wrote.
+// same: status, standard output and error, and the whole tree (each
+// entry's kind, mode, owner, link count, ACLs and xattrs, and a file's
+// bytes and allocated size: describeTree); except that where the command
+// fails, ldwrap leaves every file as it was (what it is for), where the
+// bare command leaves what it wrote.
 func sameAsBare(t *testing.T, tw twin, ldwrapArgs []string, argv ...string) {
 	t.Helper()
-	before := snapshot(t, tw.wrapped)
+	before := describeTree(t, tw.wrapped)
 	bare := runIn(t, tw.bare, argv...)
 	wrapped := runIn(t, tw.wrapped, append(append(append([]string{ldwrap("ldwrap-run")}, ldwrapArgs...), "--"), argv...)...)
 	assert.Equal(t, bare.code, wrapped.code, "%q: status\n%s", argv, wrapped.stderr)
 	assert.Equal(t, bare.stdout, wrapped.stdout, "%q: standard output", argv)
 	assert.Equal(t, bare.stderr, wrapped.stderr, "%q: standard error", argv)
 	if bare.code == 0 {
-		assert.Empty(t, diffSnapshots(bare.tree, wrapped.tree), "%q: the files", argv)
+		assert.Empty(t, diffDescribed(describeTree(t, tw.bare), describeTree(t, tw.wrapped)), "%q: the files", argv)
 	} else {
-		assert.Empty(t, diffSnapshots(before, wrapped.tree), "%q failed: every file as it was", argv)
+		assert.Empty(t, diffDescribed(before, describeTree(t, tw.wrapped)), "%q failed: every file as it was", argv)
 	}
 	assert.Empty(t, leftovers(t, filepath.Dir(tw.wrapped)), "%q", argv)
 }
@@ -196,7 +207,7 @@ func TestRunDifferential(t *testing.T) {
 		`echo line >> "$1"`, `echo fresh > "$1"`, `cat src >> "$1"`, `cp -n src "$1"`, `cp -u src "$1"`,
 		`sed -i 's/o/0/' "$1"`, `test -e "$1" && echo exists`, `echo writing the output`, `[ -s "$1" ] || echo empty > "$1"`,
 		`tr a-z A-Z < "$1" > "$1.up" && mv "$1.up" "$1"`, `exit 3`, `echo half > "$1"; exit 4`, `wc -c < "$1"`, `: > "$1"`,
-		`cat "$1"`, `basename "$1"`, `ls -1 src`,
+		`cat "$1"`, `basename "$1"`, `ls -1 src`, `rm -f "$1"`, `mv "$1" "$1.old"`,
 	}
 	names := []string{"out", "out.txt", "log", "data.bin"}
 	cases := 200

@@ -10,7 +10,6 @@ import (
 	"syscall"
 
 	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
-	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/step"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
 )
@@ -44,7 +43,7 @@ func Run(outputs []string, argv []string, opts ...RunOption) error {
 	eo := c.engineOptions()
 	eo.StageAbove = true // as ldwrap-run: a command that lists its output's directory does not see the staging
 	out, err := step.Step{Tool: tool, Args: argv[1:], Plan: plan, Stdout: c.stdout, Options: eo}.Execute()
-	if (errors.Is(err, engine.ErrSpecial) || errors.Is(err, engine.ErrNoDirectory)) && c.stdout == "" {
+	if step.Untouchable(err) && c.stdout == "" {
 		// Nothing there to protect (a device, no directory yet): the
 		// command runs as it would without ldwrap, as the commands do.
 		return runUntouched(tool, argv)

@@ -28,6 +28,40 @@ func readWrite(out, in int) error {
 	}
 }
 
+// preadPwrite copies n bytes at off in in to the same offset in out, with
+// pread and pwrite.
+func preadPwrite(out, in int, off, n int64) error {
+	buf := make([]byte, minInt64(n, 128<<10))
+	for n > 0 {
+		m, err := preadFull(in, buf[:minInt64(n, int64(len(buf)))], off)
+		if err != nil || m == 0 {
+			return err // m == 0: the file ended early, it shrank while being copied
+		}
+		for b, at := buf[:m], off; len(b) > 0; {
+			var w int
+			if err := rawio.IgnoringEINTR(func() (err error) { w, err = unix.Pwrite(out, b, at); return err }); err != nil {
+				return err
+			}
+			b, at = b[w:], at+int64(w)
+		}
+		off, n = off+int64(m), n-int64(m)
+	}
+	return nil
+}
+
+// hasHoles says whether the file of stat st has fewer blocks than its
+// size takes: where it does not, it has no holes worth finding.
+func hasHoles(st *unix.Stat_t) bool {
+	return st != nil && st.Mode&unix.S_IFMT == unix.S_IFREG && int64(st.Blocks)*512 < int64(st.Size)
+}
+
+func minInt64(a, b int64) int64 {
+	if a < b {
+		return a
+	}
+	return b
+}
+
 // SameContent says whether the file open as fd (read from offset 0) has
 // exactly the bytes of the file at path.
 func SameContent(fd int, path string) (bool, error) {

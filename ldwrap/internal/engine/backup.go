@@ -139,7 +139,7 @@ func copyTo(from, to string) error {
 	if err != nil {
 		return err
 	}
-	err = copyfile.Contents(out, in)
+	err = copyfile.Contents(out, in, &st)
 	if cerr := unix.Close(out); err == nil {
 		err = cerr
 	}

@@ -52,9 +52,16 @@ func (t *Txn) Commit() error {
 			return err
 		}
 	}
-	for _, p := range todo {
-		if err := t.apply(p); err != nil {
-			return err
+	// Removals last: a file the tool moved away is in place before the
+	// old one goes.
+	for _, removals := range []bool{false, true} {
+		for _, p := range todo {
+			if p.removing != removals {
+				continue
+			}
+			if err := t.apply(p); err != nil {
+				return err
+			}
 		}
 	}
 	if t.opts.Durable {
@@ -130,10 +137,11 @@ func isOneOf(path string, outputs []*Output) bool {
 // sideEntries appends the side file the tool left at temp, for target. A
 // directory the tool made where a directory of that name exists (clang
 // on macOS runs dsymutil after a -g link, which writes the prog.dSYM
-// bundle) is committed into it entry by entry, each file renamed over its
-// old version: the bare tool writes into the existing tree, and the files
-// of it that this run did not write stay, as they do there. A new entry
-// with nothing at its place is moved there whole.
+// bundle), or a symlink to one, is committed into it entry by entry, each
+// file renamed over its old version: the bare tool writes into the
+// existing tree, and the files of it that this run did not write stay, as
+// they do there. A new entry with nothing at its place is moved there
+// whole.
 func (t *Txn) sideEntries(sd *stagingDir, temp, target string, sides []*Output) ([]*Output, error) {
 	side := &Output{Target: target, Temp: temp, Uid: -1, Gid: -1, stage: sd}
 	newInfo, err := os.Lstat(temp)
@@ -141,6 +149,10 @@ func (t *Txn) sideEntries(sd *stagingDir, temp, target string, sides []*Output) 
 		return append(sides, side), nil // check reports what Lstat found
 	}
 	old, err := os.Lstat(target)
+	if err == nil && old.Mode()&os.ModeSymlink != 0 && mayFollow(target) == nil {
+		// A symlink to a directory: bare, the tool writes through it.
+		old, err = os.Stat(target)
+	}
 	if err != nil || !old.IsDir() {
 		return append(sides, side), nil // moved whole where nothing is; else refused
 	}
@@ -161,6 +173,13 @@ func (t *Txn) sideEntries(sd *stagingDir, temp, target string, sides []*Output) 
 // apply renames one prepared file into place, giving an unnamed file its
 // name first.
 func (t *Txn) apply(p *pending) error {
+	if p.removing {
+		if err := t.remove(p); err != nil {
+			return &Error{"remove", p.o.Target, err}
+		}
+		t.logf("%s: removed, as the command removed it", p.o.Target)
+		return nil
+	}
 	if p.o.unnamed != nil {
 		if err := t.link(p.o); err != nil {
 			return &Error{"link", p.o.Target, err}

@@ -87,6 +87,20 @@ var ErrSpecial = errors.New("not a regular file")
 // commands run the tool untouched instead.
 var ErrNoDirectory = errors.New("no such file or directory")
 
+// ErrInPlace is returned by Stage, Seed and Redirect for an old file that
+// no staged file can stand for, where the tool could write it without
+// ldwrap: one this process may write but not read, or whose owner or
+// group it may not give a new file (another user's), or in a directory it
+// may not write. The tool writes it in place, as bare, not atomically.
+var ErrInPlace = errors.New("cannot be staged as it is")
+
+// inPlace is ErrInPlace with the system's cause.
+type inPlace struct{ cause error }
+
+func (e inPlace) Error() string        { return e.cause.Error() }
+func (e inPlace) Unwrap() error        { return e.cause }
+func (e inPlace) Is(target error) bool { return target == ErrInPlace }
+
 // noDirectory is ErrNoDirectory with the system's cause: ENOENT, or ENOTDIR
 // for a file where the directory should be.
 type noDirectory struct{ cause unix.Errno }
@@ -173,6 +187,11 @@ func (t *Txn) stageIn(target string, side bool) (*Output, error) {
 	dir, base := splitTarget(target)
 	sd, err := t.stagingFor(dir, base)
 	if err != nil {
+		if (rawio.IsDenied(err) || err == unix.EROFS) && access(target, unix.W_OK) == nil {
+			// A directory this process may not write, holding an old
+			// file it may: the tool writes that in place, as bare.
+			err = inPlace{err}
+		}
 		return nil, &Error{"stage", target, err}
 	}
 	o := &Output{Target: target, Temp: filepath.Join(sd.path, base), Uid: -1, Gid: -1, stage: sd, side: side}
@@ -187,14 +206,25 @@ func (t *Txn) stagingFor(dir, base string) (*stagingDir, error) {
 		}
 	}
 	var sd *stagingDir
-	var err error
-	if above, ok := t.aboveDir(dir); ok {
-		sd, err = createStaging(above, base, t.logf)
+	if above, dirStat, ok := t.aboveDir(dir); ok {
+		// Staged above, the rename into dir would fail only after the
+		// tool ran: fail now where it would, as below.
+		if err := access(dir, unix.W_OK); rawio.IsDenied(err) {
+			return nil, err
+		}
+		var err error
+		if sd, err = createStaging(above, base, t.logf); err == nil {
+			if err = sd.inherit(dir, dirStat); err != nil {
+				sd.remove()
+				sd = nil
+			}
+		}
 		if err != nil {
 			t.logf("%s: staging in %s instead of above it: %v", base, dir, err)
 		}
 	}
 	if sd == nil {
+		var err error
 		if sd, err = createStaging(dir, base, t.logf); err != nil {
 			return nil, err
 		}
@@ -205,17 +235,18 @@ func (t *Txn) stagingFor(dir, base string) (*stagingDir, error) {
 }
 
 // aboveDir is where StageAbove stages the outputs of dir: its parent, when
-// that is on the same filesystem (a rename cannot cross one).
-func (t *Txn) aboveDir(dir string) (string, bool) {
+// that is on the same filesystem (a rename cannot cross one). It gives
+// dir's stat too.
+func (t *Txn) aboveDir(dir string) (string, *unix.Stat_t, bool) {
 	if !t.opts.StageAbove {
-		return "", false
+		return "", nil, false
 	}
 	parent := dir + "/.." // not Join: a symlinked dir's parent is where it leads
 	var a, b unix.Stat_t
 	if rawio.Stat(dir, &a) != nil || rawio.Stat(parent, &b) != nil || a.Dev != b.Dev || a.Ino == b.Ino {
-		return "", false // another filesystem, or dir is the root
+		return "", nil, false // another filesystem, or dir is the root
 	}
-	return parent, true
+	return parent, &a, true
 }
 
 // Drop removes one staged output (the caller could not produce it): its

@@ -42,6 +42,9 @@ func (t *Txn) check(o *Output) (*pending, os.FileInfo, error) {
 	regular, replaces := true, true // an unnamed file is a regular one
 	if o.unnamed == nil {
 		newInfo, err := os.Lstat(o.Temp)
+		if os.IsNotExist(err) && o.seed != nil {
+			return t.removal(o)
+		}
 		if os.IsNotExist(err) {
 			t.logf("%s: not written by the tool; left as it was", o.Target)
 			return nil, nil, nil
@@ -52,6 +55,9 @@ func (t *Txn) check(o *Output) (*pending, os.FileInfo, error) {
 		regular = newInfo.Mode().IsRegular()
 		replaces = regular || newInfo.Mode()&os.ModeSymlink != 0
 	}
+	// A directory the tool made replaces nothing, but one it put in place
+	// of its seeded copy of the old file: bare, it replaced the old file.
+	replaces = replaces || o.seed != nil
 	p := &pending{o: o, regular: regular, replaces: replaces}
 	old, err := os.Lstat(o.Target)
 	if os.IsNotExist(err) {
@@ -64,6 +70,25 @@ func (t *Txn) check(o *Output) (*pending, os.FileInfo, error) {
 		return nil, nil, &Error{"commit", o.Target, err}
 	}
 	return p, old, nil
+}
+
+// removal is the pending removal of a seeded output whose copy the tool
+// removed or moved away: without ldwrap, it would have removed the old
+// file. Only that file is removed, not one put there since.
+func (t *Txn) removal(o *Output) (*pending, os.FileInfo, error) {
+	// Through a symlink, as Seed read it; the link is what goes.
+	fi, err := os.Stat(o.Target)
+	if os.IsNotExist(err) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, &Error{"commit", o.Target, err}
+	}
+	if st, ok := statOf(fi); !ok || uint64(st.Dev) != o.seed.dev || uint64(st.Ino) != o.seed.oldIno {
+		t.logf("%s: removed by the command, but replaced since; left as it is", o.Target)
+		return nil, nil, nil
+	}
+	return &pending{o: o, removing: true}, nil, nil
 }
 
 // setAttrs gives the new file its mode, owner and xattrs before the rename:

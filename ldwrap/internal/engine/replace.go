@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -10,14 +11,18 @@ import (
 	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
-// pending is a prepared file waiting for its rename.
+// pending is a prepared file waiting for its rename, or a target waiting
+// for its removal.
 type pending struct {
 	o       *Output
 	regular bool // the new file is a regular file (not a directory or link the tool made)
 	// replaces: the new entry may take the place of an old one, as a
 	// regular file or a symlink does (ln -sf, ldwrap --install-links); a
-	// directory the tool made does not.
+	// directory the tool made does not, but in place of its seeded copy of
+	// the old file.
 	replaces bool
+	// removing: the tool removed its seeded copy; the target goes.
+	removing bool
 }
 
 // replace renames p's new file over its target with rename(2).
@@ -55,13 +60,61 @@ func (t *Txn) replace(p *pending) (replaced bool, err error) {
 	if testHookBeforeRename != nil {
 		testHookBeforeRename(to)
 	}
-	if err := rawio.Rename(from, to); err != nil {
+	if err := t.renameOver(p, from, to, old); err != nil {
 		return false, err
 	}
 	if st, ok := statOf(old); ok && old.Mode().IsRegular() {
 		t.replaced = append(t.replaced, rawio.Inode{Path: to, Dev: uint64(st.Dev), Ino: st.Ino})
 	}
 	return old != nil, nil
+}
+
+// renameOver puts the new entry at from in place of old (nil if none) at
+// to. A directory cannot be renamed over a file: the two are exchanged
+// (the old file is then in the staging directory, which goes with it).
+// Where the system cannot exchange, the old file is moved into the
+// staging directory first, and back if the new one cannot take its place:
+// the path is missing in between.
+func (t *Txn) renameOver(p *pending, from, to string, old os.FileInfo) error {
+	switch {
+	case p.regular || !isDirAt(from):
+		return rawio.Rename(from, to) // the last writer wins, as bare
+	case old == nil:
+		return renameNoReplace(from, to) // never over a directory that appeared
+	}
+	err := sys.exchange(from, to)
+	if err != errNotSupported {
+		return err
+	}
+	aside := stagingName(filepath.Dir(from), filepath.Base(to), "replaced")
+	if err := rawio.Rename(to, aside); err != nil {
+		return err
+	}
+	if err := renameNoReplace(from, to); err != nil {
+		rawio.Rename(aside, to)
+		return err
+	}
+	return nil
+}
+
+// remove removes p's target, which the tool removed (pending.removing).
+func (t *Txn) remove(p *pending) error {
+	old, err := os.Lstat(p.o.Target)
+	if err != nil {
+		return err
+	}
+	if err := rawio.Unlink(p.o.Target); err != nil {
+		return err
+	}
+	if st, ok := statOf(old); ok && old.Mode().IsRegular() {
+		t.replaced = append(t.replaced, rawio.Inode{Path: p.o.Target, Dev: uint64(st.Dev), Ino: st.Ino})
+	}
+	return nil
+}
+
+func isDirAt(path string) bool {
+	fi, err := os.Lstat(path)
+	return err == nil && fi.IsDir()
 }
 
 // statOf is fi's stat(2) record: os.FileInfo carries syscall's Stat_t,

@@ -28,9 +28,10 @@ const (
 )
 
 type stagingDir struct {
-	dir  string // the targets' directory
-	path string // the staging directory
-	lock int    // a descriptor of it holding LOCK_EX while it is ours; -1 once released
+	dir  string      // the targets' directory
+	path string      // the staging directory
+	lock int         // a descriptor of it holding LOCK_EX while it is ours; -1 once released
+	made unix.Stat_t // its stat once made and locked
 }
 
 func stagingKey(base string) string {
@@ -127,11 +128,11 @@ func createStaging(dir, base string, logf func(string, ...interface{})) (*stagin
 			os.Remove(path)
 			return nil, err
 		}
-		if !stillNamedFD(fd, path) {
+		sd := &stagingDir{dir: dir, path: path, lock: fd}
+		if !stillNamedFD(fd, path, &sd.made) {
 			unix.Close(fd)
 			continue
 		}
-		sd := &stagingDir{dir: dir, path: path, lock: fd}
 		sd.takeFirstName(base, logf)
 		return sd, nil
 	}
@@ -177,10 +178,11 @@ func isSymlinkRefused(err error) bool {
 	return false
 }
 
-// stillNamedFD reports whether path still names the file open as fd.
-func stillNamedFD(fd int, path string) bool {
-	var a, b unix.Stat_t
-	if rawio.Fstat(fd, &a) != nil || rawio.Lstat(path, &b) != nil {
+// stillNamedFD reports whether path still names the file open as fd,
+// whose stat it puts in a.
+func stillNamedFD(fd int, path string, a *unix.Stat_t) bool {
+	var b unix.Stat_t
+	if rawio.Fstat(fd, a) != nil || rawio.Lstat(path, &b) != nil {
 		return false
 	}
 	return a.Dev == b.Dev && a.Ino == b.Ino && a.Nlink > 0
@@ -262,7 +264,7 @@ func sweepEntry(path string, logf func(string, ...interface{})) bool {
 	if flock(fd, unix.LOCK_EX|unix.LOCK_NB) != nil { // a live run holds it
 		return false
 	}
-	if !stillNamedFD(fd, path) {
+	if !stillNamedFD(fd, path, &st) {
 		return false
 	}
 	if kind == unix.S_IFDIR {

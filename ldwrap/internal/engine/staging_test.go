@@ -96,9 +96,22 @@ func TestStageAbove(t *testing.T) {
 	assert.Equal(t, "dep", read(t, filepath.Join(dir, "dist.d")))
 	assert.Equal(t, []string{"out"}, entries(t, parent))
 
+	// It takes what the target's directory gives what is made in it (here
+	// a setgid directory's bit; its group and default ACL come the same
+	// way), not what the parent gives.
+	require.NoError(t, os.Chmod(dir, 0o755|os.ModeSetgid))
+	txn = New(Options{StageAbove: true})
+	o, err = txn.Stage(filepath.Join(dir, "new"))
+	require.NoError(t, err)
+	assert.Equal(t, parent, filepath.Dir(filepath.Dir(o.Temp)), "staged in the parent")
+	fi, err := os.Stat(filepath.Dir(o.Temp))
+	require.NoError(t, err)
+	assert.NotZero(t, fi.Mode()&os.ModeSetgid, "the staging directory is setgid, as its target's")
+	txn.Abort()
+
 	// The root has no parent: staged beside the target, as usual.
 	txn = New(Options{StageAbove: true})
-	_, ok := txn.aboveDir("/")
+	_, _, ok := txn.aboveDir("/")
 	assert.False(t, ok)
 }
 

@@ -23,6 +23,11 @@ func splitTarget(target string) (dir, base string) {
 // resolve checks target and returns the path Commit will replace (a
 // symlink followed under FollowLink), or the Output that already stages it.
 func (t *Txn) resolve(target string) (string, *Output, error) {
+	return t.resolveAs(target, t.opts.Symlinks)
+}
+
+// resolveAs is resolve under the symlink policy symlinks.
+func (t *Txn) resolveAs(target string, symlinks SymlinkPolicy) (string, *Output, error) {
 	if target == "" || target == "-" {
 		return "", nil, &Error{"stage", target, ErrSpecial}
 	}
@@ -47,7 +52,7 @@ func (t *Txn) resolve(target string) (string, *Output, error) {
 		if dest, _ := rawio.Readlink(target); strings.HasPrefix(dest, "/proc/") && !t.opts.ReplaceSpecial {
 			return "", nil, &Error{"stage", target, fmt.Errorf("%w (a symlink to %s)", ErrSpecial, dest)}
 		}
-		if t.opts.Symlinks == FollowLink {
+		if symlinks == FollowLink {
 			resolved, rerr := rawio.FollowLinks(target, mayFollow)
 			if rerr != nil {
 				return "", nil, &Error{"resolve", target, rerr}
@@ -126,6 +131,13 @@ func mayFollow(link string) error {
 		return nil
 	}
 	return fmt.Errorf("%w: a symlink owned by uid %d in a sticky world-writable directory is not followed (as fs.protected_symlinks)", unix.EACCES, l.Uid)
+}
+
+// access is faccessat(2) of path with this process's effective ids, as
+// open(2) checks them: whether it may read or write the file (through a
+// symlink).
+func access(path string, mode uint32) error {
+	return rawio.IgnoringEINTR(func() error { return unix.Faccessat(unix.AT_FDCWD, path, mode, unix.AT_EACCESS) })
 }
 
 func isDir(path string) bool {

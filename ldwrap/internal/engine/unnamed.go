@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 
@@ -40,6 +41,73 @@ func (t *Txn) Create(target string, perm uint32) (*Output, int, error) {
 	if err != nil {
 		return nil, -1, err
 	}
+	return t.create(target, staged, perm)
+}
+
+// Redirect is Create for the shell's > target: a symlink is followed (the
+// shell opens what it leads to), and where there is an old file, the new
+// one is given at once what the old one keeps when > truncates it: its
+// owner and group, mode, ACL and extended attributes; then the kernel
+// drops setuid and setgid as it does on truncating, where it would. Where
+// this process may not give the owner or group (another user's file), it
+// fails with ErrInPlace: the caller truncates the target, as the shell
+// does.
+func (t *Txn) Redirect(target string) (*Output, int, error) {
+	target, staged, err := t.resolveAs(target, FollowLink)
+	if err != nil {
+		return nil, -1, err
+	}
+	var old unix.Stat_t
+	if err := rawio.Stat(target, &old); err != nil || uint32(old.Mode)&unix.S_IFMT != unix.S_IFREG {
+		return t.create(target, staged, 0o666)
+	}
+	o, fd, err := t.create(target, staged, uint32(old.Mode)&(unix.S_IRWXU|unix.S_IRWXG|unix.S_IRWXO))
+	if err == nil {
+		if err = o.takeAttrs(fd, &old); err != nil {
+			unix.Close(fd)
+			t.Drop(o)
+			err = &Error{"keep the owner and mode of", target, err}
+		}
+	}
+	var e *Error
+	var errno unix.Errno
+	if errors.As(err, &e) && errors.As(e.Err, &errno) && (rawio.IsDenied(errno) || errno == unix.EROFS) {
+		// Another user's file, or a directory this process may not
+		// write: the shell's > writes the old file all the same.
+		e.Err = inPlace{errno}
+	}
+	if err != nil {
+		return nil, -1, err
+	}
+	return o, fd, nil
+}
+
+// takeAttrs gives o's new file, open as fd, the attributes the old file
+// of stat old keeps when the shell's > truncates it.
+func (o *Output) takeAttrs(fd int, old *unix.Stat_t) error {
+	if err := rawio.Fchown(fd, int(old.Uid), int(old.Gid)); err != nil {
+		return err
+	}
+	f := fileRef{path: o.Temp, fd: fd}
+	if err := copyXattrs(o.Target, f); err != nil {
+		return err
+	}
+	if err := rawio.Fchmod(fd, uint32(old.Mode)&rawio.ModeBits); err != nil {
+		return err
+	}
+	if u := o.unnamed; u != nil {
+		u.modeAfter = nil // the mode is the old file's, readable or not
+	}
+	if old.Mode&(unix.S_ISUID|unix.S_ISGID) == 0 {
+		return nil
+	}
+	// Truncating drops them as the kernel would from the old file: for a
+	// writer without CAP_FSETID, setuid, and setgid with group execute.
+	return rawio.IgnoringEINTR(func() error { return unix.Ftruncate(fd, 0) })
+}
+
+// create is Create of a resolved target, staged earlier as staged (or nil).
+func (t *Txn) create(target string, staged *Output, perm uint32) (*Output, int, error) {
 	if staged != nil {
 		t.Drop(staged)
 	}

@@ -13,7 +13,8 @@ import (
 
 // copyXattrs copies the extended attributes of the file at from onto to.
 // Those this process may not set (EPERM: security.* as a user), and all of
-// them on a filesystem without xattrs, are skipped.
+// them on a filesystem without xattrs, are skipped. An ACL that to took
+// from its directory's default ACL goes where from has none.
 func copyXattrs(from string, to fileRef) error {
 	names, err := sys.xattrNames(from)
 	if err != nil {
@@ -22,7 +23,9 @@ func copyXattrs(from string, to fileRef) error {
 		}
 		return err
 	}
+	hasACL := false
 	for _, name := range names {
+		hasACL = hasACL || name == accessACL
 		n, err := lgetxattr(from, name, nil)
 		if err != nil {
 			return err
@@ -35,6 +38,9 @@ func copyXattrs(from string, to fileRef) error {
 		if err := to.setxattr(name, val[:n]); err != nil && err != unix.EPERM && !isNotSupported(err) {
 			return fmt.Errorf("xattr %s: %w", name, err)
 		}
+	}
+	if !hasACL {
+		return to.dropAccessACL()
 	}
 	return nil
 }

@@ -133,3 +133,30 @@ func TestKeepAttrsWithBSDExtattrList(t *testing.T) {
 		assert.Equal(t, val, string(buf[:n]))
 	}
 }
+
+// Redirect is the shell's > target: through a symlink, the file it leads
+// to is replaced, and the new one has the old one's mode and xattrs, as
+// the truncated old file would.
+func TestRedirectKeepsModeAndXattrs(t *testing.T) {
+	dir := xattrDir(t)
+	target := filepath.Join(dir, "real")
+	write(t, target, "old")
+	require.NoError(t, os.Chmod(target, 0o600))
+	require.NoError(t, syscall.Setxattr(target, "user.ldwrap", []byte("v"), 0))
+	link := filepath.Join(dir, "link")
+	require.NoError(t, os.Symlink("real", link))
+	txn := New(Options{})
+	_, fd, err := txn.Redirect(link)
+	require.NoError(t, err)
+	writeFD(t, fd, "new")
+	require.NoError(t, txn.Commit())
+	assert.Equal(t, "real", readlink(t, link), "the link stays")
+	assert.Equal(t, "new", read(t, target))
+	fi, err := os.Stat(target)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	buf := make([]byte, 8)
+	n, err := syscall.Getxattr(target, "user.ldwrap", buf)
+	require.NoError(t, err)
+	assert.Equal(t, "v", string(buf[:n]))
+}

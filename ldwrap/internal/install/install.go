@@ -412,11 +412,11 @@ func (o Options) modeFrom(src *unix.Stat_t) os.FileMode {
 // to run on it, its owner and mode.
 func (o Options) fill(fd, in int, st *unix.Stat_t, p Pair, temp string, mode os.FileMode) *Error {
 	if o.Mode != nil {
-		if err := dropAccessACL(fd); err != nil {
+		if err := engine.DropAccessACL(fd); err != nil {
 			return o.errorf(err, "setting permissions for %s", p.Dst)
 		}
 	}
-	if err := copyfile.Contents(fd, in); err != nil {
+	if err := copyfile.Contents(fd, in, st); err != nil {
 		return o.copyError(err, p)
 	}
 	if o.PreserveTimes {

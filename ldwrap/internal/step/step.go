@@ -52,10 +52,11 @@ type Step struct {
 }
 
 // Untouchable says whether err is a target ldwrap does not stage: a
-// special file, where there is nothing to replace, or a missing directory,
-// where there is nothing old to protect. The tool writes it itself.
+// special file, where there is nothing to replace, a missing directory,
+// where there is nothing old to protect, or an old file no staged copy can
+// stand for (engine.ErrInPlace). The tool writes it itself.
 func Untouchable(err error) bool {
-	return errors.Is(err, engine.ErrSpecial) || errors.Is(err, engine.ErrNoDirectory)
+	return errors.Is(err, engine.ErrSpecial) || errors.Is(err, engine.ErrNoDirectory) || errors.Is(err, engine.ErrInPlace)
 }
 
 // leaveToTool decides what becomes of an output that could not be staged:
@@ -170,14 +171,14 @@ func (s Step) stage(txn *engine.Txn) (args, env []string, stdout *os.File, names
 			stage = txn.StageSide
 		}
 		o, err := stage(e.Target)
+		if err == nil && e.Seed {
+			err = seed(txn, o)
+		}
 		if err != nil && s.leaveToTool(e.Target, err) {
 			if firstUnstaged == nil {
 				firstUnstaged = err
 			}
 			return e.Target, nil
-		}
-		if err == nil && e.Seed {
-			err = txn.Seed(o)
 		}
 		if err != nil {
 			return "", err
@@ -192,15 +193,15 @@ func (s Step) stage(txn *engine.Txn) (args, env []string, stdout *os.File, names
 	env = os.Environ()
 	for _, eo := range s.EnvOutputs {
 		o, err := txn.Stage(eo.Output)
+		if err == nil && s.SeedEnvOutputs {
+			err = seed(txn, o)
+		}
 		if err != nil && s.leaveToTool(eo.Output, err) {
 			if firstUnstaged == nil {
 				firstUnstaged = err
 			}
 			env = append(env, eo.Name+"="+eo.Output)
 			continue
-		}
-		if err == nil && s.SeedEnvOutputs {
-			err = txn.Seed(o)
 		}
 		if err != nil {
 			return nil, nil, nil, nil, err
@@ -215,8 +216,10 @@ func (s Step) stage(txn *engine.Txn) (args, env []string, stdout *os.File, names
 		}
 		return args, env, os.Stdout, names, nil
 	}
-	// Nothing derives a name from standard output: the file can be unnamed.
-	_, fd, err := txn.Create(s.Stdout, 0o666)
+	// Nothing derives a name from standard output: the file can be
+	// unnamed. It is the shell's > Stdout: the old file's owner and mode
+	// stay, and another user's file is truncated in place, as there.
+	_, fd, err := txn.Redirect(s.Stdout)
 	if err != nil && s.leaveToTool(s.Stdout, err) {
 		// What the shell's > would do: a device is written, a missing
 		// directory is an error.
@@ -229,6 +232,16 @@ func (s Step) stage(txn *engine.Txn) (args, env []string, stdout *os.File, names
 		return nil, nil, nil, nil, err
 	}
 	return args, env, os.NewFile(uintptr(fd), s.Stdout), names, nil
+}
+
+// seed starts o as a copy of its old file; one that no copy can stand for
+// is dropped, for the tool to write in place (engine.ErrInPlace).
+func seed(txn *engine.Txn, o *engine.Output) error {
+	err := txn.Seed(o)
+	if errors.Is(err, engine.ErrInPlace) {
+		txn.Drop(o)
+	}
+	return err
 }
 
 // testHookBeforeCommit runs once the tool has succeeded, before the
