@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"syscall"
 
@@ -267,6 +268,12 @@ func Main(name string) {
 	case !ok:
 		fatalf(exitCannotRun, "run %s: not in the table of commands", name)
 	case c.Model.Wraps():
+		// One P: a step's goroutines (the relay, the signal loop, the
+		// wait) only wait, and with a second P each wake-up spins up or
+		// wakes a thread on the other CPU. Measured in the bench's floor
+		// share (GOMAXPROCS=1 against the default, a compile -c -MD): 0.2
+		// to 0.4 ms less CPU per call, the wall time unchanged.
+		runtime.GOMAXPROCS(1)
 		os.Exit(wrap(c, os.Args[0], os.Args[1:]))
 	case c.Model == commands.Run:
 		runCommand()
