@@ -2,12 +2,10 @@ package step
 
 import (
 	"os"
-	"os/signal"
 	"sync/atomic"
 	"syscall"
 
 	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
-	"github.com/ldwrap/ldwrap/ldwrap/internal/sigign"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
 )
 
@@ -47,53 +45,25 @@ func (r *received) last() syscall.Signal {
 // after the tool has exited is recorded, and the command dies of it after
 // the commit.
 func runTool(t toolpath.Tool, args, env []string, stdout, stderr *os.File, forward bool) (syscall.WaitStatus, *received, error) {
-	var ignored []os.Signal
+	var fw *Forwarder
 	if forward {
-		ignored = sigign.Keep()
+		fw = StartForwarding()
 	}
 	argv := append(append([]string(nil), t.Words...), args...)
 	attr := &syscall.ProcAttr{Env: env, Files: []uintptr{0, stdout.Fd(), stderr.Fd()}, Sys: procAttr()}
-	// The handler is in place before the tool starts: a signal sent to
-	// ldwrap once the tool runs reaches the tool (a test that signals
-	// ldwrap as soon as its tool is up found ldwrap dead of it).
-	var ch chan os.Signal
-	if forward {
-		var sigs []os.Signal
-		for _, s := range forwarded {
-			if !contains(ignored, s) {
-				sigs = append(sigs, s)
-			}
-		}
-		ch = make(chan os.Signal, 4)
-		signal.Notify(ch, sigs...)
-	}
 	pid, err := syscall.ForkExec(t.Path, argv, attr)
 	if err != nil {
 		return 0, nil, &toolpath.Error{Name: t.Path, Err: err}
 	}
 	got := &received{}
-	var reaped atomic.Bool
-	var wit *witness
 	if forward {
-		wit = startWitness()
-		go func() {
-			for s := range ch {
-				sig := s.(syscall.Signal)
-				switch {
-				case reaped.Load(): // its pid may be another process's by now
-					if !wit.sawGroupSignal(sig) { // else the tool had it, and its status stands
-						got.sig.Store(int32(sig))
-					}
-				case wit.sawGroupSignal(sig):
-				default:
-					syscall.Kill(pid, sig)
-				}
-			}
-		}()
+		got = fw.got
+		fw.Follow(func(sig syscall.Signal) { syscall.Kill(pid, sig) })
 	}
 	ws, err := waitTool(pid)
-	reaped.Store(true)
-	wit.stop()
+	if forward {
+		fw.Reaped()
+	}
 	if err != nil {
 		return 0, got, &toolpath.Error{Name: t.Path, Err: err}
 	}
