@@ -2,10 +2,12 @@ package cli
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/nsrun"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/step"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
 )
@@ -40,6 +42,8 @@ type runCmdLine struct {
 	plan       cmdline.RunOptions
 	argv       []string // the command
 	info       string   // --help or --version, seen before the command
+	stages     []string // --stage DIR: namespace mode's roots without names
+	dryRun     bool
 }
 
 // parseRun reads ldwrap-run's options up to the command. A problem is a
@@ -60,12 +64,15 @@ func parseRun(args []string) (o runCmdLine, err error) {
 		case "--in-text":
 			o.plan.InText, args = true, args[1:]
 			continue
+		case "--dry-run":
+			o.dryRun, args = true, args[1:]
+			continue
 		}
 		var v string
 		switch {
-		case (a == "-o" || a == "--output" || a == "--stdout" || a == "--env") && len(args) > 1:
+		case (a == "-o" || a == "--output" || a == "--stdout" || a == "--env" || a == "--stage") && len(args) > 1:
 			v, args = args[1], args[2:]
-		case strings.HasPrefix(a, "--output=") || strings.HasPrefix(a, "--stdout=") || strings.HasPrefix(a, "--env="):
+		case strings.HasPrefix(a, "--output=") || strings.HasPrefix(a, "--stdout=") || strings.HasPrefix(a, "--env=") || strings.HasPrefix(a, "--stage="):
 			v, args = a[strings.IndexByte(a, '=')+1:], args[1:]
 		case strings.HasPrefix(a, "-o") && len(a) > 2:
 			v, args = a[2:], args[1:]
@@ -78,6 +85,8 @@ func parseRun(args []string) (o runCmdLine, err error) {
 		switch {
 		case strings.HasPrefix(a, "--stdout"):
 			o.stdout = v
+		case strings.HasPrefix(a, "--stage"):
+			o.stages = append(o.stages, v)
 		case strings.HasPrefix(a, "--env"):
 			i := strings.IndexByte(v, '=')
 			if i <= 0 || i == len(v)-1 {
@@ -94,6 +103,7 @@ func parseRun(args []string) (o runCmdLine, err error) {
 // runCommand is ldwrap-run.
 func runCommand() {
 	step.ServeRelay()
+	nsrun.Serve()
 	o, err := parseRun(os.Args[1:])
 	answerInfo("ldwrap-run", runUsage, o.info)
 	switch {
@@ -101,6 +111,35 @@ func runCommand() {
 		exitUsage("ldwrap-run", err)
 	case len(o.argv) == 0:
 		exitUsage("ldwrap-run", &usageError{"command", "missing"})
+	}
+	// Namespace mode where it can run; argument mode where it cannot, but
+	// for --stage and --dry-run, which only it can do.
+	mode := os.Getenv("LDWRAP_RUN_MODE")
+	onlyNS := len(o.stages) > 0 || o.dryRun
+	switch {
+	case mode != "" && mode != "namespace" && mode != "args":
+		fatalf(exitCannotRun, "config: LDWRAP_RUN_MODE=%s: want namespace or args", mode)
+	case mode == "args" && onlyNS:
+		fatalf(exitCannotRun, "stage %s: --stage and --dry-run need namespace mode, and LDWRAP_RUN_MODE=args; unset it", stageWhere(o))
+	case mode == "args":
+		logf("argument mode: LDWRAP_RUN_MODE=args")
+	case o.plan.InText && mode == "" && !onlyNS:
+		// Rewriting text is argument mode's; a caller that asks for it
+		// (the Bazel rule) gets argument mode.
+		logf("argument mode: --in-text")
+	default:
+		tool, err := toolpath.Default().Command(o.argv[0])
+		if err != nil {
+			fatalf(exitCodeOf(err), "%v", err)
+		}
+		code, u := runInNamespace(o, tool)
+		if u == nil {
+			os.Exit(code)
+		}
+		if onlyNS || mode == "namespace" {
+			fatalf(exitCannotRun, "stage %s: %v; %s", stageWhere(o), u, u.Fix)
+		}
+		logf("argument mode: %v", u)
 	}
 	plan, err := cmdline.PlanRun(o.outputs, o.argv[1:], o.plan)
 	if err != nil {
@@ -114,4 +153,20 @@ func runCommand() {
 	// (tar -cf dist.tar .) must not find the staging there.
 	os.Exit(runStep(step.Step{Tool: tool, Args: o.argv[1:], Plan: plan, Stdout: o.stdout,
 		EnvOutputs: o.envOutputs, SeedEnvOutputs: !o.plan.Fresh, Options: engine.Options{StageAbove: true}}))
+}
+
+// stageWhere is the directory a refusal of namespace mode names: the first
+// --stage, else the first output's directory.
+func stageWhere(o runCmdLine) string {
+	switch {
+	case len(o.stages) > 0:
+		return o.stages[0]
+	case len(o.outputs) > 0:
+		return filepath.Dir(o.outputs[0])
+	case o.stdout != "":
+		return filepath.Dir(o.stdout)
+	case len(o.envOutputs) > 0:
+		return filepath.Dir(o.envOutputs[0].Output)
+	}
+	return "."
 }

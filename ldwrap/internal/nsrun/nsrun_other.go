@@ -1,0 +1,16 @@
+//go:build !linux || ldwrap_portable
+
+package nsrun
+
+// Supported: namespace mode needs Linux's mount, PID and user namespaces
+// and overlayfs.
+const Supported = false
+
+// Roots: there are none without Linux.
+func Roots(dirs []string) ([]Root, error) { return nil, NeedsLinux }
+
+// Execute: nothing runs without Linux.
+func Execute(req Request) (Outcome, error) { return Outcome{}, NeedsLinux }
+
+// Serve: there is no helper without Linux.
+func Serve() {}

@@ -1,0 +1,142 @@
+//go:build linux && !ldwrap_portable
+
+package nsrun
+
+import (
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
+)
+
+// Roots makes the roots of a run from dirs (each an existing directory,
+// absolute or relative to the working directory): symlinks resolved, each
+// once, and a directory under another left to the other's overlay. A
+// mount at or under a root makes namespace mode Unavailable: an overlay
+// of the root does not show what is mounted under it, and the staging of
+// a root that is a mount point would be on another filesystem.
+func Roots(dirs []string) ([]Root, error) {
+	var paths []string
+	for _, d := range dirs {
+		p, err := filepath.EvalSymlinks(d)
+		if err == nil {
+			p, err = filepath.Abs(p)
+		}
+		var st unix.Stat_t
+		if err == nil {
+			err = rawio.Stat(p, &st)
+		}
+		if err == nil && st.Mode&unix.S_IFMT != unix.S_IFDIR {
+			err = unix.ENOTDIR
+		}
+		if err != nil {
+			return nil, &Error{Op: "stage", Path: d, Err: err}
+		}
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	var roots []Root
+	for _, p := range paths {
+		if n := len(roots); n > 0 && within(p, roots[n-1].Path) {
+			continue // the same, or under the one before: sorted, so that one is its nearest root
+		}
+		roots = append(roots, Root{Path: p})
+	}
+	if len(roots) == 0 {
+		return nil, nil
+	}
+	mounts, err := readMountinfo()
+	if err != nil {
+		return nil, &Unavailable{Cause: "read /proc/self/mountinfo: " + rawio.Cause(err).Error(), Fix: "mount /proc"}
+	}
+	for i := range roots {
+		r := &roots[i]
+		best := -1
+		for j, m := range mounts {
+			switch {
+			case m.point == r.Path:
+				return nil, &Unavailable{Cause: r.Path + " is a mount point (its staging would be on another filesystem)",
+					Fix: "stage a directory under it"}
+			case within(m.point, r.Path):
+				return nil, &Unavailable{Cause: "a mount under " + r.Path + ": " + m.point + " (the overlay would hide it)",
+					Fix: "stage a directory with no mount under it"}
+			case within(r.Path, m.point) && (best < 0 || len(m.point) >= len(mounts[best].point)):
+				best = j // later entries are mounted over earlier ones at the same point
+			}
+		}
+		if best >= 0 {
+			r.flags, r.fstype = mounts[best].flags, mounts[best].fstype
+		}
+	}
+	return roots, nil
+}
+
+// within reports whether p is dir or a path under it.
+func within(p, dir string) bool {
+	return p == dir || dir == "/" || strings.HasPrefix(p, dir) && p[len(dir)] == '/'
+}
+
+type mountEntry struct {
+	point  string
+	flags  uintptr
+	fstype string
+}
+
+// readMountinfo reads this process's mounts: mount point, the per-mount
+// flags an overlay can carry over, and the filesystem type.
+func readMountinfo() ([]mountEntry, error) {
+	b, err := rawio.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	var ms []mountEntry
+	for _, line := range strings.Split(string(b), "\n") {
+		// ID PARENT MAJ:MIN ROOT POINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPER
+		f := strings.Fields(line)
+		if len(f) < 7 {
+			continue
+		}
+		m := mountEntry{point: unescapeMountinfo(f[4])}
+		for _, o := range strings.Split(f[5], ",") {
+			m.flags |= mountFlags[o]
+		}
+		for i := 6; i+1 < len(f); i++ {
+			if f[i] == "-" {
+				m.fstype = f[i+1]
+				break
+			}
+		}
+		ms = append(ms, m)
+	}
+	return ms, nil
+}
+
+var mountFlags = map[string]uintptr{
+	"ro": unix.MS_RDONLY, "nosuid": unix.MS_NOSUID, "nodev": unix.MS_NODEV, "noexec": unix.MS_NOEXEC,
+	"noatime": unix.MS_NOATIME, "nodiratime": unix.MS_NODIRATIME, "relatime": unix.MS_RELATIME,
+	"strictatime": unix.MS_STRICTATIME,
+}
+
+// unescapeMountinfo undoes the kernel's octal escapes of space, tab,
+// newline and backslash in a mountinfo path.
+func unescapeMountinfo(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
