@@ -194,7 +194,9 @@ func stagedFile(dir, base string) int64 {
 	matches, _ := filepath.Glob(filepath.Join(dir, ".ldwrap."+base+".*", base))
 	// ldwrap-run's staging directory is in the parent directory.
 	above, _ := filepath.Glob(filepath.Join(filepath.Dir(filepath.Clean(dir)), ".ldwrap."+base+".*", base))
-	matches = append(matches, above...)
+	// In namespace mode, the upper layer of the output directory's stage.
+	layer, _ := filepath.Glob(filepath.Join(filepath.Dir(filepath.Clean(dir)), ".ldwrap.*.layer", "upper", base))
+	matches = append(append(matches, above...), layer...)
 	for _, m := range matches {
 		if fi, err := os.Stat(m); err == nil {
 			return fi.Size()

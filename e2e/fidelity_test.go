@@ -179,8 +179,11 @@ func TestIgnoredSignalsStayIgnored(t *testing.T) {
 			}
 			// The tool records its SigIgn, then waits for ldwrap to be sent
 			// the signal, then finishes.
-			script := `grep SigIgn /proc/self/status > "$1"; echo started; while [ ! -e go ]; do sleep 0.05; done; echo done >> "$1"`
-			cmd := exec.Command("sh", "-c", `trap "" `+name+`; exec "$@"`, "sh", ldwrap("ldwrap-run"), "-o", "out", "--", "sh", "-c", script, "sh", "out")
+			// (The go file is outside the output's directory: in namespace
+			// mode the tool sees that directory as it was when it looked.)
+			goFile := filepath.Join(t.TempDir(), "go")
+			script := `grep SigIgn /proc/self/status > "$1"; echo started; while [ ! -e "$2" ]; do sleep 0.05; done; echo done >> "$1"`
+			cmd := exec.Command("sh", "-c", `trap "" `+name+`; exec "$@"`, "sh", ldwrap("ldwrap-run"), "-o", "out", "--", "sh", "-c", script, "sh", "out", goFile)
 			cmd.Dir = dir
 			stdout, err := cmd.StdoutPipe()
 			require.NoError(t, err)
@@ -190,7 +193,7 @@ func TestIgnoredSignalsStayIgnored(t *testing.T) {
 			require.Contains(t, string(buf[:n]), "started")
 			require.NoError(t, cmd.Process.Signal(sig))
 			time.Sleep(100 * time.Millisecond)
-			writeFile(t, filepath.Join(dir, "go"), "")
+			writeFile(t, goFile, "")
 			require.NoError(t, cmd.Wait(), "the ignored signal did not stop ldwrap")
 			out := string(readFile(t, filepath.Join(dir, "out")))
 			assert.Contains(t, out, "done")

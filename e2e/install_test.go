@@ -242,10 +242,17 @@ func TestRunStep(t *testing.T) {
 	assert.Equal(t, "new\n", string(readFile(t, filepath.Join(dir, "a.txt"))))
 	assert.Equal(t, "new\n", string(readFile(t, filepath.Join(dir, "b.txt"))))
 	run(t, dir, nil, ldwrap("ldwrap-run"), "--stdout", "c.txt", "--", "echo", "captured")
-	// An output the command does not name cannot be redirected: refused.
-	code, msg := exitCode(dir, nil, ldwrap("ldwrap-run"), "-o", "a.txt", "--", "true")
+	// In argument mode an output the command does not name cannot be
+	// redirected: refused. In namespace mode nothing is redirected: the
+	// command runs as bare, and leaves a.txt as it was.
+	code, msg := exitCode(dir, []string{"LDWRAP_RUN_MODE=args"}, ldwrap("ldwrap-run"), "-o", "a.txt", "--", "true")
 	assert.Equal(t, 126, code)
 	assert.Equal(t, "ldwrap: output a.txt: not among the command's arguments, so it cannot be redirected: give it as an argument of its own, or use --stdout a.txt for standard output\n", msg)
+	if !portable {
+		code, msg = exitCode(dir, nil, ldwrap("ldwrap-run"), "-o", "a.txt", "--", "true")
+		assert.Equal(t, 0, code, msg)
+		assert.Equal(t, "new\n", string(readFile(t, filepath.Join(dir, "a.txt"))))
+	}
 	assert.Equal(t, "captured\n", string(readFile(t, filepath.Join(dir, "c.txt"))))
 	// The README's example.
 	writeFile(t, filepath.Join(dir, "app", "main.go"), "package main\nfunc main() { println(\"app\") }\n")

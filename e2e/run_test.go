@@ -127,10 +127,11 @@ func TestRunSeesOldOutput(t *testing.T) {
 		sameAsBare(t, tw, []string{"-o", "libx.a"}, "ar", "rcsD", "libx.a", "b.o")
 		assert.Equal(t, "a.o\nb.o\n", run(t, tw.wrapped, nil, "ar", "t", "libx.a"))
 	})
-	// The control: --fresh starts from nothing, and the appended line is
-	// all there is, as it was for every ldwrap-run before.
+	// The control, in argument mode: --fresh starts from nothing, and the
+	// appended line is all there is, as it was for every ldwrap-run before.
+	// (Namespace mode makes no copy: the command sees the old output.)
 	tw := newTwin(t, map[string]string{"log.txt": "line1\n"})
-	run(t, tw.wrapped, nil, ldwrap("ldwrap-run"), "--fresh", "-o", "log.txt", "--", "sh", "-c", `echo line2 >> "$1"`, "sh", "log.txt")
+	run(t, tw.wrapped, []string{"LDWRAP_RUN_MODE=args"}, ldwrap("ldwrap-run"), "--fresh", "-o", "log.txt", "--", "sh", "-c", `echo line2 >> "$1"`, "sh", "log.txt")
 	assert.Equal(t, "line2\n", string(readFile(t, filepath.Join(tw.wrapped, "log.txt"))))
 	// A command that leaves its output alone leaves the very same file.
 	ino := inode(t, filepath.Join(tw.wrapped, "log.txt"))
@@ -140,10 +141,11 @@ func TestRunSeesOldOutput(t *testing.T) {
 
 var _ = portableToo(TestRunNeverRewritesText)
 
-// ldwrap-run never rewrites text it cannot know is the output. Each case
-// either does exactly what the bare command does, or fails before running
-// anything, showing the safe form; the safe form then does what the bare
-// command does.
+// ldwrap-run never rewrites text it cannot know is the output. In
+// argument mode each case either does exactly what the bare command does,
+// or fails before running anything, showing the safe form; the safe form
+// then does what the bare command does. In namespace mode, where nothing
+// is rewritten, the script as written does what it does bare.
 func TestRunNeverRewritesText(t *testing.T) {
 	need(t, "gcc", "tar")
 	hello := map[string]string{"hello.c": "#include <stdio.h>\nint main(void){puts(NAME);return 0;}\n"}
@@ -162,8 +164,9 @@ func TestRunNeverRewritesText(t *testing.T) {
 		{"test", `test -d . && echo ok > test`, `test -d . && echo ok > "$1"`},
 		{"x", `for x in 1 2; do echo $x; done > x`, `for x in 1 2; do echo $x; done > "$1"`},
 	} {
+		// Argument mode refuses the script as written.
 		tw := newTwin(t, nil)
-		code, msg := exitCode(tw.wrapped, nil, ldwrap("ldwrap-run"), "-o", c.out, "--", "sh", "-c", c.script)
+		code, msg := exitCode(tw.wrapped, []string{"LDWRAP_RUN_MODE=args"}, ldwrap("ldwrap-run"), "-o", c.out, "--", "sh", "-c", c.script)
 		assert.Equal(t, 126, code, c.script)
 		assert.Contains(t, msg, `as in sh -c '... > "$1"' sh `+c.out, c.script)
 		assert.Equal(t, 1, strings.Count(msg, "\n"), "one line")
@@ -175,6 +178,11 @@ func TestRunNeverRewritesText(t *testing.T) {
 		assert.Equal(t, bare.code, wrapped.code, c.script)
 		assert.Equal(t, bare.stdout, wrapped.stdout, c.script)
 		assert.Empty(t, diffSnapshots(bare.tree, wrapped.tree), c.script)
+
+		// Namespace mode, the default, runs the script as written.
+		if !portable {
+			sameAsBare(t, newTwin(t, nil), []string{"-o", c.out}, "sh", "-c", c.script)
+		}
 	}
 	// --stdout for a command whose output is its standard output.
 	tw := newTwin(t, tree)
