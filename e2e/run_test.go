@@ -195,27 +195,35 @@ func TestRunNeverRewritesText(t *testing.T) {
 var _ = portableToo(TestRunDifferential)
 
 // Generated steps, each run bare and under ldwrap-run in twin
-// directories: the same status, output and files. The steps mix what
-// commands do to their outputs (append, update, no-clobber, in-place
-// edit, write from scratch, fail half way) with scripts that print or
-// test the output's name.
+// directories, in both modes: the same status, output and files, and in
+// namespace mode the same tree, modes, owners, ACLs, xattrs, link counts
+// and allocated sizes too. The steps mix what commands do to their
+// outputs (append, update, no-clobber, in-place edit, write from scratch,
+// delete, replace by a link or a directory, fail half way) with scripts
+// that print or test the output's name, from old outputs and directories
+// with the attributes of the review of issue 32 (setups).
 func TestRunDifferential(t *testing.T) {
 	t.Parallel() // see "Parallel tests" in helpers_test.go
-	need(t, "sed", "cp")
+	need(t, "sed", "cp", "sha256sum")
 	seed := time.Now().UnixNano()
 	if s := os.Getenv("LDWRAP_DIFF_SEED"); s != "" {
 		fmt.Sscan(s, &seed)
 	}
 	t.Logf("seed %d (LDWRAP_DIFF_SEED=%d to run these cases again)", seed, seed)
 	rng := rand.New(rand.NewSource(seed))
-	// Not among them: printing "$1" itself (the command is given the
-	// staged path, and prints that), and listing the directory after
-	// writing the output (the new file is not there until the commit).
 	ops := []string{
 		`echo line >> "$1"`, `echo fresh > "$1"`, `cat src >> "$1"`, `cp -n src "$1"`, `cp -u src "$1"`,
 		`sed -i 's/o/0/' "$1"`, `test -e "$1" && echo exists`, `echo writing the output`, `[ -s "$1" ] || echo empty > "$1"`,
 		`tr a-z A-Z < "$1" > "$1.up" && mv "$1.up" "$1"`, `exit 3`, `echo half > "$1"; exit 4`, `wc -c < "$1"`, `: > "$1"`,
-		`cat "$1"`, `basename "$1"`, `ls -1 src`, `rm -f "$1"`, `mv "$1" "$1.old"`,
+		`cat "$1"`, `basename "$1"`, `ls -1 src`, `rm -f "$1"`, `mv "$1" "$1.old"`, `chmod 600 "$1"`,
+	}
+	// Only namespace mode gives the bare result for these: argument mode
+	// gives the command the staged path (which it prints, records, links
+	// to), and shows the new file only once committed.
+	nsOnly := []string{
+		`echo "$1"`, `ls -1`, `sha256sum "$1" > "$1.sha256"`, `ln -s "$1" "$1.lnk"`, `cp -v src "$1"`,
+		`rm -f "$1"; ln -s src "$1"`, `rm -f "$1"; mkdir "$1"; echo x > "$1/f"`,
+		`mkdir -p "$1.d" && echo part > "$1.d/p"`, `echo new > out.txt; echo more >> "$1"`,
 	}
 	names := []string{"out", "out.txt", "log", "data.bin"}
 	cases := 200
@@ -230,16 +238,40 @@ func TestRunDifferential(t *testing.T) {
 			files[out] = strings.Repeat("old content\n", rng.Intn(3))
 		}
 		var steps []string
+		argsToo := true
 		for n := 1 + rng.Intn(3); n > 0; n-- {
-			steps = append(steps, ops[rng.Intn(len(ops))])
+			if k := rng.Intn(len(ops) + len(nsOnly)); k < len(ops) {
+				steps = append(steps, ops[k])
+			} else {
+				steps = append(steps, nsOnly[k-len(ops)])
+				argsToo = false
+			}
+		}
+		var ss []setup
+		var setupNames []string
+		for _, s := range setups {
+			if rng.Intn(6) == 0 {
+				ss = append(ss, s)
+				setupNames = append(setupNames, s.name)
+			}
 		}
 		script := strings.Join(steps, "; ")
 		ok := t.Run(fmt.Sprintf("%d", i), func(t *testing.T) {
-			sameAsBare(t, newTwin(t, files), []string{"-o", out}, "sh", "-c", script, "sh", out)
+			argv := []string{"sh", "-c", script, "sh", out}
+			if argsToo {
+				tw := newTwin(t, files)
+				applySetups(t, tw, out, ss)
+				sameTwins(t, tw, argsMode, argv, []string{"-o", out}, argv...)
+			}
+			if !portable {
+				tw := newTwin(t, files)
+				applySetups(t, tw, out, ss)
+				sameTwins(t, tw, nsMode, argv, []string{"-o", out}, argv...)
+			}
 		})
 		if !ok {
 			failed++
-			t.Logf("case %d: out=%s files=%q script=%q", i, out, files, script)
+			t.Logf("case %d: out=%s files=%q setups=%q script=%q", i, out, files, setupNames, script)
 		}
 	}
 }

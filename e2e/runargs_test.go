@@ -121,11 +121,13 @@ func TestRunArgsModeAsBare(t *testing.T) {
 	need(t, "root", "setpriv")
 	for _, c := range argsCases {
 		c := c
-		t.Run(c.name, func(t *testing.T) { runArgsCase(t, c) })
+		t.Run(c.name, func(t *testing.T) { runArgsCase(t, c, argsMode, c.run) })
 	}
 }
 
-func runArgsCase(t *testing.T, c argsCase) {
+// runArgsCase runs c bare and as ldwrap-run's command line run, with the
+// mode LDWRAP_RUN_MODE=... in env (argsMode, or namespace mode's).
+func runArgsCase(t *testing.T, c argsCase, mode string, run []string) {
 	root := publicDir(t)
 	tw := twin{filepath.Join(root, "bare"), filepath.Join(root, "wrapped")}
 	uid := 0
@@ -144,11 +146,11 @@ func runArgsCase(t *testing.T, c argsCase) {
 		if c.nobody {
 			argv = asNobody(argv...)
 		}
-		return streamsOf(filepath.Join(dir, c.cwd), []string{argsMode, "LC_ALL=C"}, argv...)
+		return streamsOf(filepath.Join(dir, c.cwd), []string{mode, "LC_ALL=C"}, argv...)
 	}
 	bare := step(tw.bare, c.bare)
 	require.Equal(t, 0, bare.code, "the bare step: %s", bare.stderr)
-	wrapped := step(tw.wrapped, append([]string{ldwrap("ldwrap-run")}, c.run...))
+	wrapped := step(tw.wrapped, append([]string{ldwrap("ldwrap-run")}, run...))
 	assert.Equal(t, bare.code, wrapped.code, "status\n%s", wrapped.stderr)
 	assert.Equal(t, bare.stdout, wrapped.stdout, "standard output")
 	assert.Equal(t, bare.stderr, wrapped.stderr, "standard error")

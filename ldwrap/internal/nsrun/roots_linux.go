@@ -71,8 +71,29 @@ func Roots(dirs []string) ([]Root, error) {
 		if best >= 0 {
 			r.flags, r.fstype = mounts[best].flags, mounts[best].fstype
 		}
+		if noUpper(r.fstype) {
+			// Known before anything is made: no stage is left there by a
+			// run that would only fall back.
+			return nil, &Unavailable{Cause: "overlayfs cannot put an upper layer on " + r.fstype + " (" + r.Path + ")",
+				Fix: "stage a directory on a local filesystem (ext4, xfs, btrfs, tmpfs)"}
+		}
 	}
 	return roots, nil
+}
+
+// noUpper says whether overlayfs refuses an upper layer on filesystems of
+// type t: network and FUSE filesystems, overlayfs itself (a container's
+// root), and those without the extended attributes or whiteouts it needs.
+func noUpper(t string) bool {
+	switch {
+	case strings.HasPrefix(t, "fuse"), strings.HasPrefix(t, "nfs"), strings.HasPrefix(t, "ntfs"):
+		return true
+	}
+	switch t {
+	case "overlay", "cifs", "smb3", "9p", "afs", "vfat", "msdos", "exfat", "iso9660", "squashfs", "ecryptfs":
+		return true
+	}
+	return false
 }
 
 // within reports whether p is dir or a path under it.
