@@ -79,7 +79,10 @@ echo obj > "$out"
 	return []tool{
 		{"ldwrap-cc", []string{"./mycc", "-c", "a.c", "-o", "a.o"}, []string{ldwrap("ldwrap-cc"), "./mycc", "-c", "a.c", "-o", "a.o"},
 			map[string]string{"mycc": cc, "a.c": "int a;\n"}},
-		{"ldwrap-run", []string{shell, "step.sh", "a.o"}, []string{ldwrap("ldwrap-run"), "-o", "a.o", "--", shell, "step.sh", "a.o"},
+		// Argument mode's relay of the streams: in namespace mode they are
+		// the tool's own, a process it leaves is ended with it, and what it
+		// writes shows only once committed (TestNamespaceSignals).
+		{"ldwrap-run", []string{shell, "step.sh", "a.o"}, []string{"env", "LDWRAP_RUN_MODE=args", ldwrap("ldwrap-run"), "-o", "a.o", "--", shell, "step.sh", "a.o"},
 			map[string]string{"step.sh": run}},
 	}
 }
