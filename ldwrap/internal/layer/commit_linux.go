@@ -134,12 +134,24 @@ func (s *Stage) Commit(changes []Change, opts CommitOptions) error {
 	if afterOp != nil {
 		afterOp(-2)
 	}
-	if err := writeJournal(s.Dir, j); err != nil {
+	// One rename (the usual -o step) is atomic by itself: no journal, so
+	// that a commit on a full disk, which needs no new space, still
+	// succeeds, and costs no file more. (ns-run's change.)
+	single := len(j.ops) == 1 && j.ops[0].kind == opRename
+	if single {
+		jpath = ""
+	} else if err := writeJournal(s.Dir, j); err != nil {
 		return fail("write", jpath, err)
+	}
+	unlinkJournal := func() error {
+		if jpath == "" {
+			return nil
+		}
+		return rawio.Unlink(jpath)
 	}
 	if opts.Durable || opts.Ordered {
 		if err := s.syncNew(toSync); err != nil {
-			rawio.Unlink(jpath)
+			unlinkJournal()
 			return err
 		}
 	}
@@ -148,7 +160,7 @@ func (s *Stage) Commit(changes []Change, opts CommitOptions) error {
 	}
 	for i, o := range j.ops {
 		if err := s.apply(i, o, j.prefix, false); err != nil {
-			rawio.Unlink(jpath)
+			unlinkJournal()
 			return err
 		}
 		if o.kind != opWiden {
@@ -163,7 +175,7 @@ func (s *Stage) Commit(changes []Change, opts CommitOptions) error {
 			return err
 		}
 	}
-	if err := rawio.Unlink(jpath); err != nil {
+	if err := unlinkJournal(); err != nil {
 		return fail("remove", jpath, err)
 	}
 	return nil
