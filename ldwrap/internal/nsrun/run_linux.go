@@ -98,9 +98,10 @@ func Execute(req Request) (Outcome, error) {
 			out.Replaced = append(out.Replaced, s.Replaced()...)
 		}
 		if err != nil {
-			// A commit that had begun is finished by the next run on the
-			// root (its journal); the stages after it are not committed.
-			removeAll(i + 1)
+			// A failed commit leaves what it did (each path old or new)
+			// and removes its journal: nothing to finish later. The
+			// stages after it are not committed.
+			removeAll(i)
 			return out, err
 		}
 		s.Remove()
