@@ -3,13 +3,16 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -256,4 +259,337 @@ func sortedLines(s string) string {
 	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
 	sort.Strings(lines)
 	return strings.Join(lines, "\n") + "\n"
+}
+
+var _ = portableToo(TestNamespaceAsUser)
+
+// As another user than root (nobody), in a directory of nobody's: with
+// user namespaces, namespace mode runs, the command sees its own ids, and
+// the plain form gives the bare result; a write-only old output is
+// appended to; standard output is opened as the user would open it. With
+// user namespaces off, -o runs in argument mode (verbose mode names the
+// setting) and --stage fails in one line that names it and the way out,
+// nothing run.
+func TestNamespaceAsUser(t *testing.T) {
+	need(t, "root", "setpriv", "sh")
+	if portable {
+		t.Skip("no namespace mode in the portable build")
+	}
+	base := publicDir(t)
+	require.NoError(t, os.Chown(base, 65534, 65534))
+	tw := twin{filepath.Join(base, "bare"), filepath.Join(base, "wrapped")}
+	for _, d := range []string{tw.bare, tw.wrapped} {
+		require.NoError(t, os.Mkdir(d, 0o755))
+		require.NoError(t, os.Chown(d, 65534, 65534))
+		require.NoError(t, file("out", "old\n", 0o200)(d, 65534))
+		require.NoError(t, file("ro", "old\n", 0o400)(d, 65534))
+	}
+	asUser := func(dir string, env []string, argv ...string) outcome {
+		return streamsOf(dir, append(env, "LC_ALL=C"), asNobody(argv...)...)
+	}
+
+	t.Run("with user namespaces", func(t *testing.T) {
+		script := `id -un; id -u; echo more >> out; echo new > made`
+		bare := asUser(tw.bare, nil, "sh", "-c", script)
+		wrapped := asUser(tw.wrapped, []string{"LDWRAP_VERBOSE=1"}, ldwrap("ldwrap-run"), "-o", "out", "--", "sh", "-c", script)
+		require.Equal(t, 0, bare.code, bare.stderr)
+		assert.Equal(t, 0, wrapped.code, wrapped.stderr)
+		assert.Equal(t, "nobody\n65534\n", bare.stdout, "the oracle")
+		assert.Equal(t, bare.stdout, wrapped.stdout, "the command sees its own ids")
+		assert.Contains(t, wrapped.stderr, "ldwrap: namespace mode:", "namespace mode ran")
+		assert.Empty(t, diffDescribed(describeTree(t, tw.bare), describeTree(t, tw.wrapped)), "the trees")
+		assert.Empty(t, leftovers(t, tw.wrapped))
+
+		// Standard output is opened as the user: a 0400 file of one's own
+		// is not writable, bare or not, though the helper could.
+		bare = asUser(tw.bare, nil, "sh", "-c", "echo x > ro")
+		assert.NotEqual(t, 0, bare.code, "the oracle")
+		code := asUser(tw.wrapped, nil, ldwrap("ldwrap-run"), "--stdout", "ro", "--", "echo", "x")
+		assert.Equal(t, 126, code.code, code.stderr)
+		assert.Equal(t, "ldwrap: open ro: permission denied\n", code.stderr)
+		assert.Equal(t, "old\n", string(readFile(t, filepath.Join(tw.wrapped, "ro"))))
+		assert.Empty(t, leftovers(t, tw.wrapped))
+	})
+
+	t.Run("without user namespaces", func(t *testing.T) {
+		off := withoutUserNamespaces(t)
+		script := `echo new > "$1"; echo ran > ran`
+		got := off(tw.wrapped, []string{"LDWRAP_VERBOSE=1"}, ldwrap("ldwrap-run"), "-o", "out", "--", "sh", "-c", script, "sh", "out")
+		assert.Equal(t, 0, got.code, got.stderr)
+		assert.Contains(t, got.stderr, "ldwrap: argument mode: namespace mode cannot run: user namespaces are off (sysctl user.max_user_namespaces=0)\n")
+		assert.Equal(t, "new\n", string(readFile(t, filepath.Join(tw.wrapped, "out"))))
+
+		require.NoError(t, os.Remove(filepath.Join(tw.wrapped, "ran")))
+		got = off(tw.wrapped, nil, ldwrap("ldwrap-run"), "--stage", ".", "--", "sh", "-c", script, "sh", "out")
+		assert.Equal(t, 126, got.code)
+		assert.Equal(t, "ldwrap: stage .: namespace mode cannot run: user namespaces are off (sysctl user.max_user_namespaces=0); run as root, or set user.max_user_namespaces above 0\n", got.stderr)
+		assert.NoFileExists(t, filepath.Join(tw.wrapped, "ran"), "nothing ran")
+		assert.Empty(t, leftovers(t, tw.wrapped))
+	})
+}
+
+// withoutUserNamespaces returns how to run a command as nobody with user
+// namespaces off: sysctl user.max_user_namespaces=0 for the test, restored
+// after; where this root may not set it (no CAP_SYS_RESOURCE, as in a
+// container), inside a user namespace of its own that maps every id to
+// itself and whose limit is set to 0 there, which is the limit the
+// command meets.
+func withoutUserNamespaces(t *testing.T) func(dir string, env []string, argv ...string) outcome {
+	const limit = "/proc/sys/user/max_user_namespaces"
+	old, err := os.ReadFile(limit)
+	require.NoError(t, err)
+	if os.WriteFile(limit, []byte("0"), 0o644) == nil {
+		t.Cleanup(func() { os.WriteFile(limit, old, 0o644) })
+		return func(dir string, env []string, argv ...string) outcome {
+			return streamsOf(dir, append(env, "LC_ALL=C"), asNobody(argv...)...)
+		}
+	}
+	t.Logf("%s: not writable here; user namespaces are turned off in one of the test's own", limit)
+	return func(dir string, env []string, argv ...string) outcome {
+		cmd := exec.Command("sh", append([]string{"-c", `echo 0 > ` + limit + ` && exec "$@"`, "sh"}, asNobody(argv...)...)...)
+		cmd.Dir = dir
+		cmd.Env = append(append(os.Environ(), "LC_ALL=C"), env...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{
+			Cloneflags:  syscall.CLONE_NEWUSER,
+			UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 65536}},
+			GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 65536}},
+			// setpriv --clear-groups calls setgroups(2).
+			GidMappingsEnableSetgroups: true,
+		}
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("%v: %v", argv, err)
+		}
+		return outcome{code: code, stdout: o.String(), stderr: e.String()}
+	}
+}
+
+var _ = portableToo(TestNamespaceSignals)
+
+// In namespace mode, as bare: a SIGINT to the process group reaches the
+// command once (ldwrap does not forward it), and one to ldwrap alone is
+// forwarded once; a command that handles it and exits 0 is committed, one
+// that dies of it takes ldwrap with it and commits nothing. SIGKILL of
+// ldwrap ends the command (its death signal) and commits nothing; the
+// next run on the directory sweeps the stage. Processes the command
+// leaves running are ended before the commit (bare, they run on: the
+// control). The files the steps wait on are outside the overlaid
+// directory, which the command sees as it was when it looked.
+func TestNamespaceSignals(t *testing.T) {
+	need(t, "bash", "pgrep", "root")
+	if portable {
+		t.Skip("no namespace mode in the portable build")
+	}
+	sync := t.TempDir()
+	at := func(name string) string { return filepath.Join(sync, name) }
+	exists := func(name string) func() bool {
+		return func() bool { _, err := os.Stat(at(name)); return err == nil }
+	}
+	start := func(dir, script string) *exec.Cmd {
+		for _, f := range []string{"ready", "handled", "go"} {
+			os.Remove(at(f))
+		}
+		cmd := exec.Command(ldwrap("ldwrap-run"), "-o", "out", "--", "bash", "-c", script, "bash", "out", sync)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), nsMode)
+		cmd.Stderr = &bytes.Buffer{}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		require.NoError(t, cmd.Start())
+		waitFor(t, "the command to be ready", 20*time.Second, exists("ready"))
+		return cmd
+	}
+	status := func(err error) int {
+		if ee, ok := err.(*exec.ExitError); ok {
+			ws := ee.Sys().(syscall.WaitStatus)
+			if ws.Signaled() {
+				return -int(ws.Signal())
+			}
+			return ws.ExitStatus()
+		}
+		return 0
+	}
+	handles := `trap 'n=$((n+1)); echo > "$2/handled"' INT
+n=0
+echo new > "$1"
+echo > "$2/ready"
+while [ ! -e "$2/go" ]; do sleep 0.01 & wait $!; done
+echo "$n SIGINT" >&2`
+	for _, c := range []struct {
+		name  string
+		group bool
+	}{{"handled, to the group", true}, {"handled, to ldwrap alone", false}} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, filepath.Join(dir, "out"), "old\n")
+			cmd := start(dir, handles)
+			target := cmd.Process.Pid
+			if c.group {
+				if witnessPossible() {
+					waitFor(t, "ldwrap's witness", 20*time.Second, func() bool {
+						return exec.Command("pgrep", "-P", fmt.Sprint(target), "-f", "^signal-witness$").Run() == nil
+					})
+				}
+				target = -target
+			}
+			require.NoError(t, syscall.Kill(target, syscall.SIGINT))
+			waitFor(t, "the command to handle the signal", 20*time.Second, exists("handled"))
+			writeFile(t, at("go"), "")
+			err := cmd.Wait()
+			assert.Equal(t, 0, status(err), "handled: the status is the command's")
+			if !c.group || witnessPossible() {
+				assert.Equal(t, "1 SIGINT\n", cmd.Stderr.(*bytes.Buffer).String(), "once")
+			}
+			assert.Equal(t, "new\n", string(readFile(t, filepath.Join(dir, "out"))), "committed")
+			assert.Empty(t, leftovers(t, dir))
+		})
+	}
+
+	t.Run("fatal, to ldwrap alone", func(t *testing.T) {
+		dir := t.TempDir()
+		writeFile(t, filepath.Join(dir, "out"), "old\n")
+		cmd := start(dir, `echo new > "$1"; echo > "$2/ready"; exec sleep 60`)
+		require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+		assert.Equal(t, -int(syscall.SIGTERM), status(cmd.Wait()), "ldwrap dies of the signal its command died of")
+		assert.Equal(t, "old\n", string(readFile(t, filepath.Join(dir, "out"))), "nothing committed")
+		assert.Empty(t, leftovers(t, dir))
+	})
+
+	t.Run("SIGKILL of ldwrap", func(t *testing.T) {
+		dir := t.TempDir()
+		writeFile(t, filepath.Join(dir, "out"), "old\n")
+		cmd := start(dir, `echo new > "$1"; echo $$ > "$2/ready.pid"; echo > "$2/ready"; exec sleep 60`)
+		require.NoError(t, cmd.Process.Kill())
+		cmd.Wait()
+		pidText := strings.TrimSpace(string(readFile(t, at("ready.pid"))))
+		waitFor(t, "the command to die with ldwrap", 20*time.Second, func() bool {
+			return exec.Command("kill", "-0", pidText).Run() != nil
+		})
+		assert.Equal(t, "old\n", string(readFile(t, filepath.Join(dir, "out"))), "nothing committed")
+		assert.NotEmpty(t, leftovers(t, dir), "a killed run leaves its stage")
+		run(t, dir, []string{nsMode}, ldwrap("ldwrap-run"), "-o", "out", "--", "sh", "-c", `echo newer > "$1"`, "sh", "out")
+		assert.Equal(t, "newer\n", string(readFile(t, filepath.Join(dir, "out"))))
+		assert.Empty(t, leftovers(t, dir), "the next run sweeps it")
+	})
+
+	t.Run("processes left running are ended", func(t *testing.T) {
+		dir := t.TempDir()
+		writeFile(t, filepath.Join(dir, "out"), "old\n")
+		// The control: bare, the background process runs on.
+		script := `echo new > "$1"; (exec sleep 60 >/dev/null 2>&1) & echo $! > "$2/left.pid"`
+		run(t, dir, nil, "bash", "-c", script, "bash", "out", sync)
+		pidText := strings.TrimSpace(string(readFile(t, at("left.pid"))))
+		assert.NoError(t, exec.Command("kill", "-0", pidText).Run(), "bare, it runs on")
+		exec.Command("kill", pidText).Run()
+		writeFile(t, filepath.Join(dir, "out"), "old\n")
+		code, msg := exitCode(dir, []string{nsMode, "LDWRAP_VERBOSE=1"}, ldwrap("ldwrap-run"), "-o", "out", "--", "bash", "-c", script, "bash", "out", sync)
+		require.Equal(t, 0, code, msg)
+		assert.Contains(t, msg, "ldwrap: ended the processes the command left running\n")
+		pidText = strings.TrimSpace(string(readFile(t, at("left.pid"))))
+		assert.Error(t, exec.Command("kill", "-0", pidText).Run(), "ended before the commit, and reaped")
+		assert.Equal(t, "new\n", string(readFile(t, filepath.Join(dir, "out"))))
+		assert.Empty(t, leftovers(t, dir))
+	})
+}
+
+var _ = portableToo(TestNamespaceModeChosen)
+
+// Which mode runs, and why, as verbose mode says. Where namespace mode
+// cannot run (a mount under the directory, an upper layer on overlayfs as
+// in a container), -o runs in argument mode, and --stage, --dry-run and
+// LDWRAP_RUN_MODE=namespace fail in one line naming the cause and the way
+// out, nothing run. LDWRAP_RUN_MODE=args and --in-text (the Bazel rule's)
+// run argument mode.
+func TestNamespaceModeChosen(t *testing.T) {
+	need(t, "root", "mount")
+	base := t.TempDir()
+	dir := filepath.Join(base, "out")
+	writeFile(t, filepath.Join(dir, "out"), "old\n")
+	step := []string{"--", "sh", "-c", `echo new > "$1"; echo ran > "$2"`, "sh", "out", filepath.Join(base, "ran")}
+	ran := func() bool {
+		_, err := os.Stat(filepath.Join(base, "ran"))
+		os.Remove(filepath.Join(base, "ran"))
+		return err == nil
+	}
+	verbose := func(env ...string) (int, string) {
+		return exitCode(dir, append(env, "LDWRAP_VERBOSE=1"), append([]string{ldwrap("ldwrap-run"), "-o", "out"}, step...)...)
+	}
+	if portable {
+		code, msg := verbose()
+		assert.Equal(t, 0, code, msg)
+		assert.Contains(t, msg, "ldwrap: argument mode: namespace mode cannot run: it needs Linux")
+		return
+	}
+	code, msg := verbose()
+	assert.Equal(t, 0, code, msg)
+	assert.Contains(t, msg, "ldwrap: namespace mode: the command sees the real paths; staged: "+dir+"\n")
+	assert.True(t, ran())
+	for _, c := range []struct{ env, why string }{
+		{"LDWRAP_RUN_MODE=args", "ldwrap: argument mode: LDWRAP_RUN_MODE=args\n"},
+		{"LDWRAP_RUN_MODE=", "ldwrap: namespace mode:"},
+	} {
+		code, msg = verbose(c.env)
+		assert.Equal(t, 0, code, msg)
+		assert.Contains(t, msg, c.why)
+		assert.True(t, ran())
+	}
+	code, msg = exitCode(dir, []string{"LDWRAP_VERBOSE=1"}, append([]string{ldwrap("ldwrap-run"), "-o", "out", "--in-text"}, step...)...)
+	assert.Equal(t, 0, code, msg)
+	assert.Contains(t, msg, "ldwrap: argument mode: --in-text\n")
+	assert.True(t, ran())
+	code, msg = exitCode(dir, []string{"LDWRAP_RUN_MODE=sandbox"}, append([]string{ldwrap("ldwrap-run"), "-o", "out"}, step...)...)
+	assert.Equal(t, 126, code)
+	assert.Equal(t, "ldwrap: config: LDWRAP_RUN_MODE=sandbox: want namespace or args\n", msg)
+	code, msg = exitCode(dir, []string{"LDWRAP_RUN_MODE=args"}, append([]string{ldwrap("ldwrap-run"), "--stage", "."}, step...)...)
+	assert.Equal(t, 126, code)
+	assert.Equal(t, "ldwrap: stage .: --stage and --dry-run need namespace mode, and LDWRAP_RUN_MODE=args; unset it\n", msg)
+	assert.False(t, ran(), "nothing ran")
+
+	// A mount under the directory.
+	sub := filepath.Join(dir, "sub")
+	mountTmpfs(t, sub, "size=64k")
+	code, msg = verbose()
+	assert.Equal(t, 0, code, msg)
+	assert.Contains(t, msg, "ldwrap: argument mode: namespace mode cannot run: a mount under "+dir+": "+sub+" (the overlay would hide it)\n")
+	assert.True(t, ran())
+	refusal := "ldwrap: stage .: namespace mode cannot run: a mount under " + dir + ": " + sub + " (the overlay would hide it); stage a directory with no mount under it\n"
+	for _, argv := range [][]string{
+		append([]string{ldwrap("ldwrap-run"), "--stage", "."}, step...),
+		append([]string{ldwrap("ldwrap-run"), "-o", "out", "--dry-run"}, step...),
+	} {
+		code, msg = exitCode(dir, nil, argv...)
+		assert.Equal(t, 126, code)
+		assert.Equal(t, refusal, msg)
+		assert.False(t, ran(), "nothing ran")
+	}
+	code, msg = exitCode(dir, []string{nsMode}, append([]string{ldwrap("ldwrap-run"), "-o", "out"}, step...)...)
+	assert.Equal(t, 126, code)
+	assert.Equal(t, refusal, msg)
+	assert.False(t, ran(), "nothing ran")
+	runErr("/", nil, "umount", sub)
+
+	// An upper layer on overlayfs, as in a container whose root is one.
+	lower, upper, work, merged := filepath.Join(base, "l"), filepath.Join(base, "u"), filepath.Join(base, "w"), filepath.Join(base, "m")
+	for _, d := range []string{lower, upper, work, merged} {
+		require.NoError(t, os.MkdirAll(d, 0o755))
+	}
+	run(t, "/", nil, "mount", "-t", "overlay", "overlay", "-o", "lowerdir="+lower+",upperdir="+upper+",workdir="+work, merged)
+	t.Cleanup(func() { runErr("/", nil, "umount", "-l", merged) })
+	inner := filepath.Join(merged, "out")
+	writeFile(t, filepath.Join(inner, "out"), "old\n")
+	code, msg = exitCode(inner, []string{"LDWRAP_VERBOSE=1"}, append([]string{ldwrap("ldwrap-run"), "-o", "out"}, step...)...)
+	assert.Equal(t, 0, code, msg)
+	assert.Contains(t, msg, "ldwrap: argument mode: namespace mode cannot run: overlayfs cannot put an upper layer on overlay ("+inner+")\n")
+	assert.Equal(t, "new\n", string(readFile(t, filepath.Join(inner, "out"))))
+	assert.True(t, ran())
+	code, msg = exitCode(inner, nil, append([]string{ldwrap("ldwrap-run"), "--stage", "."}, step...)...)
+	assert.Equal(t, 126, code)
+	assert.Equal(t, "ldwrap: stage .: namespace mode cannot run: overlayfs cannot put an upper layer on overlay ("+inner+"); stage a directory on a local filesystem (ext4, xfs, btrfs, tmpfs)\n", msg)
+	assert.False(t, ran(), "nothing ran")
+	assert.Empty(t, leftovers(t, inner))
+	assert.Empty(t, leftovers(t, dir))
 }
