@@ -1,5 +1,5 @@
-// Command ldwrap-run runs any command that writes named outputs and makes
-// them appear atomically. See "ldwrap-run --help".
+// Command ldwrap-run runs any command and makes what it writes under the
+// staged directories appear atomically. See "ldwrap-run --help".
 package main
 
 import "github.com/ldwrap/ldwrap/ldwrap/internal/cli"

@@ -12,26 +12,53 @@ import (
 	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
 )
 
-const runUsage = `usage: ldwrap-run [-o OUT]... [--stdout OUT] [--env NAME=OUT]... [--fresh] [--in-text] [--] CMD [ARGS...]
+const runUsage = `usage: ldwrap-run [-o OUT]... [--stdout OUT] [--env NAME=OUT]... [--dry-run] [--] CMD [ARGS...]
+       ldwrap-run --stage DIR [--stage DIR]... [--dry-run] [--] CMD [ARGS...]
 
-Runs CMD with each OUT redirected to a staged file beside it, and renames
-each staged file over its OUT only if CMD succeeds. Each rename is atomic;
-on failure nothing is committed, and files CMD writes beside a staged
-output (a depfile) are committed with it.
+Runs CMD so that what it writes under each staged directory appears only
+if it succeeds: each new or changed file is renamed over its path (a new
+inode; a program running the old one keeps it, as after install(1)),
+deletions are applied, and on failure, a signal or a kill nothing is.
+The staged directories are the directory of each OUT, and each DIR.
 
-  -o OUT         an output: an argument of CMD equal to OUT is pointed at
-                 the staged file. A mention of OUT inside a longer
-                 argument is never rewritten (ldwrap cannot tell it from
-                 other text that contains it): give OUT as an argument of
-                 its own, as in sh -c '... > "$1"' sh OUT
-  --stdout OUT   CMD's standard output is OUT
-  --env NAME=OUT the environment variable NAME holds OUT's staged path
-  --fresh        CMD writes its outputs from scratch: do not start each
-                 staged file as a copy of the old output (faster for big ones)
-  --in-text      also rewrite whole-word mentions of an OUT inside
-                 arguments: only for a caller that knows each is the output
+Namespace mode, the default on Linux: CMD runs in a private mount
+namespace where an overlay covers each staged directory. CMD sees and
+writes the real paths, in its arguments, its environment and its own
+shell redirections (sh -c 'gen > OUT' works as it does bare); its
+streams are its own. Processes it leaves running are ended when it
+exits. Another user than root needs unprivileged user namespaces.
 
-Example: ldwrap-run -o bin/app -- go build -o bin/app ./cmd/app
+Argument mode, where namespace mode cannot run (not Linux, no user
+namespaces, a filesystem overlayfs cannot stage on, a mount under a
+staged directory; LDWRAP_VERBOSE=1 says which ran and why): each OUT
+that is an argument of its own is pointed at a staged file beside it.
+A mention of OUT inside a longer argument is never rewritten: give OUT
+as an argument of its own, as in sh -c '... > "$1"' sh OUT. --stage and
+--dry-run need namespace mode: without it they fail, nothing run.
+
+  -o OUT         an output: its directory is staged
+  --stdout OUT   CMD's standard output is OUT, opened as the shell's >
+                 would open it (through the overlay: staged too)
+  --env NAME=OUT the environment variable NAME holds OUT (in argument
+                 mode, its staged path)
+  --stage DIR    stage everything CMD writes under DIR, no names needed
+  --dry-run      print what would be added, replaced and removed, on
+                 standard error, and commit nothing
+  --fresh        argument mode: do not start each staged file as a copy of
+                 the old output (faster for big ones)
+  --in-text      argument mode (it implies it): also rewrite whole-word
+                 mentions of an OUT inside arguments, only for a caller
+                 that knows each is the output
+
+LDWRAP_RUN_MODE=namespace or args forces a mode (namespace where it
+cannot run: 126 and the cause). Exit status is CMD's; ldwrap's own
+failures are 126, 127 for a command not found.
+
+Examples:
+  ldwrap-run -o gen.h -- sh -c './codegen > gen.h'
+  ldwrap-run -o bin/app -- go build -o bin/app ./cmd/app
+  ldwrap-run --stage /usr/local -- make install
+  ldwrap-run --dry-run --stage "$(go env GOPATH)/bin" -- go install ./cmd/...
 `
 
 // runCmdLine is an ldwrap-run command line.

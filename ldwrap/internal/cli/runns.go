@@ -20,6 +20,9 @@ func runInNamespace(o runCmdLine, tool toolpath.Tool) (int, *nsrun.Unavailable) 
 	if !nsrun.Supported {
 		return 0, nsrun.NeedsLinux
 	}
+	if u := othersOutput(o); u != nil {
+		return 0, u
+	}
 	dirs := append(outputDirs(o), o.stages...)
 	roots, err := nsrun.Roots(dirs)
 	if u, ok := nsrun.IsUnavailable(err); ok {
@@ -119,6 +122,32 @@ func outputDirs(o runCmdLine) []string {
 		}
 	}
 	return dirs
+}
+
+// othersOutput: a user namespace shows another user's file as owned by
+// the overflow id, and overlayfs cannot copy it up to write it, even where
+// its mode lets this user write it bare. A named output of another
+// user's, for a user other than root, makes namespace mode Unavailable.
+func othersOutput(o runCmdLine) *nsrun.Unavailable {
+	uid := os.Geteuid()
+	if uid == 0 {
+		return nil
+	}
+	outs := append([]string(nil), o.outputs...)
+	for _, e := range o.envOutputs {
+		outs = append(outs, e.Output)
+	}
+	if o.stdout != "" {
+		outs = append(outs, o.stdout)
+	}
+	for _, out := range outs {
+		var st unix.Stat_t
+		if rawio.Stat(out, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG && int(st.Uid) != uid {
+			return &nsrun.Unavailable{Cause: out + " is another user's, which a user namespace cannot write through an overlay",
+				Fix: "run as root, or as its owner"}
+		}
+	}
+	return nil
 }
 
 // resolved is where a symlink at p leads, or "" if p is no symlink.
