@@ -52,7 +52,7 @@ func TestBazelProject(t *testing.T) {
 	root := copyRepoInto(t, bookworm)
 	bazel(t, root, "build", "//...")
 	out := bazel(t, root, "test", "--test_output=errors", "//...")
-	assert.Contains(t, out, "12 tests pass") // cli, cmdline, engine, gnumsg, layer, rawio, sigign, stale, step, toolpath, the Go API, atomic_output
+	assert.Contains(t, out, "13 tests pass") // cli, cmdline, engine, gnumsg, layer, nsrun, rawio, sigign, stale, step, toolpath, the Go API, atomic_output
 
 	dest := t.TempDir()
 	bazel(t, root, "run", "//:install", "--", dest)
@@ -253,7 +253,7 @@ func TestBzlmodProject(t *testing.T) {
 			t.Log(strings.TrimSpace(line))
 		}
 	}
-	assert.Contains(t, out, "12 tests pass") // cli, cmdline, engine, gnumsg, layer, rawio, sigign, stale, step, toolpath, the Go API, atomic_output
+	assert.Contains(t, out, "13 tests pass") // cli, cmdline, engine, gnumsg, layer, nsrun, rawio, sigign, stale, step, toolpath, the Go API, atomic_output
 
 	// The commands cross-build for a Mac: rules_go's darwin_arm64 platform,
 	// pure Go, the host's SDK.

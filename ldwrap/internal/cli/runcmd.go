@@ -163,10 +163,14 @@ func runCommand() {
 		if u == nil {
 			os.Exit(code)
 		}
-		if onlyNS || mode == "namespace" {
+		if u != nothingToStage && (onlyNS || mode == "namespace") {
 			fatalf(exitCannotRun, "stage %s: %v; %s", stageWhere(o), u, u.Fix)
 		}
-		logf("argument mode: %v", u)
+		if u == nothingToStage {
+			logf("argument mode: nothing to stage")
+		} else {
+			logf("argument mode: %v", u)
+		}
 	}
 	plan, err := cmdline.PlanRun(o.outputs, o.argv[1:], o.plan)
 	if err != nil {

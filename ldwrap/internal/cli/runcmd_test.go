@@ -24,6 +24,11 @@ func TestParseRun(t *testing.T) {
 	assert.Equal(t, "--help", o.info)
 	o, _ = parseRun([]string{"--in-text", "-o", "a", "sh"})
 	assert.True(t, o.plan.InText)
+	o, _ = parseRun([]string{"--stage", "/usr/local", "--stage=p2", "--dry-run", "make", "install"})
+	assert.Equal(t, []string{"/usr/local", "p2"}, o.stages)
+	assert.True(t, o.dryRun)
+	assert.Equal(t, []string{"make", "install"}, o.argv)
+	assert.Empty(t, o.outputs)
 
 	for args, want := range map[string]string{
 		"-x":        "option -x: unknown",

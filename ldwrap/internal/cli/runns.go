@@ -13,6 +13,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// nothingToStage: no output has a directory to stage (none named, or a
+// device, or a directory not there yet). Argument mode then runs the
+// command as bare, whichever mode was asked for.
+var nothingToStage = &nsrun.Unavailable{Cause: "nothing to stage"}
+
 // runInNamespace runs o's command in namespace mode and returns its exit
 // status. It returns an *nsrun.Unavailable instead when namespace mode
 // cannot run here; nothing has run then, and nothing is left.
@@ -30,6 +35,9 @@ func runInNamespace(o runCmdLine, tool toolpath.Tool) (int, *nsrun.Unavailable) 
 	}
 	if err != nil {
 		return failf(exitCannotRun, "%v", err), nil
+	}
+	if len(roots) == 0 {
+		return 0, nothingToStage
 	}
 	cwd, err := os.Getwd()
 	if err != nil {
