@@ -356,16 +356,7 @@ func withoutUserNamespaces(t *testing.T) func(dir string, env []string, argv ...
 			// setpriv --clear-groups calls setgroups(2).
 			GidMappingsEnableSetgroups: true,
 		}
-		var o, e bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &o, &e
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatalf("%v: %v", argv, err)
-		}
-		return outcome{code: code, stdout: o.String(), stderr: e.String()}
+		return streamsOfCmd(cmd)
 	}
 }
 

@@ -61,6 +61,11 @@ func streamsOf(dir string, env []string, argv ...string) outcome {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
+	return streamsOfCmd(cmd)
+}
+
+// streamsOfCmd runs cmd and returns its status and output streams.
+func streamsOfCmd(cmd *exec.Cmd) outcome {
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
@@ -82,18 +87,7 @@ func streamsOf(dir string, env []string, argv ...string) outcome {
 // bare command leaves what it wrote.
 func sameAsBare(t *testing.T, tw twin, ldwrapArgs []string, argv ...string) {
 	t.Helper()
-	before := describeTree(t, tw.wrapped)
-	bare := runIn(t, tw.bare, argv...)
-	wrapped := runIn(t, tw.wrapped, append(append(append([]string{ldwrap("ldwrap-run")}, ldwrapArgs...), "--"), argv...)...)
-	assert.Equal(t, bare.code, wrapped.code, "%q: status\n%s", argv, wrapped.stderr)
-	assert.Equal(t, bare.stdout, wrapped.stdout, "%q: standard output", argv)
-	assert.Equal(t, bare.stderr, wrapped.stderr, "%q: standard error", argv)
-	if bare.code == 0 {
-		assert.Empty(t, diffDescribed(describeTree(t, tw.bare), describeTree(t, tw.wrapped)), "%q: the files", argv)
-	} else {
-		assert.Empty(t, diffDescribed(before, describeTree(t, tw.wrapped)), "%q failed: every file as it was", argv)
-	}
-	assert.Empty(t, leftovers(t, filepath.Dir(tw.wrapped)), "%q", argv)
+	sameTwins(t, tw, "LDWRAP_RUN_MODE=", argv, ldwrapArgs, argv...)
 }
 
 var _ = portableToo(TestRunSeesOldOutput)

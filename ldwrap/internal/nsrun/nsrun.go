@@ -97,14 +97,3 @@ func (r Request) logf(format string, args ...interface{}) {
 		r.Logf(format, args...)
 	}
 }
-
-// Error is a failure of namespace mode with the path it concerns, in the
-// one-line form "<what> <path>: <cause>".
-type Error struct {
-	Op   string
-	Path string
-	Err  error
-}
-
-func (e *Error) Error() string { return e.Op + " " + e.Path + ": " + rawio.Cause(e.Err).Error() }
-func (e *Error) Unwrap() error { return e.Err }

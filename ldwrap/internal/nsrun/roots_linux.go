@@ -5,11 +5,11 @@ package nsrun
 import (
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
@@ -34,7 +34,7 @@ func Roots(dirs []string) ([]Root, error) {
 			err = unix.ENOTDIR
 		}
 		if err != nil {
-			return nil, &Error{Op: "stage", Path: d, Err: err}
+			return nil, &engine.Error{Op: "stage", Path: d, Err: err}
 		}
 		paths = append(paths, p)
 	}
@@ -121,7 +121,7 @@ func readMountinfo() ([]mountEntry, error) {
 		if len(f) < 7 {
 			continue
 		}
-		m := mountEntry{point: unescapeMountinfo(f[4])}
+		m := mountEntry{point: rawio.UnescapeMountinfo(f[4])}
 		for _, o := range strings.Split(f[5], ",") {
 			m.flags |= mountFlags[o]
 		}
@@ -140,24 +140,4 @@ var mountFlags = map[string]uintptr{
 	"ro": unix.MS_RDONLY, "nosuid": unix.MS_NOSUID, "nodev": unix.MS_NODEV, "noexec": unix.MS_NOEXEC,
 	"noatime": unix.MS_NOATIME, "nodiratime": unix.MS_NODIRATIME, "relatime": unix.MS_RELATIME,
 	"strictatime": unix.MS_STRICTATIME,
-}
-
-// unescapeMountinfo undoes the kernel's octal escapes of space, tab,
-// newline and backslash in a mountinfo path.
-func unescapeMountinfo(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

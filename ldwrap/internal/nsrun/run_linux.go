@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/layer"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/step"
@@ -169,7 +170,7 @@ func runHere(cmd command, mounts []layerMount) (ran, error) {
 	close(release)
 	<-unmounted
 	if err != nil {
-		return ran{}, &Error{Op: "wait", Path: cmd.path, Err: err}
+		return ran{}, &engine.Error{Op: "wait", Path: cmd.path, Err: err}
 	}
 	return ran{status: ws, leftovers: left, signal: fw.Last()}, nil
 }
@@ -182,25 +183,25 @@ func runHere(cmd command, mounts []layerMount) (ran, error) {
 func runHelper(cmd command, mounts []layerMount) (ran, error) {
 	var report, control [2]int
 	if err := unix.Pipe2(report[:], unix.O_CLOEXEC); err != nil {
-		return ran{}, &Error{Op: "run", Path: cmd.path, Err: err}
+		return ran{}, &engine.Error{Op: "run", Path: cmd.path, Err: err}
 	}
 	defer unix.Close(report[0])
 	if err := unix.Pipe2(control[:], unix.O_CLOEXEC); err != nil {
 		unix.Close(report[1])
-		return ran{}, &Error{Op: "run", Path: cmd.path, Err: err}
+		return ran{}, &engine.Error{Op: "run", Path: cmd.path, Err: err}
 	}
 	defer unix.Close(control[1])
 	repW, err := unix.Dup(report[1])
 	unix.Close(report[1])
 	if err != nil {
 		unix.Close(control[0])
-		return ran{}, &Error{Op: "run", Path: cmd.path, Err: err}
+		return ran{}, &engine.Error{Op: "run", Path: cmd.path, Err: err}
 	}
 	ctlR, err := unix.Dup(control[0])
 	unix.Close(control[0])
 	if err != nil {
 		unix.Close(repW)
-		return ran{}, &Error{Op: "run", Path: cmd.path, Err: err}
+		return ran{}, &engine.Error{Op: "run", Path: cmd.path, Err: err}
 	}
 
 	fw := step.StartForwarding()
@@ -228,7 +229,7 @@ func runHelper(cmd command, mounts []layerMount) (ran, error) {
 	hws, err := step.Wait(pid)
 	fw.Reaped()
 	if err != nil {
-		return ran{}, &Error{Op: "wait", Path: cmd.path, Err: err}
+		return ran{}, &engine.Error{Op: "wait", Path: cmd.path, Err: err}
 	}
 	rep := readAll(report[0])
 	switch {
@@ -237,7 +238,7 @@ func runHelper(cmd command, mounts []layerMount) (ran, error) {
 	case len(rep) >= 6 && rep[0] == 'F':
 		return ran{}, &failure{rep[1], string(rep[6:]), syscall.Errno(binary.LittleEndian.Uint32(rep[2:6]))}
 	}
-	return ran{}, &Error{Op: "run", Path: cmd.path, Err: errors.New("the namespace helper ended without a report: " + describe(hws))}
+	return ran{}, &engine.Error{Op: "run", Path: cmd.path, Err: errors.New("the namespace helper ended without a report: " + describe(hws))}
 }
 
 const (
@@ -287,7 +288,7 @@ func describe(ws syscall.WaitStatus) string {
 func (req Request) failed(f *failure, user bool) error {
 	switch f.kind {
 	case 'o':
-		return &Error{Op: "open", Path: req.Stdout, Err: f.err}
+		return &engine.Error{Op: "open", Path: req.Stdout, Err: f.err}
 	case 'e':
 		err := rawio.Cause(f.err)
 		if err == syscall.ENOENT {

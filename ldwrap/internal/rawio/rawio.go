@@ -11,6 +11,8 @@ package rawio
 import (
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -198,4 +200,24 @@ func dotDotAfterName(p string) int {
 		i = j + 1
 	}
 	return last
+}
+
+// UnescapeMountinfo undoes the kernel's octal escapes (\040 for a space,
+// \011, \012, \134) of a path in /proc/PID/mountinfo.
+func UnescapeMountinfo(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }
