@@ -47,6 +47,9 @@ type ran struct {
 // has become the runner's, and is killed before the commit.
 func Execute(req Request) (Outcome, error) {
 	user := os.Geteuid() != 0
+	// overlayfs's trusted.* xattrs are the init user namespace's root's;
+	// a root of another (a rootless container's) mounts with userxattr.
+	userxattr := user || !initUserNamespace()
 	var stages []*layer.Stage
 	removeAll := func(from int) {
 		for _, s := range stages[from:] {
@@ -72,7 +75,7 @@ func Execute(req Request) (Outcome, error) {
 	if user {
 		r, err = runHelper(cmd, mounts)
 	} else {
-		r, err = runHere(cmd, mounts)
+		r, err = runHere(cmd, mounts, userxattr)
 	}
 	if err != nil {
 		removeAll(0)
@@ -91,7 +94,7 @@ func Execute(req Request) (Outcome, error) {
 		return out, nil
 	}
 	for i, s := range stages {
-		changes, err := s.Changes(user)
+		changes, err := s.Changes(userxattr)
 		if err == nil && req.DryRun != nil {
 			layer.FormatChanges(req.DryRun, changes)
 		} else if err == nil {
@@ -113,7 +116,7 @@ func Execute(req Request) (Outcome, error) {
 // runHere runs the command as root: from a thread locked to a mount
 // namespace of its own, which ends with it once the command and what it
 // left are gone.
-func runHere(cmd command, mounts []layerMount) (ran, error) {
+func runHere(cmd command, mounts []layerMount, userxattr bool) (ran, error) {
 	if err := becomeSubreaper(); err != nil {
 		return ran{}, &failure{'m', "become a child subreaper", err}
 	}
@@ -138,7 +141,7 @@ func runHere(cmd command, mounts []layerMount) (ran, error) {
 			start <- started{f: &failure{'m', "a new mount namespace", err}}
 			return
 		}
-		if f := mountLayers(mounts, false); f != nil {
+		if f := mountLayers(mounts, userxattr); f != nil {
 			start <- started{f: f}
 			return
 		}
@@ -161,6 +164,8 @@ func runHere(cmd command, mounts []layerMount) (ran, error) {
 	s := <-start
 	if s.f != nil {
 		fw.Abandon()
+		// Argument mode may run next: its tool's orphans are not ours.
+		unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
 		return ran{}, s.f
 	}
 	fw.Follow(func(sig syscall.Signal) { syscall.Kill(s.pid, sig) })
@@ -324,6 +329,13 @@ func cloneUnavailable(err error) error {
 		return &Unavailable{Cause: "no more user namespaces (sysctl user.max_user_namespaces=" + sysctl("user/max_user_namespaces") + " reached)", Fix: fix}
 	}
 	return &Unavailable{Cause: "a new user namespace: " + rawio.Cause(err).Error(), Fix: fix}
+}
+
+// initUserNamespace says whether this process is in the initial user
+// namespace, whose uid_map maps every id to itself.
+func initUserNamespace() bool {
+	b, err := rawio.ReadFile("/proc/self/uid_map")
+	return err != nil || strings.Join(strings.Fields(string(b)), " ") == "0 0 4294967295"
 }
 
 func sysctl(name string) string {
