@@ -112,7 +112,7 @@ func bazelConsumer(t *testing.T, g generation) {
 		writeFile(t, g.host(dir+"/MODULE.bazel"), snippet)
 		writeFile(t, g.host(dir+"/.bazelrc"), "common --registry="+registry+"\n")
 	}
-	writeFile(t, g.host(dir+"/BUILD.bazel"), `load("@ldwrap//rules:defs.bzl", "atomic_install", "atomic_output")
+	buildFile := `load("@ldwrap//rules:defs.bzl", "atomic_install", "atomic_output")
 
 atomic_output(
     name = "gen",
@@ -134,7 +134,12 @@ atomic_output(name = "stem", srcs = ["VERSION"], outs = ["gen.txt.in"], cmd = "c
 
 # cat, not cp: cp would give gen.txt the read-only mode of Bazel's output, and
 # >> then fails for anyone but root, bare as under ldwrap.
-atomic_output(name = "from_stem", srcs = [":stem"], outs = ["gen.txt"], cmd = "cat $< > $@; echo '$@' >> $@")
+# The shell comment that ends a command is the test's nonce: each build
+# below runs it anew.
+atomic_output(name = "from_stem", srcs = [":stem"], outs = ["gen.txt"], cmd = "cat $< > $@; echo '$@' >> $@ # NONCE")
+
+# The command names its output by no path: only namespace mode can stage it.
+atomic_output(name = "cd", outs = ["x.txt"], cmd = "cd $(@D) && echo made > x.txt # NONCE")
 
 atomic_output(name = "fail", outs = ["partial.txt"], cmd = "echo partial > $@; exit 1")
 
@@ -143,26 +148,66 @@ genrule(name = "fail_control", outs = ["partial_control.txt"], cmd = "echo parti
 cc_binary(name = "prog", srcs = ["prog.c"])
 
 atomic_install(name = "install", srcs = [":prog", "data.txt"], dest = "installed")
-`)
+`
+	// Each phase writes BUILD.bazel with a nonce of its own: its actions run
+	// whatever Bazel's caches hold (a disk cache outlives this workspace).
+	writeBuild := func(phase string) {
+		writeFile(t, g.host(dir+"/BUILD.bazel"), strings.ReplaceAll(buildFile, "NONCE", fmt.Sprintf("%s %d", phase, time.Now().UnixNano())))
+	}
+	writeBuild("sandboxed")
 	writeFile(t, g.host(dir+"/in.txt"), "hello\n")
 	writeFile(t, g.host(dir+"/VERSION"), "42\n")
 	writeFile(t, g.host(dir+"/data.txt"), "data\n")
 	writeFile(t, g.host(dir+"/prog.c"), strings.Replace(waitingMain, "VERSION", "v1", 1))
 
 	t.Log(g.run(t, dir, nil, "bazel", "--version"))
-	g.run(t, dir, nil, "bazel", "build", "//:gen", "//:version", "//:from_stem")
+	// Namespace mode, in Bazel's sandbox and run locally: the command sees
+	// the real paths, so $@ records the real path and cd $(@D) works.
+	// Bazel 4 runs the sandboxed actions in linux-sandbox (uid 0 in a user
+	// namespace of its own); Bazel 7 in the chroot, where linux-sandbox
+	// cannot run, in processwrapper-sandbox.
+	verbose := "--action_env=LDWRAP_VERBOSE=1"
+	out := g.run(t, dir, nil, "bazel", "build", verbose, "//:gen", "//:version", "//:from_stem", "//:cd")
+	assert.Regexp(t, `processes: .*\b(linux-sandbox|processwrapper-sandbox)\b`, out, "the actions ran sandboxed")
 	bin := g.hostLink(t, dir+"/bazel-bin")
-	assert.Regexp(t, `^42\nbazel-out/.*/\.ldwrap\.gen\.txt\.[^/]+/gen\.txt\n$`, string(readFile(t, filepath.Join(bin, "gen.txt"))),
-		"the input gen.txt.in is read as it is; the output, single-quoted too, is the staged path")
+	namespaceMode := func(how string) {
+		t.Helper()
+		assert.Contains(t, out, "namespace mode", how)
+		assert.NotContains(t, out, "argument mode", how)
+		assert.Regexp(t, `^42\nbazel-out/[^/]+/bin/gen\.txt\n$`, string(readFile(t, filepath.Join(bin, "gen.txt"))),
+			"%s: the input gen.txt.in is read as it is; the output's path is the real one", how)
+		assert.Equal(t, "made\n", string(readFile(t, filepath.Join(bin, "x.txt"))), how)
+		assert.Empty(t, leftovers(t, bin+"/"), how)
+	}
+	namespaceMode("sandboxed")
 	assert.Equal(t, "#define VERSION 42\n", string(readFile(t, filepath.Join(bin, "version.h"))))
 	assert.Equal(t, "HELLO\n", string(readFile(t, filepath.Join(bin, "upper.txt"))))
 	assert.Equal(t, "hello\n", string(readFile(t, filepath.Join(bin, "sub", "lower.txt"))))
+	writeBuild("local")
+	out = g.run(t, dir, nil, "bazel", "build", "--spawn_strategy=local", verbose, "//:from_stem", "//:cd")
+	assert.Regexp(t, `processes: .*\b\d+ local\b`, out, "the actions ran locally")
+	namespaceMode("local")
 
-	// A failing command leaves no partial output, even run locally.
-	_, err := g.runErr(dir, "bazel", "build", "--spawn_strategy=local", "//:fail")
+	// Argument mode, forced: the command is handed the staged path, which
+	// $@ records, and a command that names its output by no path fails
+	// with ldwrap's one line.
+	args := "--action_env=LDWRAP_RUN_MODE=args"
+	g.run(t, dir, nil, "bazel", "build", args, "//:from_stem")
+	assert.Regexp(t, `^42\nbazel-out/.*/\.ldwrap\.gen\.txt\.[^/]+/gen\.txt\n$`, string(readFile(t, filepath.Join(bin, "gen.txt"))),
+		"argument mode: the output, single-quoted too, is the staged path")
+	out, err := g.runErr(dir, "bazel", "build", args, "//:cd")
 	require.Error(t, err)
-	_, err = os.Stat(filepath.Join(bin, "partial.txt"))
-	assert.True(t, os.IsNotExist(err), "atomic_output left a partial output")
+	assert.Contains(t, out, "(Exit 126)")
+	assert.Regexp(t, `(?m)^ldwrap: output bazel-out/[^/]+/bin/x\.txt: not among the command's arguments, so it cannot be redirected: .*$`, out)
+
+	// A failing command leaves no partial output, even run locally, in
+	// either mode.
+	for _, mode := range [][]string{nil, {args}} {
+		_, err := g.runErr(dir, append(append([]string{"bazel", "build", "--spawn_strategy=local"}, mode...), "//:fail")...)
+		require.Error(t, err)
+		_, err = os.Stat(filepath.Join(bin, "partial.txt"))
+		assert.True(t, os.IsNotExist(err), "atomic_output left a partial output %v", mode)
+	}
 	_, err = g.runErr(dir, "bazel", "build", "--spawn_strategy=local", "//:fail_control")
 	require.Error(t, err)
 	_, err = os.Stat(filepath.Join(bin, "partial_control.txt"))
@@ -175,7 +220,7 @@ atomic_install(name = "install", srcs = [":prog", "data.txt"], dest = "installed
 	d, argv := g.argv(dir, dest+"/prog")
 	p := startWaiting(t, d, argv...)
 	writeFile(t, g.host(dir+"/prog.c"), strings.Replace(waitingMain, "VERSION", "v2", 1))
-	out := g.run(t, dir, nil, "bazel", "run", "//:install", "--", dest)
+	out = g.run(t, dir, nil, "bazel", "run", "//:install", "--", dest)
 	assert.Contains(t, out, fmt.Sprintf("%d (prog) executable %s/prog\n", p.cmd.Process.Pid, dest), "ldwrap-stale names the running old version")
 	code, pout := p.finish()
 	assert.Equal(t, 0, code)

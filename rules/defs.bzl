@@ -12,10 +12,12 @@ _LDWRAP_STALE = Label("//ldwrap/cmd/ldwrap-stale")
 def _expand_cmd(ctx, outs):
     """Expands cmd the way genrule does: make variables and $(location).
 
-    Output paths stay as they are: ldwrap-run, given each output with -o
-    and --in-text, points every whole-word mention of one at its staged
-    path. That is safe here as it is not for any command: every mention of
-    a Bazel output path in the command is that output.
+    Output paths stay as they are. In namespace mode the command writes
+    them through an overlay, so they are right as they stand; in argument
+    mode ldwrap-run, given each output with -o and --in-text, points every
+    whole-word mention of one at its staged path. That is safe here as it
+    is not for any command: every mention of a Bazel output path in the
+    command is that output.
     """
     srcs = ctx.files.srcs
     subs = {
@@ -38,6 +40,9 @@ def _atomic_output_impl(ctx):
     args = ctx.actions.args()
     for o in outs:
         args.add("-o", o.path)
+    # For argument mode, where ldwrap-run falls back when namespace mode
+    # cannot run (only there is anything rewritten): which one runs is
+    # known only where the action runs.
     args.add("--in-text")
     args.add("--")
     args.add_all(["/bin/bash", "-c", _expand_cmd(ctx, outs)])
@@ -61,18 +66,30 @@ atomic_output = rule(
     doc = """A drop-in for genrule whose outputs appear atomically.
 
 Changing `genrule(` to `atomic_output(` is all it takes. The command runs
-under ldwrap-run: each output is written into a private directory beside it
-and renamed into place only if the command succeeds, so a failing or killed
-command leaves no partial output, even with --spawn_strategy=local or to
-tools watching bazel-bin. The make variables of genrule are supported:
-$@, $<, $(SRCS), $(OUTS), $(@D), $(RULEDIR), $(location), $(locations),
-$(execpath), $(execpaths), $(rootpath) and the toolchain variables. The
-command runs with bash. It must name each output by its path (these
-variables do): ldwrap-run --in-text replaces each whole-word mention of an
-output path with the staged path, quoted or not (a Bazel output path is
-never other text), and fails the action when an output is not mentioned
-at all (`cd $(@D) && gen > x` cannot be redirected). A command that prints
-an output's path prints the staged one.
+with bash under ldwrap-run, which picks its mode where the action runs
+(`--action_env=LDWRAP_VERBOSE=1` prints which, and why):
+
+- Namespace mode, where Linux lets it mount an overlay in a private mount
+  namespace (Bazel's sandbox and --spawn_strategy=local alike): the
+  overlay covers each output's directory, the command sees and writes the
+  real paths, and what it wrote there is renamed into place only if it
+  succeeds. `cd $(@D) && gen > x` works, and a command that prints or
+  records an output's path gives the real one.
+- Argument mode, elsewhere (macOS, no user namespaces, a filesystem
+  overlayfs cannot stage, `--action_env=LDWRAP_RUN_MODE=args`): each
+  output is written into a private directory beside it and renamed into
+  place only if the command succeeds. ldwrap-run --in-text replaces each
+  whole-word mention of an output path in the command with the staged
+  path, quoted or not (a Bazel output path is never other text); a
+  command that prints an output's path prints the staged one, and one
+  that names an output by no path (`cd $(@D) && gen > x`) fails the
+  action with ldwrap-run's one-line error.
+
+Either way a failing or killed command leaves no partial output, even
+with --spawn_strategy=local or to tools watching bazel-bin. The make
+variables of genrule are supported: $@, $<, $(SRCS), $(OUTS), $(@D),
+$(RULEDIR), $(location), $(locations), $(execpath), $(execpaths),
+$(rootpath) and the toolchain variables.
 """,
     attrs = {
         "srcs": attr.label_list(allow_files = True, doc = "Inputs of the command, as in genrule."),
