@@ -72,11 +72,12 @@ with bash under ldwrap-run, which picks its mode where the action runs
 - Namespace mode, where Linux lets it mount an overlay in a private mount
   namespace (Bazel's sandbox and --spawn_strategy=local alike): the
   overlay covers each output's directory, the command sees and writes the
-  real paths, and what it wrote there is renamed into place only if it
-  succeeds. `cd $(@D) && gen > x` works, and a command that prints or
+  real paths, and what it wrote under the directory is renamed into place
+  only if it succeeds. `cd $(@D) && gen > x` works, and a command that prints or
   records an output's path gives the real one.
 - Argument mode, elsewhere (macOS, no user namespaces, a filesystem
-  overlayfs cannot stage, `--action_env=LDWRAP_RUN_MODE=args`): each
+  overlayfs cannot stage, a chroot whose mounts are shared,
+  `--action_env=LDWRAP_RUN_MODE=args`): each
   output is written into a private directory beside it and renamed into
   place only if the command succeeds. ldwrap-run --in-text replaces each
   whole-word mention of an output path in the command with the staged
