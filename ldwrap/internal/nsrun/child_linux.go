@@ -46,12 +46,24 @@ func (f *failure) Error() string { return f.what + ": " + rawio.Cause(f.err).Err
 // command that lists a parent would find them and could write under the
 // overlay: an empty read-only tmpfs covers each (the overlay holds its
 // layers already).
-func mountLayers(ls []layerMount, user bool) *failure {
+func mountLayers(ls []layerMount, userxattr bool) *failure {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_SLAVE, ""); err != nil {
-		return &failure{'m', "make / a slave mount", err}
+		if err != unix.EINVAL {
+			return &failure{'m', "make / a slave mount", err}
+		}
+		// In a chroot / is no mount point. The overlays and covers are
+		// mounted on the mounts holding the roots and stages: those must
+		// not carry them to the host.
+		for _, l := range ls {
+			for _, p := range []string{l.root, l.stage} {
+				if err := notPropagated(p); err != nil {
+					return &failure{'m', "keep the overlays in this mount namespace", err}
+				}
+			}
+		}
 	}
 	for _, l := range ls {
-		opts := layer.MountOptions(l.root, l.upper, l.work, user) + ",volatile"
+		opts := layer.MountOptions(l.root, l.upper, l.work, userxattr) + ",volatile"
 		if err := unix.Mount("overlay", l.root, "overlay", l.flags, opts); err != nil {
 			return &failure{'m', "mount overlay on " + l.root, err}
 		}

@@ -70,6 +70,9 @@ func Execute(req Request) (Outcome, error) {
 	}
 	cmd := command{path: req.Tool.Path, argv: append(append([]string(nil), req.Tool.Words...), req.Args...),
 		env: req.Env, dir: req.Dir, stdout: req.Stdout, user: user, uid: os.Geteuid(), gid: os.Getegid()}
+	// A user's overlays are mounted in a user namespace: userxattr. So are
+	// root's where root is uid 0 of a user namespace other than the first.
+	userxattr := user || len(stages) > 0 && !trustedXattrs(stages[0].Work)
 	var r ran
 	var err error
 	if user {
@@ -305,6 +308,9 @@ func (req Request) failed(f *failure, user bool) error {
 	if user && rawio.IsDenied(rawio.Cause(f.err)) && sysctl("kernel/apparmor_restrict_unprivileged_userns") == "1" {
 		return &Unavailable{Cause: "AppArmor denies mounts in unprivileged user namespaces (sysctl kernel.apparmor_restrict_unprivileged_userns=1)",
 			Fix: "run as root, or set kernel.apparmor_restrict_unprivileged_userns=0"}
+	}
+	if f.what == "keep the overlays in this mount namespace" {
+		return &Unavailable{Cause: cause, Fix: "make the chroot's directory a private mount point (mount --bind DIR DIR; mount --make-private DIR)"}
 	}
 	for _, r := range req.Roots {
 		if f.what == "mount overlay on "+r.Path {
