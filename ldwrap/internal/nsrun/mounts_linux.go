@@ -11,23 +11,6 @@ import (
 	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 )
 
-// trustedXattrs reports whether the overlay may keep its marks in
-// trusted.* xattrs, as it does for root, by setting one on dir (a
-// directory of the stage). That needs CAP_SYS_ADMIN in the initial user
-// namespace: uid 0 of another one (Bazel's linux-sandbox, a rootless
-// container) may mount an overlay without userxattr, and the kernel then
-// mounts it without xattrs at all, where replacing a directory of the root
-// fails with EIO while the command runs.
-func trustedXattrs(dir string) bool {
-	const probe = "trusted.ldwrap.probe"
-	err := rawio.IgnoringEINTR(func() error { return unix.Setxattr(dir, probe, nil, 0) })
-	if err != nil {
-		return !rawio.IsDenied(err)
-	}
-	rawio.IgnoringEINTR(func() error { return unix.Removexattr(dir, probe) })
-	return true
-}
-
 // notPropagated checks, where / is no mount point (a chroot) and so cannot
 // be made a slave, that a mount made on or under path stays in this
 // namespace: the mount holding path must not be shared. mountinfo does not

@@ -70,9 +70,6 @@ func Execute(req Request) (Outcome, error) {
 	}
 	cmd := command{path: req.Tool.Path, argv: append(append([]string(nil), req.Tool.Words...), req.Args...),
 		env: req.Env, dir: req.Dir, stdout: req.Stdout, user: user, uid: os.Geteuid(), gid: os.Getegid()}
-	// A user's overlays are mounted in a user namespace: userxattr. So are
-	// root's where root is uid 0 of a user namespace other than the first.
-	userxattr := user || len(stages) > 0 && !trustedXattrs(stages[0].Work)
 	var r ran
 	var err error
 	if user {
