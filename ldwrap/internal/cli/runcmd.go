@@ -46,9 +46,9 @@ as an argument of its own, as in sh -c '... > "$1"' sh OUT. --stage and
                  standard error, and commit nothing
   --fresh        argument mode: do not start each staged file as a copy of
                  the old output (faster for big ones)
-  --in-text      argument mode (it implies it): also rewrite whole-word
-                 mentions of an OUT inside arguments, only for a caller
-                 that knows each is the output
+  --in-text      argument mode: also rewrite whole-word mentions of an
+                 OUT inside arguments, only for a caller that knows each
+                 is the output (namespace mode has nothing to rewrite)
 
 LDWRAP_RUN_MODE=namespace or args forces a mode (namespace where it
 cannot run: 126 and the cause). Exit status is CMD's; ldwrap's own
@@ -140,7 +140,10 @@ func runCommand() {
 		exitUsage("ldwrap-run", &usageError{"command", "missing"})
 	}
 	// Namespace mode where it can run; argument mode where it cannot, but
-	// for --stage and --dry-run, which only it can do.
+	// for --stage and --dry-run, which only it can do. --in-text does not
+	// choose: it is what argument mode needs to stand in for namespace
+	// mode, where the command names its outputs by their real paths
+	// anyway (the Bazel rule passes it for the fallback).
 	mode := os.Getenv("LDWRAP_RUN_MODE")
 	onlyNS := len(o.stages) > 0 || o.dryRun
 	switch {
@@ -150,10 +153,6 @@ func runCommand() {
 		fatalf(exitCannotRun, "stage %s: --stage and --dry-run need namespace mode, and LDWRAP_RUN_MODE=args; unset it", stageWhere(o))
 	case mode == "args":
 		logf("argument mode: LDWRAP_RUN_MODE=args")
-	case o.plan.InText && mode == "" && !onlyNS:
-		// Rewriting text is argument mode's; a caller that asks for it
-		// (the Bazel rule) gets argument mode.
-		logf("argument mode: --in-text")
 	default:
 		tool, err := toolpath.Default().Command(o.argv[0])
 		if err != nil {
