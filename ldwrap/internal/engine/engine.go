@@ -221,6 +221,10 @@ func (t *Txn) stagingFor(dir, base string) (*stagingDir, error) {
 		}
 		if err != nil {
 			t.logf("%s: staging in %s instead of above it: %v", base, dir, err)
+		} else if first := stagingName(dir, base, firstSuffix); rawio.Lstat(first, &unix.Stat_t{}) == nil {
+			// A run that staged in dir (its parent was another
+			// filesystem or not writable then) and died left this.
+			sweepEntry(first, t.logf)
 		}
 	}
 	if sd == nil {
