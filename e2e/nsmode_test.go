@@ -493,8 +493,8 @@ var _ = portableToo(TestNamespaceModeChosen)
 // cannot run (a mount under the directory, an upper layer on overlayfs as
 // in a container), -o runs in argument mode, and --stage, --dry-run and
 // LDWRAP_RUN_MODE=namespace fail in one line naming the cause and the way
-// out, nothing run. LDWRAP_RUN_MODE=args and --in-text (the Bazel rule's)
-// run argument mode.
+// out, nothing run. LDWRAP_RUN_MODE=args runs argument mode; --in-text
+// (the Bazel rule's, for the fallback) does not choose.
 func TestNamespaceModeChosen(t *testing.T) {
 	need(t, "root", "mount")
 	base := t.TempDir()
@@ -530,7 +530,7 @@ func TestNamespaceModeChosen(t *testing.T) {
 	}
 	code, msg = exitCode(dir, []string{"LDWRAP_VERBOSE=1"}, append([]string{ldwrap("ldwrap-run"), "-o", "out", "--in-text"}, step...)...)
 	assert.Equal(t, 0, code, msg)
-	assert.Contains(t, msg, "ldwrap: argument mode: --in-text\n")
+	assert.Contains(t, msg, "ldwrap: namespace mode: the command sees the real paths; staged: "+dir+"\n")
 	assert.True(t, ran())
 	code, msg = exitCode(dir, []string{"LDWRAP_RUN_MODE=sandbox"}, append([]string{ldwrap("ldwrap-run"), "-o", "out"}, step...)...)
 	assert.Equal(t, 126, code)
