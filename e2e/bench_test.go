@@ -568,7 +568,7 @@ var luaSource = debianSource{
 
 // unpack fetches the tarball (once; the hash is checked every time) and
 // unpacks it into dir.
-func (s debianSource) unpack(b *testing.B, dir string) {
+func (s debianSource) unpack(b testing.TB, dir string) {
 	b.Helper()
 	data, err := os.ReadFile(s.cache)
 	if err != nil {
