@@ -584,3 +584,44 @@ func TestNamespaceModeChosen(t *testing.T) {
 	assert.Empty(t, leftovers(t, inner))
 	assert.Empty(t, leftovers(t, dir))
 }
+
+// Two steps writing one directory at once, as make -j runs them: the
+// second does not wait for the first's layer (runs on one root take
+// turns) but runs beside it in argument mode, and both outputs are
+// committed. --stage takes turns.
+func TestNamespaceParallelStepsOneDirectory(t *testing.T) {
+	need(t, "root", "mkfifo")
+	if portable {
+		t.Skip("namespace mode is Linux's")
+	}
+	dir, fifo := t.TempDir(), filepath.Join(t.TempDir(), "go")
+	// Outside the staged directory: under it the overlay gives the command
+	// a fifo of its own (GUARANTEES.md, namespace mode).
+	run(t, dir, nil, "mkfifo", fifo)
+	first := exec.Command(ldwrap("ldwrap-run"), "-o", "a", "--", "sh", "-c", `read x < "$1"; echo a > a`, "sh", fifo)
+	first.Dir = dir
+	require.NoError(t, first.Start())
+	t.Cleanup(func() { first.Process.Kill(); first.Wait() })
+	waitFor(t, "the first step's layer", 10*time.Second, func() bool {
+		m, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), ".ldwrap."+filepath.Base(dir)+".layer"))
+		return len(m) == 1
+	})
+	// The first step is blocked until the fifo is written: the second
+	// ends while it runs, or it waited for it.
+	code, msg := exitCode(dir, []string{"LDWRAP_VERBOSE=1"}, ldwrap("ldwrap-run"), "-o", "b", "--", "sh", "-c", `echo b > "$1"`, "sh", "b")
+	require.Equal(t, 0, code, msg)
+	assert.Contains(t, msg, "ldwrap: argument mode: namespace mode cannot run: another run is staging "+dir)
+	assert.Equal(t, "b\n", string(readFile(t, filepath.Join(dir, "b"))))
+	// A step only namespace mode can run (its output named inside the
+	// shell's text) waits its turn: it ends after the first.
+	third := exec.Command(ldwrap("ldwrap-run"), "-o", "c", "--", "sh", "-c", `echo c > c`)
+	third.Dir = dir
+	require.NoError(t, third.Start())
+	t.Cleanup(func() { third.Process.Kill(); third.Wait() })
+	writeFile(t, fifo, "go\n")
+	require.NoError(t, first.Wait())
+	require.NoError(t, third.Wait())
+	assert.Equal(t, "a\n", string(readFile(t, filepath.Join(dir, "a"))))
+	assert.Equal(t, "c\n", string(readFile(t, filepath.Join(dir, "c"))))
+	assert.Empty(t, leftovers(t, dir+"/"))
+}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,6 +61,12 @@ func runInNamespace(o runCmdLine, tool toolpath.Tool) (int, *nsrun.Unavailable) 
 	if o.dryRun {
 		req.DryRun = os.Stderr
 	}
+	// Runs on one root take turns. Where argument mode could run this
+	// command (each output an argument of its own), -o runs in it beside
+	// another run on the root instead, so that make -j's steps writing one
+	// directory are not serialized; sh -c '... > out' waits its turn.
+	_, argsRefused := cmdline.PlanRun(o.outputs, o.argv[1:], o.plan)
+	req.TakeTurns = len(o.stages) > 0 || o.dryRun || argsRefused != nil
 	if verbose {
 		var paths []string
 		for _, r := range roots {

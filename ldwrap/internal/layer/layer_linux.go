@@ -84,6 +84,20 @@ func Prepare(root string) (*Stage, error) { return PrepareWith(root, nil) }
 
 // PrepareWith is Prepare that tells logf of a wait and of a recovery.
 func PrepareWith(root string, logf func(string, ...interface{})) (*Stage, error) {
+	return prepare(root, logf, true)
+}
+
+// ErrTaken is TryPrepare's: another live run on the root holds its stage.
+var ErrTaken = errors.New("another run is staging this directory")
+
+// TryPrepare is PrepareWith that does not wait for another run on root:
+// it fails with ErrTaken instead, and the caller can do without a layer
+// (ldwrap-run's -o runs in argument mode beside it, as make -j asks).
+func TryPrepare(root string, logf func(string, ...interface{})) (*Stage, error) {
+	return prepare(root, logf, false)
+}
+
+func prepare(root string, logf func(string, ...interface{}), wait bool) (*Stage, error) {
 	if logf == nil {
 		logf = nolog
 	}
@@ -105,7 +119,15 @@ func PrepareWith(root string, logf func(string, ...interface{})) (*Stage, error)
 		return nil, fail("stage", real, errMount)
 	}
 	dir := stageDir(real)
-	fd, err := lockStage(dir, true, func() { logf("waiting for another run on %s", real) })
+	fd, err := lockStage(dir, true, func() bool {
+		if wait {
+			logf("waiting for another run on %s", real)
+		}
+		return wait
+	})
+	if err == ErrTaken {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fail("stage", real, err)
 	}
@@ -130,7 +152,7 @@ func Recover(root string) error {
 		return err
 	}
 	dir := stageDir(real)
-	fd, err := lockStage(dir, false, func() {})
+	fd, err := lockStage(dir, false, func() bool { return true })
 	if err != nil || fd < 0 {
 		if err != nil {
 			err = fail("recover", real, err)
@@ -147,12 +169,12 @@ func Recover(root string) error {
 
 // lockStage opens and locks the staging directory dir, making it first
 // when create is set; with create unset, -1 says there is none. waiting
-// is called before it waits for a live run.
+// is called before it waits for a live run; where it says no, ErrTaken.
 //
 // A run removes its stage before it lets go of the lock, so a stage whose
 // lock we get and which is still named dir is a killed run's leftover. The
 // name check also covers a stage removed and made again while we waited.
-func lockStage(dir string, create bool, waiting func()) (int, error) {
+func lockStage(dir string, create bool, waiting func() bool) (int, error) {
 	for attempt := 0; attempt < 100; attempt++ {
 		if create {
 			if err := rawio.Mkdir(dir, 0o700); err != nil && err != unix.EEXIST {
@@ -181,7 +203,10 @@ func lockStage(dir string, create bool, waiting func()) (int, error) {
 		}
 		err = flock(fd, unix.LOCK_EX|unix.LOCK_NB)
 		if err == unix.EWOULDBLOCK {
-			waiting()
+			if !waiting() {
+				unix.Close(fd)
+				return -1, ErrTaken
+			}
 			err = flock(fd, unix.LOCK_EX)
 		}
 		if err != nil {

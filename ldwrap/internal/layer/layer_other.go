@@ -8,6 +8,9 @@ func Prepare(root string) (*Stage, error) { return nil, ErrUnsupported }
 func PrepareWith(root string, logf func(string, ...interface{})) (*Stage, error) {
 	return nil, ErrUnsupported
 }
+func TryPrepare(root string, logf func(string, ...interface{})) (*Stage, error) {
+	return nil, ErrUnsupported
+}
 func Recover(root string) error                                    { return ErrUnsupported }
 func (s *Stage) Remove() error                                     { return ErrUnsupported }
 func (s *Stage) Changes(userxattr bool) ([]Change, error)          { return nil, ErrUnsupported }

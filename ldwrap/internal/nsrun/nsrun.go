@@ -6,13 +6,13 @@
 // is touched. When it succeeds, what it left in the upper layers is
 // committed by package layer; otherwise the layers are removed.
 //
-// The command runs under a helper, a copy of this program started with
-// new mount and PID namespaces (and, for a user other than root, a new
-// user namespace): the helper mounts the layers, starts the command and is
-// the init of its PID namespace. When the command's main process exits,
-// the helper reports its status and exits, and the kernel ends every
-// process the command left in the namespace before the helper's exit is
-// reported: the commit never races a writer.
+// As root, a locked thread unshares the mount namespace and starts the
+// command; another user's command runs under a helper, a copy of this
+// program in new user and mount namespaces. Either way the runner is a
+// child subreaper: when the command's main process exits, what it left
+// running has become the runner's and is ended before the commit, so the
+// commit never races a writer. Not a PID namespace: its init, the command,
+// would ignore every signal it does not handle (kill $$, Ctrl-C).
 package nsrun
 
 import (
@@ -74,6 +74,11 @@ type Request struct {
 	// of their commit.
 	DryRun io.Writer
 	Commit layer.CommitOptions
+	// TakeTurns, if set, waits for another run on a root to end (runs on
+	// one root take turns: an overlay's lower tree must not change under
+	// it). Unset, such a root makes namespace mode Unavailable, so that
+	// parallel steps writing one directory (make -j) are not serialized.
+	TakeTurns bool
 	// Logf, if set, is told what happens (verbose mode).
 	Logf func(format string, args ...interface{})
 }

@@ -57,7 +57,15 @@ func Execute(req Request) (Outcome, error) {
 		}
 	}
 	for _, r := range req.Roots {
-		s, err := layer.PrepareWith(r.Path, req.Logf)
+		prepare := layer.TryPrepare
+		if req.TakeTurns {
+			prepare = layer.PrepareWith
+		}
+		s, err := prepare(r.Path, req.Logf)
+		if err == layer.ErrTaken {
+			removeAll(0)
+			return Outcome{}, &Unavailable{Cause: "another run is staging " + r.Path, Fix: "wait for it, or stage with --stage, which takes turns"}
+		}
 		if err != nil {
 			removeAll(0)
 			return Outcome{}, &Unavailable{Cause: err.Error(), Fix: "stage a directory whose parent you can write"}
