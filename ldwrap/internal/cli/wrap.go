@@ -379,6 +379,8 @@ const wrapUsageRule = `  ldwrap-cc gcc ARGS        the compiler named first (a p
                             the next executable of that name on PATH after
                             the link's directory; ldwrap --install-links DIR
                             makes such links for every compiler, linker and ar
+                            (a file of that name not its link is left alone,
+                            named, and the exit status is 1)
 
 The prefix rule: the first argument of ldwrap-cc or ldwrap-c++ names the
 compiler unless it is the compiler's own:
