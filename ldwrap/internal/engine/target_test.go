@@ -130,3 +130,17 @@ func TestFollowLinkProtectedSymlinks(t *testing.T) {
 	assert.Equal(t, victim, o.Target)
 	txn.Abort()
 }
+
+// A target whose text names a directory (lib.a/, lib.a/., lib.a/..) is
+// not staged: the system resolves it as a directory, so the tool fails on
+// the file there, where staging the cleaned name would replace it.
+func TestTargetNamingDirectoryNotStaged(t *testing.T) {
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "lib.a")
+	write(t, lib, "old")
+	for _, p := range []string{lib + "/", lib + "/.", lib + "//", lib + "/./", lib + "/..", filepath.Join(dir, "new.a") + "/"} {
+		_, err := New(Options{}).Stage(p)
+		assert.ErrorIs(t, err, ErrSpecial, p)
+	}
+	assert.Equal(t, "old", read(t, lib))
+}
