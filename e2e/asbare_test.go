@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -27,7 +28,7 @@ func shellAsBare(t *testing.T, cases []shellCase) {
 	t.Helper()
 	objects := t.TempDir()
 	arObjects(t, objects)
-	links := t.TempDir()
+	links := publicDir(t) // nobody runs them too
 	for _, n := range []string{"ar", "gcc-ar", "llvm-ar", "cc", "gcc", "ld", "install"} {
 		target := ldwrap("ldwrap")
 		if n == "install" {
@@ -60,6 +61,10 @@ func shellAsBare(t *testing.T, cases []shellCase) {
 					argv = asNobody(argv...)
 				}
 				o := runAr(t, dir, append([]string{"W=" + bin}, c.env...), argv...)
+				o.stdout, o.stderr = strings.ReplaceAll(o.stdout, dir, "$D"), strings.ReplaceAll(o.stderr, dir, "$D")
+				for k, v := range o.tree {
+					o.tree[k] = strings.ReplaceAll(v, dir, "$D")
+				}
 				outs = append(outs, o)
 			}
 			bare := outs[0]
@@ -95,4 +100,49 @@ func TestOutputNamesDirectoryAsBare(t *testing.T) {
 		{name: "install", setup: "echo old > b", cmd: "install a.o b/"},
 		{name: "install -T", setup: "echo old > b", cmd: "install -T a.o b/."},
 	})
+}
+
+// arCases is one ar command line as each ar runs it bare, through
+// ldwrap-ar and through a link named after it.
+func arCases(name, setup, args string, tools []string, nobody bool, env ...string) []shellCase {
+	var cases []shellCase
+	for _, tool := range tools {
+		cases = append(cases, shellCase{
+			name: name + " " + tool, setup: strings.ReplaceAll(setup, "$T", tool), cmd: tool + " " + args,
+			wrapped: []string{"LDWRAP_AR=" + tool + " $W/ldwrap-ar " + args}, nobody: nobody, env: env,
+		})
+	}
+	return cases
+}
+
+// ar's archive where it cannot be staged as it is, each ar as bare: GNU
+// ar and gcc-ar write through a symlink to the file it leads to (a
+// dangling one: they create it, and say "creating lib.a"), and fail on an
+// archive they may not write; every ar fails with its own message on a
+// directory at the archive's name or in a directory it may not write;
+// a call that names no archive prints ar's usage even under
+// LDWRAP_STRICT=1. Before, ldwrap-ar replaced the link with a file,
+// replaced another user's archive, exited 126 with its own message, and
+// under LDWRAP_STRICT=1 refused ar's usage.
+func TestArStateAsBare(t *testing.T) {
+	need(t, "gcc", "ar", "gcc-ar", "llvm-ar")
+	all := []string{"ar", "gcc-ar", "llvm-ar"}
+	lib := "$T rcD lib.a a.o b.o; "
+	var cases []shellCase
+	for _, c := range [][]shellCase{
+		arCases("symlink", "mkdir real; $T rcD real/lib.a a.o b.o; ln -s real/lib.a lib.a", "rD lib.a c.o", all, false),
+		arCases("symlink absolute", "mkdir real; $T rcD real/lib.a a.o b.o; ln -s \"$PWD/real/lib.a\" lib.a", "rD lib.a c.o", all, false),
+		arCases("dangling symlink", "ln -s nowhere.a lib.a", "rD lib.a c.o", all, false),
+		arCases("directory", "mkdir lib.a", "rD lib.a c.o", all, false),
+		arCases("another's archive, directory not writable", lib+"chown 0:0 lib.a; chmod 555 .", "rD lib.a c.o", all, true),
+		arCases("another's archive", lib+"chown 0:0 lib.a", "rD lib.a c.o", all, true),
+		arCases("write-only archive", lib+"chown 65534 lib.a; chmod 200 lib.a", "rD lib.a c.o", all, true),
+		arCases("directory not writable, new archive", "chmod 555 .", "rD new.a c.o", all, true),
+		arCases("no arguments strict", "true", "", all, false, "LDWRAP_STRICT=1"),
+		arCases("no archive strict", "true", "rc", all, false, "LDWRAP_STRICT=1"),
+		arCases("s no archive strict", "true", "s", all, false, "LDWRAP_STRICT=1"),
+	} {
+		cases = append(cases, c...)
+	}
+	shellAsBare(t, cases)
 }

@@ -73,6 +73,14 @@ func (t *Txn) resolveAs(target string, symlinks SymlinkPolicy) (string, *Output,
 		}
 	}
 	if err == nil {
+		if fi.IsDir() && t.opts.LeaveOwnState {
+			return "", nil, &Error{"stage", target, inPlace{unix.EISDIR}}
+		}
+		if t.opts.LeaveUnwritable && fi.Mode().IsRegular() {
+			if werr := access(target, unix.W_OK); rawio.IsDenied(werr) || werr == unix.EROFS {
+				return "", nil, &Error{"stage", target, inPlace{werr}}
+			}
+		}
 		if err := t.stageable(fi); err != nil {
 			return "", nil, &Error{"stage", target, err}
 		}
