@@ -176,7 +176,7 @@ func TestUnknownArgumentsAreSaid(t *testing.T) {
 	assert.Contains(t, out, "ldwrap: passing through untouched: not understood: -o with several inputs (inc a.c)")
 	code, out = exitCode(dir, []string{"LDWRAP_CC=clang", "LDWRAP_STRICT=1"}, append([]string{ldwrap("ldwrap-cc")}, args...)...)
 	assert.Equal(t, 126, code)
-	assert.Equal(t, "ldwrap: stage clang: would pass through untouched (not understood: -o with several inputs (inc a.c): the driver rejects that, unless one of them is the value of an option ldwrap does not know); not run, as LDWRAP_STRICT=1 asks\n", out)
+	assert.Equal(t, "ldwrap: run clang: would pass through untouched (not understood: -o with several inputs (inc a.c): the driver rejects that, unless one of them is the value of an option ldwrap does not know); not run, as LDWRAP_STRICT=1 asks\n", out)
 	// Strict leaves a staged step and a call that writes no file alone.
 	run(t, dir, []string{"LDWRAP_CC=clang", "LDWRAP_STRICT=1"}, ldwrap("ldwrap-cc"), "-c", "-Iinc", "a.c", "-o", "a.o")
 	run(t, dir, []string{"LDWRAP_CC=clang", "LDWRAP_STRICT=1"}, ldwrap("ldwrap-cc"), "-fsyntax-only", "-Iinc", "a.c")

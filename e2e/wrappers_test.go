@@ -281,6 +281,45 @@ func TestInstallLinksRefresh(t *testing.T) {
 	assert.Equal(t, len(got)+2, len(now))
 }
 
+// --install-links replaces only what is missing or its own link: a user's
+// script, file, directory or link at a tool's name stays as it was, each
+// named on stderr, and the run exits 1 with the other links made. Before,
+// every one of them became a link to ldwrap (exit 0, silent), and a
+// directory named like a tool failed the run (126) after old links were
+// already removed.
+func TestInstallLinksLeavesUsersFiles(t *testing.T) {
+	need(t, "cc", "gcc", "g++", "clang", "ar")
+	links := filepath.Join(t.TempDir(), "links")
+	require.NoError(t, os.MkdirAll(filepath.Join(links, "clang"), 0o755))
+	writeFile(t, filepath.Join(links, "gcc"), "#!/bin/sh\necho mine\n")
+	require.NoError(t, os.Chmod(filepath.Join(links, "gcc"), 0o755))
+	writeFile(t, filepath.Join(links, "ld"), "mine")
+	require.NoError(t, os.Symlink("/usr/bin/ar", filepath.Join(links, "ar")))
+	require.NoError(t, os.Symlink("/elsewhere", filepath.Join(links, "cc")))
+	require.NoError(t, os.Symlink("/gone/ldwrap", filepath.Join(links, "g++"))) // an older ldwrap's
+	code, out := exitCode("/", nil, ldwrap("ldwrap"), "--install-links", links)
+	assert.Equal(t, 1, code, out)
+	var want []string
+	for _, n := range []string{"ar", "cc", "clang", "gcc", "ld"} {
+		want = append(want, "ldwrap: install-links "+filepath.Join(links, n)+": exists and is not ldwrap's link; left alone\n")
+	}
+	assert.Equal(t, strings.Join(want, ""), out)
+	script, err := os.ReadFile(filepath.Join(links, "gcc"))
+	require.NoError(t, err)
+	assert.Equal(t, "#!/bin/sh\necho mine\n", string(script))
+	fi, err := os.Lstat(filepath.Join(links, "clang"))
+	require.NoError(t, err)
+	assert.True(t, fi.IsDir())
+	for n, dest := range map[string]string{"ar": "/usr/bin/ar", "cc": "/elsewhere", "g++": ldwrap("ldwrap"), "ld.gold": ldwrap("ldwrap")} {
+		got, err := os.Readlink(filepath.Join(links, n))
+		require.NoError(t, err, n)
+		assert.Equal(t, dest, got, n)
+	}
+	ld, err := os.ReadFile(filepath.Join(links, "ld"))
+	require.NoError(t, err)
+	assert.Equal(t, "mine", string(ld))
+}
+
 func dirNames(t *testing.T, dir string) []string {
 	t.Helper()
 	ents, err := os.ReadDir(dir)

@@ -160,7 +160,7 @@ func runStep(s step.Step) int {
 	if s.Plan.Pass != "" {
 		if !s.Plan.Quiet {
 			if strict {
-				return failf(exitCannotRun, "stage %s: would pass through untouched (%s); not run, as LDWRAP_STRICT=1 asks", s.Tool.Words[0], s.Plan.Pass)
+				return failf(exitCannotRun, "run %s: would pass through untouched (%s); not run, as LDWRAP_STRICT=1 asks", s.Tool.Words[0], s.Plan.Pass)
 			}
 			logf("passing through untouched: %s", s.Plan.Pass)
 		}
@@ -171,6 +171,10 @@ func runStep(s step.Step) int {
 		return failf(exitCannotRun, "config: %v", err)
 	}
 	opts.StageAbove = s.Options.StageAbove
+	opts.LeaveUnwritable, opts.LeaveOwnState = s.Options.LeaveUnwritable, s.Options.LeaveOwnState
+	if s.Options.Symlinks == engine.FollowLink {
+		opts.Symlinks = engine.FollowLink // the tool's own way, whatever LDWRAP_SYMLINKS says
+	}
 	s.Options, s.Forward, s.RelayStderr, s.Strict = opts, true, true, strict
 	out, err := s.Execute()
 	if step.Untouchable(err) && s.Stdout == "" && !strict {

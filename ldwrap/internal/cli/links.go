@@ -34,7 +34,10 @@ func linkerCommands(c commands.Command, args []string) (code int, done bool) {
 	if len(args) != 2 {
 		return failUsage(c.Name, &usageError{"option --install-links", "wants one directory"}), true
 	}
-	made, removed, err := installLinks(args[1], toolpath.Default())
+	made, removed, kept, err := installLinks(args[1], toolpath.Default())
+	for _, n := range kept {
+		failf(1, "install-links %s: exists and is not ldwrap's link; left alone", filepath.Join(args[1], n))
+	}
 	if err != nil {
 		return failf(exitCannotRun, "%v", err), true
 	}
@@ -43,6 +46,9 @@ func linkerCommands(c commands.Command, args []string) (code int, done bool) {
 	}
 	for _, n := range removed {
 		logf("removed %s: no such tool on PATH any more", filepath.Join(args[1], n))
+	}
+	if len(kept) > 0 {
+		return 1, true
 	}
 	return 0, true
 }
@@ -63,18 +69,21 @@ func gccLinkerNames() []string {
 // update-ccache-symlinks makes /usr/lib/ccache: a symlink to this ldwrap
 // for each of gccLinkerNames, and for each tool on PATH that a model
 // reads by name (cc, gcc-12, x86_64-linux-gnu-g++-12, clang-14, ar,
-// llvm-ar-14 ...). Run
-// again, it adds the tools installed since and removes its links to those
-// gone; other files in dir are left alone. The links are staged and
-// committed by the engine, as a step's outputs are: each replaced
-// atomically, and two runs at once each in their own staging directory.
-func installLinks(dir string, f toolpath.Finder) (made, removed []string, err error) {
+// llvm-ar-14 ...). Run again, it adds the tools installed since and
+// removes its links to those gone. It replaces only what is missing or is
+// its own link (ownLink): a user's script, file, directory or link to a
+// tool of that name is theirs, and is left alone and listed in kept.
+// Every name is checked before anything changes, then the links are
+// staged and committed by the engine in one transaction, as a step's
+// outputs are: each replaced atomically, and two runs at once each in
+// their own staging directory.
+func installLinks(dir string, f toolpath.Finder) (made, removed, kept []string, err error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, nil, fmt.Errorf("find ldwrap itself: %w", err)
+		return nil, nil, nil, fmt.Errorf("find ldwrap itself: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, nil, fmt.Errorf("create %s: %w", dir, rawio.Cause(err))
+		return nil, nil, nil, fmt.Errorf("create %s: %w", dir, rawio.Cause(err))
 	}
 	want := map[string]bool{}
 	for _, n := range gccLinkerNames() {
@@ -83,41 +92,70 @@ func installLinks(dir string, f toolpath.Finder) (made, removed []string, err er
 	for _, n := range toolsOnPath(dir, f) {
 		want[n] = true
 	}
-	old, _ := rawio.ReadDirNames(dir)
-	for _, n := range old {
-		p := filepath.Join(dir, n)
-		if !want[n] && foundOnPath(n) && f.IsSelf(p) {
-			if err := os.Remove(p); err != nil {
-				return made, removed, fmt.Errorf("remove %s: %w", p, rawio.Cause(err))
-			}
-			removed = append(removed, n)
-		}
-	}
-	var names []string
+	var names, gone []string
 	for n := range want {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	txn := engine.New(engine.Options{})
-	defer txn.Abort()
+	var todo []string
 	for _, n := range names {
 		p := filepath.Join(dir, n)
 		if dest, err := rawio.Readlink(p); err == nil && dest == exe {
 			continue
 		}
+		if _, err := os.Lstat(p); err == nil && !ownLink(p, f) {
+			kept = append(kept, n)
+			continue
+		} else if err != nil && !os.IsNotExist(err) {
+			return nil, nil, nil, fmt.Errorf("link %s: %w", p, rawio.Cause(err))
+		}
+		todo = append(todo, n)
+	}
+	old, _ := rawio.ReadDirNames(dir)
+	for _, n := range old {
+		if !want[n] && foundOnPath(n) && ownLink(filepath.Join(dir, n), f) {
+			gone = append(gone, n)
+		}
+	}
+	txn := engine.New(engine.Options{})
+	defer txn.Abort()
+	for _, n := range todo {
+		p := filepath.Join(dir, n)
 		o, err := txn.Stage(p)
 		if err != nil {
-			return made, removed, fmt.Errorf("link %s: %w", p, rawio.Cause(err))
+			return nil, nil, kept, fmt.Errorf("link %s: %w", p, rawio.Cause(err))
 		}
 		if err := os.Symlink(exe, o.Temp); err != nil {
-			return made, removed, fmt.Errorf("link %s: %w", p, rawio.Cause(err))
+			return nil, nil, kept, fmt.Errorf("link %s: %w", p, rawio.Cause(err))
 		}
-		made = append(made, n)
 	}
 	if err := txn.Commit(); err != nil {
-		return nil, removed, err
+		return nil, nil, kept, err
 	}
-	return made, removed, nil
+	made = todo
+	for _, n := range gone {
+		p := filepath.Join(dir, n)
+		if err := rawio.Unlink(p); err != nil && !os.IsNotExist(err) {
+			return made, removed, kept, fmt.Errorf("remove %s: %w", p, rawio.Cause(err))
+		}
+		removed = append(removed, n)
+	}
+	return made, removed, kept, nil
+}
+
+// ownLink says whether p is a link installLinks made: a symlink to this
+// executable, or to a file named like one of ldwrap's commands (an older
+// ldwrap, moved or gone since). Anything else at a tool's name is the
+// user's.
+func ownLink(p string, f toolpath.Finder) bool {
+	dest, err := rawio.Readlink(p)
+	if err != nil {
+		return false
+	}
+	if _, ok := commands.Named(filepath.Base(dest)); ok {
+		return true
+	}
+	return f.IsSelf(p)
 }
 
 // foundOnPath says whether name is one of the tools whose links

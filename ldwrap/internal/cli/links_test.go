@@ -34,7 +34,7 @@ func TestInstallLinksConcurrently(t *testing.T) {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				_, _, errs[i] = installLinks(dir, f)
+				_, _, _, errs[i] = installLinks(dir, f)
 			}(i)
 		}
 		wg.Wait()

@@ -109,7 +109,7 @@ func TestRunStepStatus(t *testing.T) {
 		s.Plan = cmdline.Plan{Pass: "a reason"}
 		assert.Equal(t, exitCannotRun, runStep(s))
 		assert.Nil(t, w.execed)
-		assert.Equal(t, "ldwrap: stage sh: would pass through untouched (a reason); not run, as LDWRAP_STRICT=1 asks\n", w.msgs.String())
+		assert.Equal(t, "ldwrap: run sh: would pass through untouched (a reason); not run, as LDWRAP_STRICT=1 asks\n", w.msgs.String())
 		s.Plan = cmdline.Plan{Pass: "--version", Quiet: true}
 		assert.Equal(t, 42, runStep(s), "a quiet pass-through writes nothing: strict runs it")
 	})

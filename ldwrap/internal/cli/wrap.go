@@ -10,6 +10,7 @@ import (
 
 	"github.com/ldwrap/ldwrap/internal/commands"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
+	"github.com/ldwrap/ldwrap/ldwrap/internal/engine"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/rawio"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/step"
 	"github.com/ldwrap/ldwrap/ldwrap/internal/toolpath"
@@ -320,8 +321,25 @@ func wrap(own commands.Command, argv0 string, args []string) int {
 		s.Plan = cmdline.PlanLinker(kind, inv.args, nil)
 	case commands.Archiver:
 		s.Plan = cmdline.PlanAr(inv.args, nil, isThinArchive)
+		s.Options = arOptions(inv.tool.Path)
 	}
 	return runStep(s)
+}
+
+// arOptions are what ar does bare to an archive that cannot be staged as
+// it is, or is a symlink. Every ar fails on a directory at the archive's
+// name, or in a directory it may not write to a new one, with its own
+// message. GNU ar (and gcc-ar, which runs it) opens the old archive for
+// writing, so it fails on one it may not write, and writes through a
+// symlink to the file it leads to; llvm-ar renames a new file over
+// either, as ldwrap does.
+func arOptions(tool string) engine.Options {
+	o := engine.Options{LeaveOwnState: true}
+	if !strings.Contains(filepath.Base(resolveLinks(tool)), "llvm") {
+		o.LeaveUnwritable = true
+		o.Symlinks = engine.FollowLink
+	}
+	return o
 }
 
 // modelSynopsis is what a wrapper's usage line shows after its name.
@@ -379,6 +397,8 @@ const wrapUsageRule = `  ldwrap-cc gcc ARGS        the compiler named first (a p
                             the next executable of that name on PATH after
                             the link's directory; ldwrap --install-links DIR
                             makes such links for every compiler, linker and ar
+                            (a file of that name not its link is left alone,
+                            named, and the exit status is 1)
 
 The prefix rule: the first argument of ldwrap-cc or ldwrap-c++ names the
 compiler unless it is the compiler's own:

@@ -116,6 +116,10 @@ func PlanAr(argv []string, readFile func(string) ([]byte, error), isThin func(pa
 		return quiet("ar " + ops + " only reads the archive")
 	case ops == "x":
 		return passThrough("ar x writes the members itself")
+	case len(s.positional) == 0:
+		// ar, ar rc, ar s: ar prints its usage; nothing to protect, even
+		// under LDWRAP_STRICT=1.
+		return quiet("no archive named: ar writes nothing")
 	case ops == "" && !has("s"):
 		return unknown("no operation")
 	}
@@ -127,7 +131,7 @@ func PlanAr(argv []string, readFile func(string) ([]byte, error), isThin func(pa
 		pos = skipOne(pos)
 	}
 	if len(pos) == 0 {
-		return unknown("no archive")
+		return quiet("no archive named: ar writes nothing")
 	}
 	archive := pos[0]
 	switch {

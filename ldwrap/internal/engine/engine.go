@@ -71,6 +71,16 @@ type Options struct {
 	// dist.tar ., find .) then does not see it. ldwrap-run sets it; the
 	// compilers and linkers, which list no directory, do not.
 	StageAbove bool
+	// LeaveUnwritable leaves to the tool (ErrInPlace) an existing output
+	// this process may not write: GNU ar opens its archive for writing
+	// and fails on such a one bare, where a rename over it would succeed
+	// and take another user's file.
+	LeaveUnwritable bool
+	// LeaveOwnState leaves to the tool (ErrInPlace) an output that cannot
+	// be staged because of its own state, a directory at its name or a
+	// directory this process may not write into: ar fails on it bare,
+	// with its own message and status, where ldwrap's would be 126.
+	LeaveOwnState bool
 	// Logf, if set, receives one line for each decision (verbose mode).
 	Logf func(format string, args ...interface{})
 	// Warnf, if set, receives warnings (a hard link broken by the rename).
@@ -175,11 +185,31 @@ func (t *Txn) Stage(target string) (*Output, error) { return t.stage(target, fal
 func (t *Txn) StageSide(target string) (*Output, error) { return t.stage(target, true) }
 
 func (t *Txn) stage(target string, side bool) (*Output, error) {
-	target, staged, err := t.resolve(target)
+	resolved, staged, err := t.resolve(target)
 	if staged != nil || err != nil {
 		return staged, err
 	}
-	return t.stageIn(target, side)
+	o, err := t.stageIn(resolved, side)
+	if err == nil && resolved != target {
+		t.nameAsGiven(o, target)
+	}
+	return o, err
+}
+
+// nameAsGiven names o's staged file as the link the tool was given, not
+// as the file it leads to (FollowLink): the tool's messages name the
+// file ("ar: creating lib.a"), and the relay gives back the directory
+// only. Two outputs with one name in a staging directory keep the
+// target's.
+func (t *Txn) nameAsGiven(o *Output, given string) {
+	_, base := splitTarget(given)
+	temp := filepath.Join(o.stage.path, base)
+	for _, x := range t.outputs {
+		if x != o && x.Temp == temp {
+			return
+		}
+	}
+	o.Temp = temp
 }
 
 // stageIn stages the resolved target in its directory's staging directory.
@@ -187,9 +217,10 @@ func (t *Txn) stageIn(target string, side bool) (*Output, error) {
 	dir, base := splitTarget(target)
 	sd, err := t.stagingFor(dir, base)
 	if err != nil {
-		if (rawio.IsDenied(err) || err == unix.EROFS) && access(target, unix.W_OK) == nil {
+		if (rawio.IsDenied(err) || err == unix.EROFS) && (t.opts.LeaveOwnState || access(target, unix.W_OK) == nil) {
 			// A directory this process may not write, holding an old
-			// file it may: the tool writes that in place, as bare.
+			// file it may: the tool writes that in place, as bare (or,
+			// LeaveOwnState, fails there as bare).
 			err = inPlace{err}
 		}
 		return nil, &Error{"stage", target, err}

@@ -31,6 +31,12 @@ func (t *Txn) resolveAs(target string, symlinks SymlinkPolicy) (string, *Output,
 	if target == "" || target == "-" {
 		return "", nil, &Error{"stage", target, ErrSpecial}
 	}
+	if namesDirectory(target) {
+		// The kernel takes lib.a/ for a directory, so the tool fails on a
+		// file there (or makes what it makes); cleaning the text to lib.a
+		// would replace the file where bare fails.
+		return "", nil, &Error{"stage", target, fmt.Errorf("%w (a directory's name: it ends in / or a dot)", ErrSpecial)}
+	}
 	target, err := rawio.Clean(target)
 	if err != nil {
 		var errno unix.Errno
@@ -67,6 +73,14 @@ func (t *Txn) resolveAs(target string, symlinks SymlinkPolicy) (string, *Output,
 		}
 	}
 	if err == nil {
+		if fi.IsDir() && t.opts.LeaveOwnState {
+			return "", nil, &Error{"stage", target, inPlace{unix.EISDIR}}
+		}
+		if t.opts.LeaveUnwritable && fi.Mode().IsRegular() {
+			if werr := access(target, unix.W_OK); rawio.IsDenied(werr) || werr == unix.EROFS {
+				return "", nil, &Error{"stage", target, inPlace{werr}}
+			}
+		}
 		if err := t.stageable(fi); err != nil {
 			return "", nil, &Error{"stage", target, err}
 		}
@@ -83,6 +97,17 @@ func (t *Txn) resolveAs(target string, symlinks SymlinkPolicy) (string, *Output,
 		return "", nil, &Error{"stage", target, noDirectory{cause}}
 	}
 	return target, nil, nil
+}
+
+// namesDirectory says whether target ends in "/", or its last element
+// is "." or "..": whatever is there, the system resolves it as a
+// directory.
+func namesDirectory(target string) bool {
+	if strings.HasSuffix(target, "/") {
+		return true
+	}
+	last := target[strings.LastIndexByte(target, '/')+1:]
+	return last == "." || last == ".."
 }
 
 // isDescriptorPath says whether target names an open descriptor rather

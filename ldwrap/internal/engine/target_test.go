@@ -130,3 +130,44 @@ func TestFollowLinkProtectedSymlinks(t *testing.T) {
 	assert.Equal(t, victim, o.Target)
 	txn.Abort()
 }
+
+// A target whose text names a directory (lib.a/, lib.a/., lib.a/..) is
+// not staged: the system resolves it as a directory, so the tool fails on
+// the file there, where staging the cleaned name would replace it.
+func TestTargetNamingDirectoryNotStaged(t *testing.T) {
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "lib.a")
+	write(t, lib, "old")
+	for _, p := range []string{lib + "/", lib + "/.", lib + "//", lib + "/./", lib + "/..", filepath.Join(dir, "new.a") + "/"} {
+		_, err := New(Options{}).Stage(p)
+		assert.ErrorIs(t, err, ErrSpecial, p)
+	}
+	assert.Equal(t, "old", read(t, lib))
+}
+
+// Under FollowLink the staged file keeps the link's name, which the
+// tool's messages show ("ar: creating lib.a"), and the commit replaces
+// the file the link leads to. LeaveOwnState leaves a directory at the
+// target to the tool.
+func TestFollowLinkStagesUnderGivenName(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "lib.a")
+	require.NoError(t, os.Symlink("nowhere.a", link))
+	txn := New(Options{Symlinks: FollowLink})
+	o, err := txn.Stage(link)
+	require.NoError(t, err)
+	assert.Equal(t, "lib.a", filepath.Base(o.Temp))
+	assert.Equal(t, filepath.Join(dir, "nowhere.a"), o.Target)
+	write(t, o.Temp, "new")
+	require.NoError(t, txn.Commit())
+	assert.Equal(t, "new", read(t, filepath.Join(dir, "nowhere.a")))
+	dest, err := os.Readlink(link)
+	require.NoError(t, err)
+	assert.Equal(t, "nowhere.a", dest)
+
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "d.a"), 0o755))
+	_, err = New(Options{LeaveOwnState: true}).Stage(filepath.Join(dir, "d.a"))
+	assert.ErrorIs(t, err, ErrInPlace)
+	_, err = New(Options{}).Stage(filepath.Join(dir, "d.a"))
+	assert.ErrorIs(t, err, unix.EISDIR)
+}
