@@ -646,3 +646,29 @@ func BenchmarkRealPackage(b *testing.B) {
 	pairs(b, dir, "Go floor: Lua 5.4.4, make -j2 linux, CC=minimal Go wrapper vs gcc", "floor", 0, 8,
 		build(goFloor(b)+" gcc"), build("gcc"))
 }
+
+// Lua's make install into a prefix under ldwrap-run --stage (namespace
+// mode) against the same make install bare; issue 32 bounds it at 1.10×.
+// Each run first puts the other build there (untimed), so that every
+// timed install replaces the programs and the library.
+func BenchmarkStageMakeInstall(b *testing.B) {
+	need(b, "gcc", "make", "root")
+	builds := [2]string{b.TempDir(), b.TempDir()}
+	for i, dir := range builds {
+		luaSource.unpack(b, dir)
+		run(b, dir, nil, "make", "-s", "-j2", "linux", fmt.Sprintf("MYCFLAGS=-DLDWRAP_BUILD=%d", i))
+	}
+	base := b.TempDir()
+	install := func(prefix, from string) []string {
+		return []string{"make", "-s", "-C", from, "install", "INSTALL_TOP=" + prefix}
+	}
+	cmd := func(prefix string, staged bool) benchCmd {
+		argv := install(prefix, builds[1])
+		if staged {
+			argv = append([]string{ldwrap("ldwrap-run"), "--stage", prefix, "--"}, argv...)
+		}
+		return benchCmd{argv: argv, reset: func() { run(b, "/", nil, install(prefix, builds[0])...) }}
+	}
+	pairs(b, "/", "make install of Lua 5.4.4 under ldwrap-run --stage vs bare", "install", 0, 10,
+		cmd(filepath.Join(base, "staged"), true), cmd(filepath.Join(base, "bare"), false))
+}
