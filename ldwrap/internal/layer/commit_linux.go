@@ -150,7 +150,7 @@ func (s *Stage) Commit(changes []Change, opts CommitOptions) error {
 		return rawio.Unlink(jpath)
 	}
 	if opts.Durable || opts.Ordered {
-		if err := s.syncNew(toSync); err != nil {
+		if err := s.syncNew(toSync, jpath != ""); err != nil {
 			unlinkJournal()
 			return err
 		}
@@ -426,17 +426,20 @@ func copyMeta(up, real, prefix string, mode uint32) error {
 	return rawio.Chmod(real, mode)
 }
 
-// syncNew makes the new files and directories, and the journal, durable
-// before the first rename: one syncfs(2) of the root's filesystem where it
-// does that, else an fsync of each.
-func (s *Stage) syncNew(paths []string) error {
+// syncNew makes the new files and directories, and the journal if the
+// commit has one, durable before the first rename: one syncfs(2) of the
+// root's filesystem where it does that, else an fsync of each.
+func (s *Stage) syncNew(paths []string, journal bool) error {
 	if ok, err := engine.SyncFS(s.lock); ok {
 		if err != nil {
 			return fail("sync", s.Dir, err)
 		}
 		return nil
 	}
-	for _, p := range append(paths, filepath.Join(s.Dir, journalName)) {
+	if journal {
+		paths = append(paths, filepath.Join(s.Dir, journalName))
+	}
+	for _, p := range paths {
 		if err := syncPath(p); err != nil {
 			return fail("sync", p, err)
 		}
