@@ -560,6 +560,9 @@ func TestToolDiesWithLdwrap(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "out"), "old\n")
 	cmd := exec.Command(ldwrap("ldwrap-run"), "-o", "out", "--", "sh", "-c", `sleep 2; echo new > "$0"`, "out")
 	cmd.Dir = dir
+	// Argument mode: the tool is ldwrap's child there (in namespace mode
+	// another user's tool is the helper's; TestNamespaceSignals).
+	cmd.Env = append(os.Environ(), "LDWRAP_RUN_MODE=args")
 	require.NoError(t, cmd.Start())
 	var child string
 	waitFor(t, "the tool to start", 20*time.Second, func() bool {
@@ -583,7 +586,7 @@ func TestToolDiesWithLdwrap(t *testing.T) {
 	// Either way, what it wrote is never committed, and the next step on
 	// the same output removes the staging it left.
 	assert.Equal(t, "old\n", string(readFile(t, filepath.Join(dir, "out"))))
-	run(t, dir, nil, ldwrap("ldwrap-run"), "-o", "out", "--", "sh", "-c", `echo newer > "$0"`, "out")
+	run(t, dir, []string{"LDWRAP_RUN_MODE=args"}, ldwrap("ldwrap-run"), "-o", "out", "--", "sh", "-c", `echo newer > "$0"`, "out")
 	assert.Equal(t, "newer\n", string(readFile(t, filepath.Join(dir, "out"))))
 	assert.Empty(t, leftovers(t, dir))
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"github.com/ldwrap/ldwrap/ldwrap/internal/cmdline"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,12 +60,10 @@ func runInNamespace(o runCmdLine, tool toolpath.Tool) (int, *nsrun.Unavailable) 
 	if o.dryRun {
 		req.DryRun = os.Stderr
 	}
-	// Runs on one root take turns. Where argument mode could run this
-	// command (each output an argument of its own), -o runs in it beside
-	// another run on the root instead, so that make -j's steps writing one
-	// directory are not serialized; sh -c '... > out' waits its turn.
-	_, argsRefused := cmdline.PlanRun(o.outputs, o.argv[1:], o.plan)
-	req.TakeTurns = len(o.stages) > 0 || o.dryRun || argsRefused != nil
+	// Runs on one root take turns. Not argument mode beside a busy root:
+	// its result can differ (the Bazel rule's --in-text records staged
+	// paths), and a build must not depend on which step ran first.
+	req.TakeTurns = true
 	if verbose {
 		var paths []string
 		for _, r := range roots {
