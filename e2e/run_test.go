@@ -250,6 +250,12 @@ func TestRunDifferential(t *testing.T) {
 			}
 		}
 		script := strings.Join(steps, "; ")
+		if os.Geteuid() != 0 && strings.Contains(script, `mkdir "$1"`) && strings.Contains(script[strings.Index(script, `mkdir "$1"`):], `chmod 600 "$1"`) {
+			// As a user, a directory the command makes and then locks
+			// against itself fails namespace mode's commit (GUARANTEES.md,
+			// namespace mode): not drawn.
+			continue
+		}
 		ok := t.Run(fmt.Sprintf("%d", i), func(t *testing.T) {
 			argv := []string{"sh", "-c", script, "sh", out}
 			if argsToo {

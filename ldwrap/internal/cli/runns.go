@@ -139,7 +139,8 @@ func outputDirs(o runCmdLine) []string {
 // othersOutput: a user namespace shows another user's file as owned by
 // the overflow id, and overlayfs cannot copy it up to write it, even where
 // its mode lets this user write it bare. A named output of another
-// user's, for a user other than root, makes namespace mode Unavailable.
+// user's, or one whose ACL names other users, for a user other than root,
+// makes namespace mode Unavailable.
 func othersOutput(o runCmdLine) *nsrun.Unavailable {
 	uid := os.Geteuid()
 	if uid == 0 {
@@ -157,6 +158,10 @@ func othersOutput(o runCmdLine) *nsrun.Unavailable {
 		if rawio.Stat(out, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG && int(st.Uid) != uid {
 			return &nsrun.Unavailable{Cause: out + " is another user's, which a user namespace cannot write through an overlay",
 				Fix: "run as root, or as its owner"}
+		}
+		if nsrun.ForeignACL(out, uid, os.Getegid()) {
+			return &nsrun.Unavailable{Cause: out + " has an ACL naming other users or groups, which a user namespace cannot keep",
+				Fix: "run as root"}
 		}
 	}
 	return nil

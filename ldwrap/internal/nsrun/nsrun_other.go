@@ -14,3 +14,6 @@ func Execute(req Request) (Outcome, error) { return Outcome{}, NeedsLinux }
 
 // Serve: there is no helper without Linux.
 func Serve() {}
+
+// ForeignACL: no user namespace to lose an ACL in without Linux.
+func ForeignACL(path string, uid, gid int) bool { return false }
