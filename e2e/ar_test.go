@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,18 +37,8 @@ type arOutcome struct {
 
 func runAr(t *testing.T, dir string, env []string, argv ...string) arOutcome {
 	t.Helper()
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		code = -1000
-	}
-	return arOutcome{code, o.String(), e.String(), arTree(t, dir)}
+	o := streamsOf(dir, env, argv...)
+	return arOutcome{o.code, o.stdout, o.stderr, arTree(t, dir)}
 }
 
 // arTree is treeOf with each file's bytes as their SHA-256, so that a

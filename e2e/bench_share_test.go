@@ -108,16 +108,16 @@ func BenchmarkFloorShare(b *testing.B) {
 // made with mkfs's defaults, or tmpfs) on dir until the benchmark ends.
 func mountBenchFS(b *testing.B, dir, kind string) {
 	b.Helper()
-	require.NoError(b, os.MkdirAll(dir, 0o755))
 	if kind == "tmpfs" {
-		run(b, "/", nil, "mount", "-t", "tmpfs", "tmpfs", dir)
-	} else {
-		img := dir + ".img"
-		require.NoError(b, os.WriteFile(img, nil, 0o600))
-		require.NoError(b, os.Truncate(img, 1<<30))
-		run(b, "/", nil, "mkfs.ext4", "-q", "-F", img)
-		run(b, "/", nil, "mount", "-o", "loop", img, dir)
+		mountTmpfs(b, dir, "size=1g")
+		return
 	}
+	require.NoError(b, os.MkdirAll(dir, 0o755))
+	img := dir + ".img"
+	require.NoError(b, os.WriteFile(img, nil, 0o600))
+	require.NoError(b, os.Truncate(img, 1<<30))
+	run(b, "/", nil, "mkfs.ext4", "-q", "-F", img)
+	run(b, "/", nil, "mount", "-o", "loop", img, dir)
 	b.Cleanup(func() { runErr("/", nil, "umount", dir) })
 }
 

@@ -47,7 +47,7 @@ var frontEnds = []frontEnd{
 	}, func(src, out string) []string { return []string{"cp", src + "/a.c", out} }, nil, 126, nil},
 }
 
-func mountTmpfs(t *testing.T, dir, opts string) {
+func mountTmpfs(t testing.TB, dir, opts string) {
 	t.Helper()
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	run(t, "/", nil, "mount", "-t", "tmpfs", "-o", opts, "tmpfs", dir)

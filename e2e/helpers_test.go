@@ -270,7 +270,7 @@ func snapshot(t *testing.T, dir string) map[string][]byte {
 	return m
 }
 
-func names(m map[string][]byte) []string {
+func names[V any](m map[string]V) []string {
 	var n []string
 	for k := range m {
 		n = append(n, k)

@@ -159,7 +159,7 @@ func TestStageMakeInstallLua(t *testing.T) {
 		// The next run on the root finishes or sweeps what the kill cut.
 		run(t, "/", nil, ldwrap("ldwrap-run"), "--stage", prefix, "--", "true")
 		now := treeOf(t, prefix)
-		require.Equal(t, names2(newTree), names2(now), "kill %d: every path is there, and nothing else", i)
+		require.Equal(t, names(newTree), names(now), "kill %d: every path is there, and nothing else", i)
 		allNew := true
 		for k, v := range now {
 			require.True(t, v == oldTree[k] || v == newTree[k], "kill %d: %s is neither the old nor the new file: %q", i, k, v)
@@ -170,15 +170,6 @@ func TestStageMakeInstallLua(t *testing.T) {
 		}
 		require.Empty(t, leftovers(t, prefix), "kill %d", i)
 	}
-}
-
-func names2(m map[string]string) []string {
-	var n []string
-	for k := range m {
-		n = append(n, k)
-	}
-	sort.Strings(n)
-	return n
 }
 
 // stagedInstallAsBare builds version 1 and installs it twice: bare into
